@@ -1,0 +1,60 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Both bootstrap .venv from nothing but python3 (3.10 or newer), idempotently.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) example_shop/manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help venv install-dev install-demo test test-fast docs lint bench demo clean
+
+help:
+	@echo "make demo   - install, migrate, seed, train and serve the example shop on http://$(HOST):$(PORT)"
+	@echo "make test   - install .[dev] and run the whole test suite and the docs build"
+	@echo "make bench  - print the benchmark tables (asserts nothing)"
+	@echo "make docs   - build the Sphinx docs, warnings as errors"
+
+$(PY):
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.10 or newer is needed" if sys.version_info < (3, 10) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+
+venv: $(PY)
+
+$(VENV)/.installed-dev: $(PY) setup.cfg pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+$(VENV)/.installed-demo: $(PY) setup.cfg pyproject.toml
+	$(PY) -m pip install --quiet -e ".[all]"
+	@touch $@
+
+install-dev: $(VENV)/.installed-dev
+install-demo: $(VENV)/.installed-demo
+
+test: install-dev
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit code 5)" >&2; fi; \
+	exit $$status
+	$(MAKE) --no-print-directory docs
+
+docs: install-dev
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+bench: install-dev
+	$(PY) -m personalize_sdk.engine.bench $(BENCH_ARGS)
+
+demo: install-demo
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_shop
+	$(MANAGE) personalize_train
+	@echo ""
+	@echo "  The example shop is at http://$(HOST):$(PORT)/   (demo login: demo / demo)"
+	@echo ""
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info docs/_build .pytest_cache example_shop/var

@@ -1,0 +1,270 @@
+"""The one object applications use: :class:`Client`."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import weakref
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .backends import load_backend
+from .backends.base import Backend
+from .batching import chunks, event_batches
+from .exceptions import ConfigurationError, InvalidRecordError, PersonalizeError
+from .records import Event, Item, User
+from .recommendations import RecommendationList
+from .retry import RetryPolicy
+from .use_cases import FilterValue, RankingRequest, RecommendationRequest
+from .worker import BackgroundWorker, Job
+
+logger = logging.getLogger("personalize_sdk")
+
+#: Reads are on a page's critical path: one quick retry at most.
+DEFAULT_READ_RETRY = RetryPolicy(max_attempts=2, base_delay=0.05, max_delay=0.2, deadline=2.0)
+
+ErrorCallback = Callable[[BaseException, Sequence[Any]], None]
+DropCallback = Callable[[Any, str], None]
+
+
+class Client:
+    """Records events, items and users, and asks for recommendations.
+
+    ``backend`` is a :class:`~personalize_sdk.backends.base.Backend` instance,
+    class or dotted path (``None``: the embedded local engine); ``options`` go
+    to its constructor. ``filters`` names filter expressions
+    (``{"not_bought": 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")'}``).
+
+    By default, writes are queued and delivered by a background thread
+    (``record`` returns at once; ``flush`` waits). With ``sync_mode=True``
+    every write is delivered before the call returns and failures raise:
+    the mode for scripts, tests and Celery tasks. Either way, calls are
+    batched to the backend's limits and retried per ``retry``.
+
+    ``on_error(error, records)`` is called for records that could not be
+    delivered in the background; ``on_drop(record, reason)`` for records
+    dropped because the queue was full. Both are also logged to the
+    ``personalize_sdk`` logger: nothing is lost silently.
+    """
+
+    def __init__(
+        self,
+        backend: Backend | type[Backend] | str | None = None,
+        *,
+        options: Mapping[str, Any] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        sync_mode: bool = False,
+        max_queue_size: int = 10_000,
+        retry: RetryPolicy | None = None,
+        read_retry: RetryPolicy | None = None,
+        on_error: ErrorCallback | None = None,
+        on_drop: DropCallback | None = None,
+        flush_at_exit: bool = True,
+        exit_timeout: float = 2.0,
+    ) -> None:
+        self.backend = load_backend(backend, options)
+        self.filters = self._parse_filters(filters or {})
+        self.backend.configure_filters(self.filters)
+        self.sync_mode = sync_mode
+        self.retry = retry or RetryPolicy()
+        self.read_retry = read_retry or DEFAULT_READ_RETRY
+        self.on_error = on_error
+        self.on_drop = on_drop
+        self._stats_lock = threading.Lock()
+        self._stats = {"delivered": 0, "failed": 0, "dropped": 0, "retries": 0}
+        self._worker: BackgroundWorker | None = None
+        if not sync_mode:
+            self._worker = BackgroundWorker(self._process_jobs, max_queue_size=max_queue_size, on_drop=self._dropped)
+        self._closed = False
+        if flush_at_exit and not sync_mode:
+            ref = weakref.ref(self)
+
+            def _at_exit() -> None:
+                client = ref()
+                if client is not None and not client._closed:
+                    client.close(timeout=exit_timeout)
+
+            atexit.register(_at_exit)
+
+    @staticmethod
+    def _parse_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
+        from . import filters as filters_module
+
+        parse = getattr(filters_module, "parse", None)
+        parsed: dict[str, Any] = {}
+        for name, expression in filters.items():
+            if not isinstance(name, str) or not name:
+                raise ConfigurationError(f"Filter names must be non-empty strings, not {name!r}")
+            if parse is not None and isinstance(expression, str):
+                try:
+                    expression = parse(expression)
+                except ValueError as err:
+                    raise ConfigurationError(f"Filter {name!r} does not parse: {err}") from err
+            parsed[name] = expression
+        return parsed
+
+    # -- statistics ------------------------------------------------------
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counts of records delivered, failed (after retries) and dropped
+        (queue full), and of retries made."""
+        with self._stats_lock:
+            return dict(self._stats)
+
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._stats_lock:
+            self._stats[key] += n
+
+    def _dropped(self, job: Job, reason: str) -> None:
+        self._count("dropped")
+        if self.on_drop is not None:
+            self.on_drop(job[1], reason)
+
+    # -- writes ----------------------------------------------------------
+    def record(self, event: Event) -> bool:
+        """Record one event. Returns ``False`` if it was dropped (queue full)."""
+        return self.record_many([event])
+
+    def record_many(self, events: Iterable[Event]) -> bool:
+        """Record several events; ``False`` if any was dropped."""
+        return self._write("events", events, Event)
+
+    def put_items(self, items: Iterable[Item]) -> bool:
+        """Create or replace catalogue items."""
+        return self._write("items", items, Item)
+
+    def put_users(self, users: Iterable[User]) -> bool:
+        """Create or replace users."""
+        return self._write("users", users, User)
+
+    def _write(self, kind: str, records: Iterable[Any], cls: type) -> bool:
+        if self._closed:
+            raise PersonalizeError("This client is closed")
+        records = list(records)
+        for index, record in enumerate(records):
+            if not isinstance(record, cls):
+                raise InvalidRecordError(
+                    f"{kind}[{index}]", f"must be a {cls.__name__}, not {type(record).__name__}"
+                )
+        if not records:
+            return True
+        if self.sync_mode:
+            self._deliver(kind, records, raise_errors=True)
+            return True
+        assert self._worker is not None
+        ok = True
+        for record in records:
+            ok = self._worker.submit((kind, record)) and ok
+        return ok
+
+    def _process_jobs(self, jobs: list[Job]) -> None:
+        # Jobs arrive in queue order; keep each kind's order and deliver kind by kind.
+        by_kind: dict[str, list[Any]] = {}
+        for kind, record in jobs:
+            by_kind.setdefault(kind, []).append(record)
+        for kind, records in by_kind.items():
+            self._deliver(kind, records, raise_errors=False)
+
+    def _batches(self, kind: str, records: list[Any]) -> list[list[Any]]:
+        if kind == "events":
+            return event_batches(
+                records, self.backend.max_events_per_call, one_session_per_call=self.backend.one_session_per_call
+            )
+        return list(chunks(records, self.backend.max_records_per_call))
+
+    def _deliver(self, kind: str, records: list[Any], *, raise_errors: bool) -> None:
+        method = {"events": self.backend.put_events, "items": self.backend.put_items, "users": self.backend.put_users}[kind]
+        for batch in self._batches(kind, records):
+            try:
+                self.retry.call(lambda: method(batch), on_retry=lambda *_: self._count("retries"))
+            except Exception as err:  # includes backend bugs: they must not kill the worker thread
+                self._count("failed", len(batch))
+                if raise_errors:
+                    raise
+                self._report_failure(err, batch)
+            else:
+                self._count("delivered", len(batch))
+
+    def _report_failure(self, error: BaseException, batch: list[Any]) -> None:
+        logger.error("could not deliver %d record(s) to the %s backend: %s", len(batch), self.backend.display_name, error)
+        if self.on_error is not None:
+            try:
+                self.on_error(error, batch)
+            except Exception:
+                logger.exception("on_error callback failed")
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything recorded so far is delivered or has failed.
+        Returns ``False`` if ``timeout`` seconds passed first."""
+        if self._worker is None:
+            return True
+        return self._worker.flush(timeout)
+
+    def close(self, timeout: float | None = 2.0) -> bool:
+        """Flush (at most ``timeout`` seconds), stop the worker and close the backend."""
+        if self._closed:
+            return True
+        flushed = self.flush(timeout)
+        if self._worker is not None:
+            self._worker.kill(timeout=0.5)
+        self._closed = True
+        self.backend.close()
+        return flushed
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reads -----------------------------------------------------------
+    def recommend(
+        self,
+        use_case: str,
+        *,
+        user_id: str | None = None,
+        item_id: str | None = None,
+        num_results: int = 10,
+        filter: str | None = None,
+        filter_values: Mapping[str, FilterValue] | None = None,
+        context: Mapping[str, str] | None = None,
+    ) -> RecommendationList:
+        """Recommendations for ``use_case`` (see :data:`~personalize_sdk.use_cases.USE_CASES`).
+
+        Raises :class:`~personalize_sdk.exceptions.InvalidRequestError` for an
+        unknown use case or a missing id, :class:`BackendError` when the
+        backend fails and :class:`~personalize_sdk.exceptions.NotReadyError`
+        when it cannot serve the use case yet.
+        """
+        request = RecommendationRequest(
+            use_case=use_case,
+            user_id=user_id,
+            item_id=item_id,
+            num_results=num_results,
+            filter=filter,
+            filter_values=filter_values or {},
+            context=context or {},
+        )
+        return self._read(lambda: self.backend.recommend(request))
+
+    def rank(
+        self,
+        user_id: str,
+        item_ids: Sequence[str],
+        *,
+        filter: str | None = None,
+        filter_values: Mapping[str, FilterValue] | None = None,
+        context: Mapping[str, str] | None = None,
+    ) -> RecommendationList:
+        """``item_ids`` reordered for ``user_id``, best first."""
+        request = RankingRequest(
+            user_id=user_id,
+            item_ids=tuple(item_ids),
+            filter=filter,
+            filter_values=filter_values or {},
+            context=context or {},
+        )
+        return self._read(lambda: self.backend.rank(request))
+
+    def _read(self, call: Callable[[], RecommendationList]) -> RecommendationList:
+        return self.read_retry.call(call, on_retry=lambda *_: self._count("retries"))

@@ -1,0 +1,336 @@
+"""Events, items and users, validated on construction against Personalize's limits.
+
+The limits come from the personalize-events API model (PutEvents, PutItems,
+PutUsers): ids of 1 to 256 characters, properties sent as a JSON string of at
+most 1,024 (event), 32,000 (item) or 24,000 (user) characters, at most 25
+impression ids, a recommendation id of at most 40 characters, and events of at
+most 10 KB. A record that breaks one raises :class:`InvalidRecordError` naming
+the field and the rule, so bad data never reaches a queue.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping, Sequence
+
+from .exceptions import InvalidRecordError
+
+MAX_ID_LENGTH = 256
+MAX_EVENT_TYPE_LENGTH = 256
+MAX_RECOMMENDATION_ID_LENGTH = 40
+MAX_IMPRESSIONS = 25
+MAX_EVENT_PROPERTIES_LENGTH = 1024
+MAX_ITEM_PROPERTIES_LENGTH = 32000
+MAX_USER_PROPERTIES_LENGTH = 24000
+MAX_EVENT_BYTES = 10 * 1024
+
+#: Keys Personalize refuses inside an event's ``properties`` (compared case-insensitively),
+#: because they collide with the event's own members.
+RESERVED_EVENT_PROPERTY_KEYS = frozenset(
+    k.lower() for k in ("userId", "sessionId", "eventType", "timestamp", "recommendationId", "impression")
+)
+
+
+class EventType:
+    """The event types the ECOMMERCE use cases understand. Any other string of
+    1 to 256 characters is allowed too."""
+
+    #: a product page was shown
+    VIEW = "View"
+    #: a product was put in the cart
+    ADD_TO_CART = "AddToCart"
+    #: a product was bought (one event per order line)
+    PURCHASE = "Purchase"
+    #: a recommendation was clicked
+    CLICK = "Click"
+
+
+def _coerce_id(value: Any, field_name: str, record: str, *, max_length: int = MAX_ID_LENGTH) -> str:
+    # Django primary keys are ints; Personalize ids are strings. Accept the former.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise InvalidRecordError(field_name, f"must be a string, not {type(value).__name__}", record=record)
+    if not value:
+        raise InvalidRecordError(field_name, "must not be empty", record=record)
+    if len(value) > max_length:
+        raise InvalidRecordError(
+            field_name, f"must be at most {max_length} characters (got {len(value)})", record=record
+        )
+    return value
+
+
+def _optional_id(value: Any, field_name: str, record: str, *, max_length: int = MAX_ID_LENGTH) -> str | None:
+    if value is None:
+        return None
+    return _coerce_id(value, field_name, record, max_length=max_length)
+
+
+def _encode_properties(value: Any, field_name: str, record: str, max_length: int) -> str | None:
+    """Validate ``properties`` and return it as the JSON string Personalize wants."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            raise InvalidRecordError(field_name, "must be a mapping or a JSON object string", record=record) from None
+        value = decoded
+    if not isinstance(value, Mapping):
+        raise InvalidRecordError(field_name, f"must be a mapping, not {type(value).__name__}", record=record)
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise InvalidRecordError(f"{field_name}[{key!r}]", "keys must be non-empty strings", record=record)
+    try:
+        encoded = json.dumps(dict(value), separators=(",", ":"), ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise InvalidRecordError(field_name, f"must be JSON-serialisable ({err})", record=record) from None
+    if len(encoded) > max_length:
+        raise InvalidRecordError(
+            field_name,
+            f"must encode to at most {max_length} characters of JSON (got {len(encoded)})",
+            record=record,
+        )
+    if encoded == "{}":
+        return None
+    return encoded
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One user-item interaction, as Personalize's PutEvents takes it.
+
+    ``event_id`` is fixed at creation (a random UUID unless given) and sent as
+    ``eventId``: a delivery retried after a crash carries the same id, and
+    Personalize (like the local engine) leaves repeated ids out of training.
+    """
+
+    event_type: str
+    session_id: str
+    item_id: str | None = None
+    user_id: str | None = None
+    sent_at: datetime | None = None
+    event_value: float | None = None
+    properties: Mapping[str, Any] | str | None = None
+    impression: Sequence[str] | None = None
+    recommendation_id: str | None = None
+    event_id: str | None = None
+    #: the properties as the JSON string sent on the wire (``None`` when empty)
+    properties_json: str | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        rec = "Event"
+        set_ = object.__setattr__
+        set_(self, "event_type", _coerce_id(self.event_type, "event_type", rec, max_length=MAX_EVENT_TYPE_LENGTH))
+        set_(self, "session_id", _coerce_id(self.session_id, "session_id", rec))
+        set_(self, "item_id", _optional_id(self.item_id, "item_id", rec))
+        set_(self, "user_id", _optional_id(self.user_id, "user_id", rec))
+        set_(self, "event_id", _coerce_id(self.event_id or uuid.uuid4().hex, "event_id", rec))
+        set_(
+            self,
+            "recommendation_id",
+            _optional_id(self.recommendation_id, "recommendation_id", rec, max_length=MAX_RECOMMENDATION_ID_LENGTH),
+        )
+        set_(self, "sent_at", self._check_sent_at(self.sent_at))
+        set_(self, "event_value", self._check_event_value(self.event_value))
+        set_(self, "impression", self._check_impression(self.impression))
+        props = _encode_properties(self.properties, "properties", rec, MAX_EVENT_PROPERTIES_LENGTH)
+        if props is not None:
+            for key in json.loads(props):
+                if key.lower() in RESERVED_EVENT_PROPERTY_KEYS:
+                    raise InvalidRecordError(
+                        f"properties[{key!r}]",
+                        "is reserved by Personalize (userId, sessionId, eventType, timestamp, "
+                        "recommendationId and impression are event members, not properties)",
+                        record=rec,
+                    )
+        set_(self, "properties", json.loads(props) if props else None)
+        set_(self, "properties_json", props)
+        size = len(json.dumps(self.to_dict(), separators=(",", ":")).encode("utf-8"))
+        if size > MAX_EVENT_BYTES:
+            raise InvalidRecordError("event", f"must be at most {MAX_EVENT_BYTES} bytes (got {size})", record=rec)
+
+    @staticmethod
+    def _check_sent_at(value: Any) -> datetime:
+        if value is None:
+            return _now()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value) or value < 0:
+                raise InvalidRecordError("sent_at", "must be a non-negative epoch time in seconds", record="Event")
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        if not isinstance(value, datetime):
+            raise InvalidRecordError(
+                "sent_at", f"must be a timezone-aware datetime, not {type(value).__name__}", record="Event"
+            )
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise InvalidRecordError("sent_at", "must be timezone-aware (naive datetimes are ambiguous)", record="Event")
+        return value
+
+    @staticmethod
+    def _check_event_value(value: Any) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                value = float(value)  # Decimal prices from Django
+            except (TypeError, ValueError):
+                raise InvalidRecordError("event_value", "must be a number", record="Event") from None
+        value = float(value)
+        if not math.isfinite(value):
+            raise InvalidRecordError("event_value", "must be a finite number", record="Event")
+        return value
+
+    @staticmethod
+    def _check_impression(value: Any) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise InvalidRecordError("impression", "must be a list of item ids", record="Event")
+        if not value:
+            raise InvalidRecordError("impression", "must hold at least 1 item id when given", record="Event")
+        if len(value) > MAX_IMPRESSIONS:
+            raise InvalidRecordError(
+                "impression", f"must hold at most {MAX_IMPRESSIONS} item ids (got {len(value)})", record="Event"
+            )
+        return tuple(_coerce_id(v, f"impression[{i}]", "Event") for i, v in enumerate(value))
+
+    @property
+    def sent_at_epoch(self) -> float:
+        """``sent_at`` as Unix epoch seconds."""
+        assert self.sent_at is not None
+        return self.sent_at.timestamp()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (snake_case keys, ``sent_at`` in ISO 8601) that
+        :meth:`from_dict` reads back; the shape of the REST API and the outbox."""
+        data: dict[str, Any] = {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "session_id": self.session_id,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+        for name in ("user_id", "item_id", "event_value", "recommendation_id"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.properties:
+            data["properties"] = dict(self.properties)
+        if self.impression:
+            data["impression"] = list(self.impression)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Event":
+        """Build an event from :meth:`to_dict`'s shape; unknown keys are an error."""
+        if not isinstance(data, Mapping):
+            raise InvalidRecordError("event", "must be a JSON object", record="Event")
+        allowed = {
+            "event_id", "event_type", "session_id", "sent_at", "user_id", "item_id",
+            "event_value", "recommendation_id", "properties", "impression",
+        }
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise InvalidRecordError(unknown[0], "is not a known event field", record="Event")
+        for required in ("event_type", "session_id"):
+            if required not in data or data[required] is None:
+                raise InvalidRecordError(required, "is required", record="Event")
+        kwargs = dict(data)
+        sent_at = kwargs.get("sent_at")
+        if isinstance(sent_at, str):
+            try:
+                kwargs["sent_at"] = datetime.fromisoformat(sent_at.replace("Z", "+00:00"))
+            except ValueError:
+                raise InvalidRecordError("sent_at", "must be an ISO 8601 date-time", record="Event") from None
+        return cls(**kwargs)
+
+    def to_personalize(self) -> dict[str, Any]:
+        """The ``eventList`` entry for PutEvents (camelCase; ``sentAt`` a datetime, as boto3 takes it)."""
+        data: dict[str, Any] = {"eventId": self.event_id, "eventType": self.event_type, "sentAt": self.sent_at}
+        if self.item_id is not None:
+            data["itemId"] = self.item_id
+        if self.event_value is not None:
+            data["eventValue"] = self.event_value
+        if self.properties_json:
+            data["properties"] = self.properties_json
+        if self.impression:
+            data["impression"] = list(self.impression)
+        if self.recommendation_id:
+            data["recommendationId"] = self.recommendation_id
+        return data
+
+
+@dataclass(frozen=True)
+class _Entity:
+    _id_field = ""
+    _max_properties = 0
+
+    def _validate(self, record: str) -> None:
+        set_ = object.__setattr__
+        set_(self, self._id_field, _coerce_id(getattr(self, self._id_field), self._id_field, record))
+        props = _encode_properties(self.properties, "properties", record, self._max_properties)  # type: ignore[attr-defined]
+        set_(self, "properties", json.loads(props) if props else None)
+        set_(self, "properties_json", props)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {self._id_field: getattr(self, self._id_field)}
+        if self.properties:  # type: ignore[attr-defined]
+            data["properties"] = dict(self.properties)  # type: ignore[attr-defined]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        record = cls.__name__
+        if not isinstance(data, Mapping):
+            raise InvalidRecordError(record.lower(), "must be a JSON object", record=record)
+        unknown = sorted(set(data) - {cls._id_field, "properties"})
+        if unknown:
+            raise InvalidRecordError(unknown[0], f"is not a known {record.lower()} field", record=record)
+        if data.get(cls._id_field) is None:
+            raise InvalidRecordError(cls._id_field, "is required", record=record)
+        return cls(**data)
+
+    def to_personalize(self) -> dict[str, Any]:
+        camel = "itemId" if self._id_field == "item_id" else "userId"
+        data: dict[str, Any] = {camel: getattr(self, self._id_field)}
+        if self.properties_json:  # type: ignore[attr-defined]
+            data["properties"] = self.properties_json  # type: ignore[attr-defined]
+        return data
+
+
+@dataclass(frozen=True)
+class Item(_Entity):
+    """A catalogue item for PutItems. ``properties`` hold the Items schema
+    columns, camelCased as Personalize wants (``categoryL1``, ``price``)."""
+
+    item_id: str
+    properties: Mapping[str, Any] | str | None = None
+    properties_json: str | None = field(init=False, repr=False, compare=False, default=None)
+
+    _id_field = "item_id"
+    _max_properties = MAX_ITEM_PROPERTIES_LENGTH
+
+    def __post_init__(self) -> None:
+        self._validate("Item")
+
+
+@dataclass(frozen=True)
+class User(_Entity):
+    """A user for PutUsers; ``properties`` hold the Users schema columns."""
+
+    user_id: str
+    properties: Mapping[str, Any] | str | None = None
+    properties_json: str | None = field(init=False, repr=False, compare=False, default=None)
+
+    _id_field = "user_id"
+    _max_properties = MAX_USER_PROPERTIES_LENGTH
+
+    def __post_init__(self) -> None:
+        self._validate("User")
