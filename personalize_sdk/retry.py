@@ -52,6 +52,7 @@ class RetryPolicy:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
         on_retry: Callable[[BackendError, int, float], None] | None = None,
     ) -> T:
         """Call ``fn`` until it succeeds, raises a non-retryable error, or the
@@ -65,7 +66,7 @@ class RetryPolicy:
             except BackendError as err:
                 if not err.retryable or attempt >= self.max_attempts:
                     raise
-                wait = self.delay(attempt - 1)
+                wait = self.delay(attempt - 1, rng)
                 if self.deadline is not None and clock() - started + wait > self.deadline:
                     raise
                 logger.info("retrying after %s (attempt %d of %d, waiting %.2fs)", err, attempt, self.max_attempts, wait)

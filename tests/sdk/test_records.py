@@ -1,0 +1,137 @@
+"""Records are validated on construction: one test per Personalize limit."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from personalize_sdk import Event, InvalidRecordError, Item, User
+from personalize_sdk.records import MAX_EVENT_BYTES
+
+
+def event(**overrides):
+    kwargs = {"event_type": "View", "session_id": "s1", "item_id": "i1"}
+    kwargs.update(overrides)
+    return Event(**kwargs)
+
+
+def assert_invalid(field: str, fragment: str, build):
+    with pytest.raises(InvalidRecordError) as info:
+        build()
+    assert info.value.field == field
+    assert fragment in info.value.rule
+    assert field in str(info.value)
+
+
+@pytest.mark.parametrize("field", ["event_type", "session_id", "item_id", "user_id", "event_id"])
+def test_ids_longer_than_256_characters_are_refused(field):
+    event(**{field: "x" * 256})  # the limit itself is fine
+    assert_invalid(field, "at most 256 characters", lambda: event(**{field: "x" * 257}))
+
+
+@pytest.mark.parametrize("field", ["event_type", "session_id", "item_id", "user_id"])
+def test_empty_ids_are_refused(field):
+    assert_invalid(field, "must not be empty", lambda: event(**{field: ""}))
+
+
+def test_ids_must_be_strings_but_integers_are_converted():
+    assert event(item_id=42).item_id == "42"
+    assert_invalid("item_id", "must be a string", lambda: event(item_id=4.2))
+    assert_invalid("item_id", "must be a string", lambda: event(item_id=True))
+
+
+def test_recommendation_id_is_at_most_40_characters():
+    event(recommendation_id="r" * 40)
+    assert_invalid("recommendation_id", "at most 40 characters", lambda: event(recommendation_id="r" * 41))
+
+
+def test_at_most_25_impressions():
+    assert event(impression=[str(i) for i in range(25)]).impression == tuple(str(i) for i in range(25))
+    assert_invalid("impression", "at most 25", lambda: event(impression=[str(i) for i in range(26)]))
+
+
+def test_impressions_are_checked_one_by_one():
+    assert_invalid("impression[1]", "at most 256", lambda: event(impression=["a", "b" * 257]))
+    assert_invalid("impression", "at least 1", lambda: event(impression=[]))
+    assert_invalid("impression", "list of item ids", lambda: event(impression="abc"))
+
+
+def test_event_properties_encode_to_at_most_1024_characters():
+    fits = {"p": "x" * (1024 - len('{"p":""}'))}
+    assert len(event(properties=fits).properties_json) == 1024
+    assert_invalid("properties", "at most 1024 characters", lambda: event(properties={"p": "x" * 1024}))
+
+
+def test_event_properties_must_not_use_reserved_keys():
+    assert_invalid("properties['UserId']", "reserved", lambda: event(properties={"UserId": "7"}))
+    assert_invalid("properties['impression']", "reserved", lambda: event(properties={"impression": "7"}))
+
+
+def test_properties_must_be_json_objects():
+    assert_invalid("properties", "must be a mapping", lambda: event(properties=["a"]))
+    assert_invalid("properties", "JSON-serialisable", lambda: event(properties={"when": object()}))
+    assert event(properties='{"device": "phone"}').properties == {"device": "phone"}
+
+
+def test_item_properties_limit_is_32000_and_user_properties_24000():
+    Item("i", properties={"d": "x" * 31000})
+    assert_invalid("properties", "at most 32000", lambda: Item("i", properties={"d": "x" * 32000}))
+    User("u", properties={"d": "x" * 23000})
+    assert_invalid("properties", "at most 24000", lambda: User("u", properties={"d": "x" * 24000}))
+
+
+def test_item_and_user_ids_are_checked():
+    assert_invalid("item_id", "at most 256", lambda: Item("x" * 257))
+    assert_invalid("user_id", "must not be empty", lambda: User(""))
+
+
+def test_event_size_cap_counts_bytes_not_characters():
+    wide = {"p": "é" * 500}  # 500 characters, 1000 bytes of UTF-8
+    impressions = [f"{i:03d}" + "€" * 253 for i in range(25)]  # 3 bytes per euro sign
+    assert_invalid("event", f"at most {MAX_EVENT_BYTES} bytes", lambda: event(impression=impressions, properties=wide))
+
+
+def test_sent_at_defaults_to_now_and_must_be_timezone_aware():
+    before = datetime.now(timezone.utc)
+    assert before - timedelta(seconds=1) <= event().sent_at <= datetime.now(timezone.utc)
+    assert_invalid("sent_at", "timezone-aware", lambda: event(sent_at=datetime(2024, 1, 1)))
+    assert event(sent_at=1704067200).sent_at == datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert_invalid("sent_at", "timezone-aware datetime", lambda: event(sent_at="yesterday"))
+
+
+def test_event_value_must_be_a_finite_number():
+    from decimal import Decimal
+
+    assert event(event_value=Decimal("19.99")).event_value == 19.99
+    assert_invalid("event_value", "finite", lambda: event(event_value=float("nan")))
+    assert_invalid("event_value", "must be a number", lambda: event(event_value="cheap"))
+
+
+def test_event_id_is_stable_and_unique_unless_given():
+    first, second = event(), event()
+    assert first.event_id != second.event_id and len(first.event_id) == 32
+    assert event(event_id="abc").event_id == "abc"
+    assert first.to_personalize()["eventId"] == first.event_id
+
+
+def test_round_trip_through_dict_keeps_everything():
+    original = event(user_id="u", event_value=3.5, properties={"device": "phone"}, impression=["a", "b"],
+                     recommendation_id="RID-1", sent_at=datetime(2024, 5, 1, 12, tzinfo=timezone.utc))
+    assert Event.from_dict(original.to_dict()) == original
+    assert Item.from_dict(Item("i", {"PRICE": 3}).to_dict()) == Item("i", {"PRICE": 3})
+    assert User.from_dict({"user_id": "u"}) == User("u")
+
+
+def test_from_dict_names_unknown_and_missing_fields():
+    assert_invalid("colour", "not a known event field", lambda: Event.from_dict({"event_type": "View", "session_id": "s", "colour": 1}))
+    assert_invalid("session_id", "is required", lambda: Event.from_dict({"event_type": "View"}))
+    assert_invalid("sent_at", "ISO 8601", lambda: Event.from_dict({"event_type": "View", "session_id": "s", "sent_at": "x"}))
+
+
+def test_to_personalize_uses_the_api_member_names():
+    e = event(user_id="u", event_value=2, properties={"b": 1, "a": 2}, impression=["x"], recommendation_id="r")
+    wire = e.to_personalize()
+    assert wire == {
+        "eventId": e.event_id, "eventType": "View", "sentAt": e.sent_at, "itemId": "i1", "eventValue": 2.0,
+        "properties": '{"a":2,"b":1}', "impression": ["x"], "recommendationId": "r",
+    }
+    assert Item("i", {"price": 3}).to_personalize() == {"itemId": "i", "properties": '{"price":3}'}
