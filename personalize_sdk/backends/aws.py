@@ -1,0 +1,451 @@
+"""The Amazon Personalize backend: PutEvents, PutItems and PutUsers on
+``personalize-events``; GetRecommendations and GetPersonalizedRanking on
+``personalize-runtime``.
+
+    backend = AwsBackend(
+        region_name="eu-west-1",
+        tracking_id="0a1b2c3d-...",
+        items_dataset_arn="arn:aws:personalize:eu-west-1:123456789012:dataset/shop/ITEMS",
+        recommenders={"also_viewed": "arn:aws:personalize:eu-west-1:123456789012:recommender/also-viewed"},
+        filters={"not_bought": "arn:aws:personalize:eu-west-1:123456789012:filter/not-bought"},
+    )
+
+botocore's own retries are turned off on the clients this backend builds: the
+:class:`~personalize_sdk.client.Client` retries according to its
+:class:`~personalize_sdk.retry.RetryPolicy`, and two retry loops stacked on
+each other would multiply the attempts (and the waits).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+from ..exceptions import (
+    BackendError,
+    ConfigurationError,
+    ImproperlyInstalled,
+    InvalidRequestError,
+    NotReadyError,
+    ThrottledError,
+)
+from ..filters.values import encode_filter_values
+from ..records import Event, Item, User
+from ..recommendations import SOURCE_MODEL, Recommendation, RecommendationList
+from ..use_cases import MAX_NUM_RESULTS, MAX_RANKING_INPUT, USE_CASES, RankingRequest, RecommendationRequest
+from .base import Backend
+
+try:
+    import boto3
+    import botocore.exceptions as botocore_exceptions
+    from botocore.config import Config
+except ModuleNotFoundError as err:  # checked when an AwsBackend is built, so the module stays importable
+    if err.name not in ("boto3", "botocore") and not (err.name or "").startswith(("boto3.", "botocore.")):
+        raise
+    boto3 = None  # type: ignore[assignment]
+    botocore_exceptions = None  # type: ignore[assignment]
+    Config = None  # type: ignore[assignment,misc]
+
+#: what an ARN of a Personalize resource looks like (the API model's pattern)
+_ARN = re.compile(r"^arn:([a-z\d-]+):personalize:.*:.*:.+$")
+_PROMOTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
+_MAX_ARN_LENGTH = 256
+
+#: error codes that mean "slow down"
+THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceeded",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+    }
+)
+#: error codes of transient service-side failures
+TRANSIENT_CODES = frozenset({"InternalFailure", "InternalServerError", "ServiceUnavailable", "RequestTimeout"})
+#: PutItems/PutUsers on a dataset busy with an import job: worth retrying later
+BUSY_CODES = frozenset({"ResourceInUseException"})
+
+#: defaults for the botocore clients this backend builds (``config`` overrides them)
+DEFAULT_CLIENT_CONFIG: dict[str, Any] = {
+    # One attempt per call: the Client owns the retry loop.
+    "retries": {"total_max_attempts": 1, "mode": "standard"},
+    # botocore waits 60 s by default; recommendations sit on a page's critical path.
+    "connect_timeout": 3.05,
+    "read_timeout": 10,
+}
+
+
+def _check_arn(value: Any, option: str) -> str:
+    if not isinstance(value, str) or not _ARN.match(value) or len(value) > _MAX_ARN_LENGTH:
+        raise ConfigurationError(
+            f"The aws backend's {option!r} option must be a Personalize ARN "
+            f"(arn:aws:personalize:<region>:<account>:<resource>, at most {_MAX_ARN_LENGTH} characters), "
+            f"not {value!r}"
+        )
+    return value
+
+
+def _check_arn_map(value: Any, option: str, *, use_cases: bool) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"The aws backend's {option!r} option must be a mapping of name to ARN")
+    checked = {}
+    for key, arn in value.items():
+        if use_cases and key not in USE_CASES:
+            known = ", ".join(sorted(USE_CASES))
+            raise ConfigurationError(
+                f"The aws backend's {option!r} option names an unknown use case {key!r}; known use cases: {known}"
+            )
+        checked[key] = _check_arn(arn, f"{option}[{key!r}]")
+    return checked
+
+
+def _version() -> str:
+    # Imported here: personalize_sdk/__init__ imports the client, which imports backends.
+    from .. import __version__
+
+    return __version__
+
+
+class AwsBackend(Backend):
+    """Amazon Personalize through boto3. See ``docs/backends/aws.rst`` for the options.
+
+    A use case is served by the recommender (``recommenders``) or the campaign
+    (``campaigns``) mapped to it, never both: mapping one use case in both
+    options is a :class:`ConfigurationError`. Ranking uses ``ranking_campaign``.
+    """
+
+    name: ClassVar[str] = "aws"
+    max_events_per_call: ClassVar[int] = 10
+    one_session_per_call: ClassVar[bool] = True
+    max_records_per_call: ClassVar[int] = 10
+
+    def __init__(
+        self,
+        *,
+        events_client: Any = None,
+        runtime_client: Any = None,
+        region_name: str | None = None,
+        profile_name: str | None = None,
+        endpoint_url: str | None = None,
+        tracking_id: str | None = None,
+        items_dataset_arn: str | None = None,
+        users_dataset_arn: str | None = None,
+        recommenders: Mapping[str, str] | None = None,
+        campaigns: Mapping[str, str] | None = None,
+        ranking_campaign: str | None = None,
+        filters: Mapping[str, str] | None = None,
+        promotion: Mapping[str, Any] | None = None,
+        config: Any = None,
+        **unknown: Any,
+    ) -> None:
+        super().__init__(**unknown)  # raises ConfigurationError naming unknown options
+        if boto3 is None:
+            raise ImproperlyInstalled("boto3", "aws", feature="The aws backend")
+        if tracking_id is not None and (not isinstance(tracking_id, str) or not 1 <= len(tracking_id) <= 256):
+            raise ConfigurationError("The aws backend's 'tracking_id' option must be a string of 1 to 256 characters")
+        self.tracking_id = tracking_id
+        self.items_dataset_arn = _check_arn(items_dataset_arn, "items_dataset_arn") if items_dataset_arn else None
+        self.users_dataset_arn = _check_arn(users_dataset_arn, "users_dataset_arn") if users_dataset_arn else None
+        self.recommenders = _check_arn_map(recommenders, "recommenders", use_cases=True)
+        self.campaigns = _check_arn_map(campaigns, "campaigns", use_cases=True)
+        both = sorted(set(self.recommenders) & set(self.campaigns))
+        if both:
+            raise ConfigurationError(
+                f"The aws backend maps {', '.join(map(repr, both))} in both 'recommenders' and 'campaigns'; "
+                "map each use case to one recommender or one campaign"
+            )
+        self.ranking_campaign = _check_arn(ranking_campaign, "ranking_campaign") if ranking_campaign else None
+        #: filter name -> filter ARN
+        self.filter_arns = _check_arn_map(filters, "filters", use_cases=False)
+        self.promotion = self._build_promotion(promotion)
+        #: the clients built here (closed by close(); injected ones belong to the caller)
+        self._built_clients: list[Any] = []
+        if events_client is None or runtime_client is None:
+            session = self._session(profile_name, region_name)
+            client_config = self._client_config(config)
+            if events_client is None:
+                events_client = self._client(session, "personalize-events", endpoint_url, client_config)
+                self._built_clients.append(events_client)
+            if runtime_client is None:
+                runtime_client = self._client(session, "personalize-runtime", endpoint_url, client_config)
+                self._built_clients.append(runtime_client)
+        elif endpoint_url or region_name or profile_name or config:
+            raise ConfigurationError(
+                "The aws backend's 'region_name', 'profile_name', 'endpoint_url' and 'config' options "
+                "configure the clients it builds; they cannot be combined with two injected clients"
+            )
+        self.events_client = events_client
+        self.runtime_client = runtime_client
+
+    # -- construction helpers --------------------------------------------
+    @staticmethod
+    def _session(profile_name: str | None, region_name: str | None) -> Any:
+        try:
+            return boto3.session.Session(profile_name=profile_name, region_name=region_name)
+        except botocore_exceptions.ProfileNotFound as err:
+            raise ConfigurationError(f"The aws backend's 'profile_name' option: {err}") from err
+
+    @staticmethod
+    def _client_config(config: Any) -> Any:
+        base = Config(user_agent_extra=f"personalize-sdk/{_version()}", **DEFAULT_CLIENT_CONFIG)
+        if config is None:
+            return base
+        if isinstance(config, Mapping):
+            try:
+                config = Config(**config)
+            except TypeError as err:
+                raise ConfigurationError(f"The aws backend's 'config' option: {err}") from err
+        if not isinstance(config, Config):
+            raise ConfigurationError("The aws backend's 'config' option must be a botocore Config or a dict of its arguments")
+        return base.merge(config)  # the caller's values win, retries included
+
+    @staticmethod
+    def _client(session: Any, service: str, endpoint_url: str | None, config: Any) -> Any:
+        try:
+            return session.client(service, endpoint_url=endpoint_url, config=config)
+        except botocore_exceptions.NoRegionError as err:
+            raise ConfigurationError(
+                "The aws backend needs a region: set its 'region_name' option, AWS_DEFAULT_REGION, "
+                "or a region in the AWS profile"
+            ) from err
+        except ValueError as err:  # a malformed endpoint_url
+            raise ConfigurationError(f"The aws backend's 'endpoint_url' option: {err}") from err
+
+    def _build_promotion(self, promotion: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if promotion is None:
+            return None
+        if not isinstance(promotion, Mapping):
+            raise ConfigurationError("The aws backend's 'promotion' option must be a mapping")
+        allowed = {"name", "percent_promoted_items", "filter", "filter_values"}
+        unknown = sorted(set(promotion) - allowed)
+        if unknown:
+            raise ConfigurationError(
+                f"Unknown key(s) in the aws backend's 'promotion' option: {', '.join(unknown)} "
+                f"(allowed: {', '.join(sorted(allowed))})"
+            )
+        result: dict[str, Any] = {}
+        name = promotion.get("name")
+        if name is not None:
+            if not isinstance(name, str) or not _PROMOTION_NAME.match(name) or len(name) > 63:
+                raise ConfigurationError(
+                    "The aws backend's promotion 'name' must be 1 to 63 characters of letters, digits, '-' and '_', "
+                    "starting with a letter or digit"
+                )
+            result["name"] = name
+        percent = promotion.get("percent_promoted_items")
+        if percent is not None:
+            if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
+                raise ConfigurationError("The aws backend's promotion 'percent_promoted_items' must be an integer from 1 to 100")
+            result["percentPromotedItems"] = percent
+        filter_ref = promotion.get("filter")
+        if filter_ref is not None:
+            # A configured filter name, or an ARN used as is.
+            if isinstance(filter_ref, str) and filter_ref.startswith("arn:"):
+                result["filterArn"] = _check_arn(filter_ref, "promotion['filter']")
+            else:
+                result["filterArn"] = self._filter_arn(filter_ref)
+        if promotion.get("filter_values"):
+            try:
+                result["filterValues"] = encode_filter_values(promotion["filter_values"])
+            except InvalidRequestError as err:
+                raise ConfigurationError(f"The aws backend's promotion 'filter_values': {err}") from err
+        return result
+
+    def configure_filters(self, filters: Mapping[str, Any]) -> None:
+        """Check that every filter the client names has an ARN here: Personalize
+        evaluates filters itself, so an unmapped one could never be used."""
+        super().configure_filters(filters)
+        missing = sorted(name for name in filters if name not in self.filter_arns)
+        if missing:
+            raise ConfigurationError(
+                f"The aws backend has no ARN for filter(s) {', '.join(map(repr, missing))}: "
+                "add them to its 'filters' option (filter name -> filter ARN)"
+            )
+
+    def _filter_arn(self, name: str) -> str:
+        try:
+            return self.filter_arns[name]
+        except KeyError:
+            known = ", ".join(sorted(self.filter_arns)) or "none"
+            raise ConfigurationError(
+                f"The aws backend has no ARN for filter {name!r}: add it to its 'filters' option "
+                f"(filter name -> filter ARN; configured: {known})"
+            ) from None
+
+    # -- calls -----------------------------------------------------------
+    def _call(self, method: Callable[..., Any], operation: str, use_case: str | None = None, **params: Any) -> Any:
+        """Make one call and translate botocore's errors to ours."""
+        try:
+            return method(**params)
+        except Exception as err:
+            raise self._translate(err, operation, use_case) from err
+
+    def _translate(self, err: Exception, operation: str, use_case: str | None) -> Exception:
+        exc = botocore_exceptions
+        if isinstance(err, exc.ClientError):
+            error = err.response.get("Error", {})
+            code = error.get("Code") or "Unknown"
+            message = error.get("Message") or str(err)
+            status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            kwargs = dict(backend=self.name, code=code, status_code=status, payload=err.response)
+            if code in THROTTLING_CODES or status == 429:
+                return ThrottledError(f"{operation}: {message}", **kwargs)
+            if code == "ResourceNotFoundException" and operation in ("GetRecommendations", "GetPersonalizedRanking"):
+                # A recommender or campaign that does not exist (yet): the caller serves a fallback.
+                return NotReadyError(f"{operation}: {message}", use_case=use_case)
+            retryable = code in TRANSIENT_CODES or code in BUSY_CODES or (status is not None and status >= 500)
+            return BackendError(f"{operation}: {message}", retryable=retryable, **kwargs)
+        connection_errors = (
+            exc.EndpointConnectionError,
+            exc.ConnectTimeoutError,
+            exc.ReadTimeoutError,
+            exc.ConnectionClosedError,
+        )
+        if isinstance(err, connection_errors):
+            # A read timeout on PutEvents may mean the events arrived: a retry is still safe,
+            # because each event carries its eventId and Personalize drops repeats.
+            return BackendError(f"{operation}: {err}", retryable=True, backend=self.name, code=type(err).__name__)
+        if isinstance(err, exc.NoCredentialsError):
+            return BackendError(
+                f"{operation}: {err} (configure credentials for boto3, or the 'profile_name' option)",
+                backend=self.name,
+                code=type(err).__name__,
+            )
+        if isinstance(err, exc.BotoCoreError):
+            return BackendError(f"{operation}: {err}", backend=self.name, code=type(err).__name__)
+        return err
+
+    @staticmethod
+    def _check_batch(records: Sequence[Any], kind: str, limit: int) -> None:
+        # The Client never sends more; this guards direct callers, because
+        # botocore's parameter validation does not check list maxima.
+        if not records:
+            raise InvalidRequestError(kind, "must hold at least one record")
+        if len(records) > limit:
+            raise InvalidRequestError(kind, f"at most {limit} per call (got {len(records)})")
+
+    def put_events(self, events: Sequence[Event]) -> None:
+        events = list(events)
+        self._check_batch(events, "events", self.max_events_per_call)
+        if len({(e.user_id, e.session_id) for e in events}) > 1:
+            raise InvalidRequestError("events", "one PutEvents call takes the events of one (user, session) pair")
+        if not self.tracking_id:
+            raise ConfigurationError(
+                "The aws backend needs its 'tracking_id' option (the event tracker's tracking id) to record events"
+            )
+        first = events[0]
+        params: dict[str, Any] = {
+            "trackingId": self.tracking_id,
+            "sessionId": first.session_id,
+            "eventList": [event.to_personalize() for event in events],
+        }
+        if first.user_id is not None:
+            params["userId"] = first.user_id
+        self._call(self.events_client.put_events, "PutEvents", **params)
+
+    def put_items(self, items: Sequence[Item]) -> None:
+        items = list(items)
+        self._check_batch(items, "items", self.max_records_per_call)
+        if not self.items_dataset_arn:
+            raise ConfigurationError("The aws backend needs its 'items_dataset_arn' option to store items")
+        self._call(
+            self.events_client.put_items,
+            "PutItems",
+            datasetArn=self.items_dataset_arn,
+            items=[item.to_personalize() for item in items],
+        )
+
+    def put_users(self, users: Sequence[User]) -> None:
+        users = list(users)
+        self._check_batch(users, "users", self.max_records_per_call)
+        if not self.users_dataset_arn:
+            raise ConfigurationError("The aws backend needs its 'users_dataset_arn' option to store users")
+        self._call(
+            self.events_client.put_users,
+            "PutUsers",
+            datasetArn=self.users_dataset_arn,
+            users=[user.to_personalize() for user in users],
+        )
+
+    def _filter_params(self, filter_name: str | None, filter_values: Mapping[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if filter_name is not None:
+            params["filterArn"] = self._filter_arn(filter_name)
+            # Re-encoding re-checks the limits (25 placeholders, 1,000 characters each).
+            encoded = encode_filter_values(filter_values)
+            if encoded:
+                params["filterValues"] = encoded
+        # Values without a filter have nothing to fill in: they are not sent.
+        return params
+
+    def recommend(self, request: RecommendationRequest) -> RecommendationList:
+        if request.num_results > MAX_NUM_RESULTS:
+            raise InvalidRequestError("num_results", f"must be between 1 and {MAX_NUM_RESULTS}")
+        if request.use_case in self.recommenders:
+            params: dict[str, Any] = {"recommenderArn": self.recommenders[request.use_case]}
+        elif request.use_case in self.campaigns:
+            params = {"campaignArn": self.campaigns[request.use_case]}
+        else:
+            raise ConfigurationError(
+                f"The aws backend has no recommender or campaign for the {request.use_case!r} use case: "
+                f"map it in its 'recommenders' (or 'campaigns') option"
+            )
+        params["numResults"] = request.num_results
+        if request.user_id is not None:
+            params["userId"] = request.user_id
+        if request.item_id is not None:
+            params["itemId"] = request.item_id
+        params.update(self._filter_params(request.filter, request.filter_values))
+        if request.context:
+            params["context"] = dict(request.context)
+        if self.promotion:
+            params["promotions"] = [dict(self.promotion)]
+        response = self._call(self.runtime_client.get_recommendations, "GetRecommendations", request.use_case, **params)
+        return self._to_list(response.get("itemList", []), response, use_case=request.use_case)
+
+    def rank(self, request: RankingRequest) -> RecommendationList:
+        if len(request.item_ids) > MAX_RANKING_INPUT:
+            raise InvalidRequestError("item_ids", f"must hold at most {MAX_RANKING_INPUT} item ids")
+        if not self.ranking_campaign:
+            raise ConfigurationError(
+                "The aws backend needs its 'ranking_campaign' option (a Personalized-Ranking campaign ARN) to rank"
+            )
+        params: dict[str, Any] = {
+            "campaignArn": self.ranking_campaign,
+            "userId": request.user_id,
+            "inputList": list(request.item_ids),
+        }
+        params.update(self._filter_params(request.filter, request.filter_values))
+        if request.context:
+            params["context"] = dict(request.context)
+        response = self._call(self.runtime_client.get_personalized_ranking, "GetPersonalizedRanking", **params)
+        return self._to_list(response.get("personalizedRanking", []), response, use_case=None)
+
+    @staticmethod
+    def _to_list(predicted: Sequence[Mapping[str, Any]], response: Mapping[str, Any], *, use_case: str | None) -> RecommendationList:
+        items = tuple(
+            Recommendation(
+                item_id=entry["itemId"],
+                score=entry.get("score"),  # domain recommenders give none
+                promotion_name=entry.get("promotionName"),
+                reason=tuple(entry.get("reason") or ()),
+            )
+            for entry in predicted
+            if entry.get("itemId")
+        )
+        return RecommendationList(
+            items, recommendation_id=response.get("recommendationId"), use_case=use_case, source=SOURCE_MODEL
+        )
+
+    def close(self) -> None:
+        """Close the connection pools of the clients this backend built
+        (injected clients belong to the caller)."""
+        for client in self._built_clients:
+            close = getattr(client, "close", None)
+            if close is not None:
+                close()
+        self._built_clients = []
