@@ -2,12 +2,13 @@
 ``personalize-events``; GetRecommendations and GetPersonalizedRanking on
 ``personalize-runtime``.
 
+    ARN = "arn:aws:personalize:eu-west-1:123456789012"
     backend = AwsBackend(
         region_name="eu-west-1",
         tracking_id="0a1b2c3d-...",
-        items_dataset_arn="arn:aws:personalize:eu-west-1:123456789012:dataset/shop/ITEMS",
-        recommenders={"also_viewed": "arn:aws:personalize:eu-west-1:123456789012:recommender/also-viewed"},
-        filters={"not_bought": "arn:aws:personalize:eu-west-1:123456789012:filter/not-bought"},
+        items_dataset_arn=f"{ARN}:dataset/shop/ITEMS",
+        recommenders={"also_viewed": f"{ARN}:recommender/also-viewed"},
+        filters={"not_bought": f"{ARN}:filter/not-bought"},
     )
 
 botocore's own retries are turned off on the clients this backend builds: the
@@ -21,26 +22,30 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
-from ..exceptions import (
-    BackendError,
-    ConfigurationError,
-    ImproperlyInstalled,
-    InvalidRequestError,
-    NotReadyError,
-    ThrottledError,
-)
+from ..exceptions import ConfigurationError, ImproperlyInstalled, InvalidRequestError
 from ..filters.values import encode_filter_values
 from ..records import Event, Item, User
 from ..recommendations import SOURCE_MODEL, Recommendation, RecommendationList
-from ..use_cases import MAX_NUM_RESULTS, MAX_RANKING_INPUT, USE_CASES, RankingRequest, RecommendationRequest
+from ..use_cases import (
+    MAX_NUM_RESULTS,
+    MAX_RANKING_INPUT,
+    USE_CASES,
+    RankingRequest,
+    RecommendationRequest,
+)
+from ._aws_errors import translate_error
 from .base import Backend
 
 try:
     import boto3
     import botocore.exceptions as botocore_exceptions
     from botocore.config import Config
-except ModuleNotFoundError as err:  # checked when an AwsBackend is built, so the module stays importable
-    if err.name not in ("boto3", "botocore") and not (err.name or "").startswith(("boto3.", "botocore.")):
+except (
+    ModuleNotFoundError
+) as err:  # checked when an AwsBackend is built, so the module stays importable
+    if err.name not in ("boto3", "botocore") and not (err.name or "").startswith(
+        ("boto3.", "botocore.")
+    ):
         raise
     boto3 = None  # type: ignore[assignment]
     botocore_exceptions = None  # type: ignore[assignment]
@@ -50,22 +55,6 @@ except ModuleNotFoundError as err:  # checked when an AwsBackend is built, so th
 _ARN = re.compile(r"^arn:([a-z\d-]+):personalize:.*:.*:.+$")
 _PROMOTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
 _MAX_ARN_LENGTH = 256
-
-#: error codes that mean "slow down"
-THROTTLING_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceeded",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-    }
-)
-#: error codes of transient service-side failures
-TRANSIENT_CODES = frozenset({"InternalFailure", "InternalServerError", "ServiceUnavailable", "RequestTimeout"})
-#: PutItems/PutUsers on a dataset busy with an import job: worth retrying later
-BUSY_CODES = frozenset({"ResourceInUseException"})
 
 #: defaults for the botocore clients this backend builds (``config`` overrides them)
 DEFAULT_CLIENT_CONFIG: dict[str, Any] = {
@@ -81,7 +70,8 @@ def _check_arn(value: Any, option: str) -> str:
     if not isinstance(value, str) or not _ARN.match(value) or len(value) > _MAX_ARN_LENGTH:
         raise ConfigurationError(
             f"The aws backend's {option!r} option must be a Personalize ARN "
-            f"(arn:aws:personalize:<region>:<account>:<resource>, at most {_MAX_ARN_LENGTH} characters), "
+            "(arn:aws:personalize:<region>:<account>:<resource>, "
+            f"at most {_MAX_ARN_LENGTH} characters), "
             f"not {value!r}"
         )
     return value
@@ -91,13 +81,16 @@ def _check_arn_map(value: Any, option: str, *, use_cases: bool) -> dict[str, str
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ConfigurationError(f"The aws backend's {option!r} option must be a mapping of name to ARN")
+        raise ConfigurationError(
+            f"The aws backend's {option!r} option must be a mapping of name to ARN"
+        )
     checked = {}
     for key, arn in value.items():
         if use_cases and key not in USE_CASES:
             known = ", ".join(sorted(USE_CASES))
             raise ConfigurationError(
-                f"The aws backend's {option!r} option names an unknown use case {key!r}; known use cases: {known}"
+                f"The aws backend's {option!r} option names an unknown use case {key!r}; "
+                f"known use cases: {known}"
             )
         checked[key] = _check_arn(arn, f"{option}[{key!r}]")
     return checked
@@ -145,20 +138,31 @@ class AwsBackend(Backend):
         super().__init__(**unknown)  # raises ConfigurationError naming unknown options
         if boto3 is None:
             raise ImproperlyInstalled("boto3", "aws", feature="The aws backend")
-        if tracking_id is not None and (not isinstance(tracking_id, str) or not 1 <= len(tracking_id) <= 256):
-            raise ConfigurationError("The aws backend's 'tracking_id' option must be a string of 1 to 256 characters")
+        if tracking_id is not None and (
+            not isinstance(tracking_id, str) or not 1 <= len(tracking_id) <= 256
+        ):
+            raise ConfigurationError(
+                "The aws backend's 'tracking_id' option must be a string of 1 to 256 characters"
+            )
         self.tracking_id = tracking_id
-        self.items_dataset_arn = _check_arn(items_dataset_arn, "items_dataset_arn") if items_dataset_arn else None
-        self.users_dataset_arn = _check_arn(users_dataset_arn, "users_dataset_arn") if users_dataset_arn else None
+        self.items_dataset_arn = (
+            _check_arn(items_dataset_arn, "items_dataset_arn") if items_dataset_arn else None
+        )
+        self.users_dataset_arn = (
+            _check_arn(users_dataset_arn, "users_dataset_arn") if users_dataset_arn else None
+        )
         self.recommenders = _check_arn_map(recommenders, "recommenders", use_cases=True)
         self.campaigns = _check_arn_map(campaigns, "campaigns", use_cases=True)
         both = sorted(set(self.recommenders) & set(self.campaigns))
         if both:
             raise ConfigurationError(
-                f"The aws backend maps {', '.join(map(repr, both))} in both 'recommenders' and 'campaigns'; "
+                f"The aws backend maps {', '.join(map(repr, both))} "
+                "in both 'recommenders' and 'campaigns'; "
                 "map each use case to one recommender or one campaign"
             )
-        self.ranking_campaign = _check_arn(ranking_campaign, "ranking_campaign") if ranking_campaign else None
+        self.ranking_campaign = (
+            _check_arn(ranking_campaign, "ranking_campaign") if ranking_campaign else None
+        )
         #: filter name -> filter ARN
         self.filter_arns = _check_arn_map(filters, "filters", use_cases=False)
         self.promotion = self._build_promotion(promotion)
@@ -168,14 +172,19 @@ class AwsBackend(Backend):
             session = self._session(profile_name, region_name)
             client_config = self._client_config(config)
             if events_client is None:
-                events_client = self._client(session, "personalize-events", endpoint_url, client_config)
+                events_client = self._client(
+                    session, "personalize-events", endpoint_url, client_config
+                )
                 self._built_clients.append(events_client)
             if runtime_client is None:
-                runtime_client = self._client(session, "personalize-runtime", endpoint_url, client_config)
+                runtime_client = self._client(
+                    session, "personalize-runtime", endpoint_url, client_config
+                )
                 self._built_clients.append(runtime_client)
         elif endpoint_url or region_name or profile_name or config:
             raise ConfigurationError(
-                "The aws backend's 'region_name', 'profile_name', 'endpoint_url' and 'config' options "
+                "The aws backend's 'region_name', 'profile_name', 'endpoint_url' and 'config' "
+                "options "
                 "configure the clients it builds; they cannot be combined with two injected clients"
             )
         self.events_client = events_client
@@ -200,7 +209,10 @@ class AwsBackend(Backend):
             except TypeError as err:
                 raise ConfigurationError(f"The aws backend's 'config' option: {err}") from err
         if not isinstance(config, Config):
-            raise ConfigurationError("The aws backend's 'config' option must be a botocore Config or a dict of its arguments")
+            raise ConfigurationError(
+                "The aws backend's 'config' option must be a botocore Config "
+                "or a dict of its arguments"
+            )
         return base.merge(config)  # the caller's values win, retries included
 
     @staticmethod
@@ -232,14 +244,18 @@ class AwsBackend(Backend):
         if name is not None:
             if not isinstance(name, str) or not _PROMOTION_NAME.match(name) or len(name) > 63:
                 raise ConfigurationError(
-                    "The aws backend's promotion 'name' must be 1 to 63 characters of letters, digits, '-' and '_', "
+                    "The aws backend's promotion 'name' must be 1 to 63 characters "
+                    "of letters, digits, '-' and '_', "
                     "starting with a letter or digit"
                 )
             result["name"] = name
         percent = promotion.get("percent_promoted_items")
         if percent is not None:
             if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
-                raise ConfigurationError("The aws backend's promotion 'percent_promoted_items' must be an integer from 1 to 100")
+                raise ConfigurationError(
+                    "The aws backend's promotion 'percent_promoted_items' "
+                    "must be an integer from 1 to 100"
+                )
             result["percentPromotedItems"] = percent
         filter_ref = promotion.get("filter")
         if filter_ref is not None:
@@ -252,7 +268,9 @@ class AwsBackend(Backend):
             try:
                 result["filterValues"] = encode_filter_values(promotion["filter_values"])
             except InvalidRequestError as err:
-                raise ConfigurationError(f"The aws backend's promotion 'filter_values': {err}") from err
+                raise ConfigurationError(
+                    f"The aws backend's promotion 'filter_values': {err}"
+                ) from err
         return result
 
     def configure_filters(self, filters: Mapping[str, Any]) -> None:
@@ -277,47 +295,14 @@ class AwsBackend(Backend):
             ) from None
 
     # -- calls -----------------------------------------------------------
-    def _call(self, method: Callable[..., Any], operation: str, use_case: str | None = None, **params: Any) -> Any:
+    def _call(
+        self, method: Callable[..., Any], operation: str, use_case: str | None = None, **params: Any
+    ) -> Any:
         """Make one call and translate botocore's errors to ours."""
         try:
             return method(**params)
         except Exception as err:
-            raise self._translate(err, operation, use_case) from err
-
-    def _translate(self, err: Exception, operation: str, use_case: str | None) -> Exception:
-        exc = botocore_exceptions
-        if isinstance(err, exc.ClientError):
-            error = err.response.get("Error", {})
-            code = error.get("Code") or "Unknown"
-            message = error.get("Message") or str(err)
-            status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            kwargs = dict(backend=self.name, code=code, status_code=status, payload=err.response)
-            if code in THROTTLING_CODES or status == 429:
-                return ThrottledError(f"{operation}: {message}", **kwargs)
-            if code == "ResourceNotFoundException" and operation in ("GetRecommendations", "GetPersonalizedRanking"):
-                # A recommender or campaign that does not exist (yet): the caller serves a fallback.
-                return NotReadyError(f"{operation}: {message}", use_case=use_case)
-            retryable = code in TRANSIENT_CODES or code in BUSY_CODES or (status is not None and status >= 500)
-            return BackendError(f"{operation}: {message}", retryable=retryable, **kwargs)
-        connection_errors = (
-            exc.EndpointConnectionError,
-            exc.ConnectTimeoutError,
-            exc.ReadTimeoutError,
-            exc.ConnectionClosedError,
-        )
-        if isinstance(err, connection_errors):
-            # A read timeout on PutEvents may mean the events arrived: a retry is still safe,
-            # because each event carries its eventId and Personalize drops repeats.
-            return BackendError(f"{operation}: {err}", retryable=True, backend=self.name, code=type(err).__name__)
-        if isinstance(err, exc.NoCredentialsError):
-            return BackendError(
-                f"{operation}: {err} (configure credentials for boto3, or the 'profile_name' option)",
-                backend=self.name,
-                code=type(err).__name__,
-            )
-        if isinstance(err, exc.BotoCoreError):
-            return BackendError(f"{operation}: {err}", backend=self.name, code=type(err).__name__)
-        return err
+            raise translate_error(err, operation, backend=self.name, use_case=use_case) from err
 
     @staticmethod
     def _check_batch(records: Sequence[Any], kind: str, limit: int) -> None:
@@ -332,10 +317,13 @@ class AwsBackend(Backend):
         events = list(events)
         self._check_batch(events, "events", self.max_events_per_call)
         if len({(e.user_id, e.session_id) for e in events}) > 1:
-            raise InvalidRequestError("events", "one PutEvents call takes the events of one (user, session) pair")
+            raise InvalidRequestError(
+                "events", "one PutEvents call takes the events of one (user, session) pair"
+            )
         if not self.tracking_id:
             raise ConfigurationError(
-                "The aws backend needs its 'tracking_id' option (the event tracker's tracking id) to record events"
+                "The aws backend needs its 'tracking_id' option "
+                "(the event tracker's tracking id) to record events"
             )
         first = events[0]
         params: dict[str, Any] = {
@@ -351,7 +339,9 @@ class AwsBackend(Backend):
         items = list(items)
         self._check_batch(items, "items", self.max_records_per_call)
         if not self.items_dataset_arn:
-            raise ConfigurationError("The aws backend needs its 'items_dataset_arn' option to store items")
+            raise ConfigurationError(
+                "The aws backend needs its 'items_dataset_arn' option to store items"
+            )
         self._call(
             self.events_client.put_items,
             "PutItems",
@@ -363,7 +353,9 @@ class AwsBackend(Backend):
         users = list(users)
         self._check_batch(users, "users", self.max_records_per_call)
         if not self.users_dataset_arn:
-            raise ConfigurationError("The aws backend needs its 'users_dataset_arn' option to store users")
+            raise ConfigurationError(
+                "The aws backend needs its 'users_dataset_arn' option to store users"
+            )
         self._call(
             self.events_client.put_users,
             "PutUsers",
@@ -371,7 +363,9 @@ class AwsBackend(Backend):
             users=[user.to_personalize() for user in users],
         )
 
-    def _filter_params(self, filter_name: str | None, filter_values: Mapping[str, Any]) -> dict[str, Any]:
+    def _filter_params(
+        self, filter_name: str | None, filter_values: Mapping[str, Any]
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {}
         if filter_name is not None:
             params["filterArn"] = self._filter_arn(filter_name)
@@ -391,7 +385,8 @@ class AwsBackend(Backend):
             params = {"campaignArn": self.campaigns[request.use_case]}
         else:
             raise ConfigurationError(
-                f"The aws backend has no recommender or campaign for the {request.use_case!r} use case: "
+                "The aws backend has no recommender or campaign "
+                f"for the {request.use_case!r} use case: "
                 f"map it in its 'recommenders' (or 'campaigns') option"
             )
         params["numResults"] = request.num_results
@@ -404,7 +399,12 @@ class AwsBackend(Backend):
             params["context"] = dict(request.context)
         if self.promotion:
             params["promotions"] = [dict(self.promotion)]
-        response = self._call(self.runtime_client.get_recommendations, "GetRecommendations", request.use_case, **params)
+        response = self._call(
+            self.runtime_client.get_recommendations,
+            "GetRecommendations",
+            request.use_case,
+            **params,
+        )
         return self._to_list(response.get("itemList", []), response, use_case=request.use_case)
 
     def rank(self, request: RankingRequest) -> RecommendationList:
@@ -412,7 +412,8 @@ class AwsBackend(Backend):
             raise InvalidRequestError("item_ids", f"must hold at most {MAX_RANKING_INPUT} item ids")
         if not self.ranking_campaign:
             raise ConfigurationError(
-                "The aws backend needs its 'ranking_campaign' option (a Personalized-Ranking campaign ARN) to rank"
+                "The aws backend needs its 'ranking_campaign' option "
+                "(a Personalized-Ranking campaign ARN) to rank"
             )
         params: dict[str, Any] = {
             "campaignArn": self.ranking_campaign,
@@ -422,11 +423,15 @@ class AwsBackend(Backend):
         params.update(self._filter_params(request.filter, request.filter_values))
         if request.context:
             params["context"] = dict(request.context)
-        response = self._call(self.runtime_client.get_personalized_ranking, "GetPersonalizedRanking", **params)
+        response = self._call(
+            self.runtime_client.get_personalized_ranking, "GetPersonalizedRanking", **params
+        )
         return self._to_list(response.get("personalizedRanking", []), response, use_case=None)
 
     @staticmethod
-    def _to_list(predicted: Sequence[Mapping[str, Any]], response: Mapping[str, Any], *, use_case: str | None) -> RecommendationList:
+    def _to_list(
+        predicted: Sequence[Mapping[str, Any]], response: Mapping[str, Any], *, use_case: str | None
+    ) -> RecommendationList:
         items = tuple(
             Recommendation(
                 item_id=entry["itemId"],
@@ -438,7 +443,10 @@ class AwsBackend(Backend):
             if entry.get("itemId")
         )
         return RecommendationList(
-            items, recommendation_id=response.get("recommendationId"), use_case=use_case, source=SOURCE_MODEL
+            items,
+            recommendation_id=response.get("recommendationId"),
+            use_case=use_case,
+            source=SOURCE_MODEL,
         )
 
     def close(self) -> None:

@@ -34,7 +34,9 @@ from .base import Backend
 
 try:
     import requests
-except ModuleNotFoundError as err:  # checked when an HttpBackend is built, so the module stays importable
+except (
+    ModuleNotFoundError
+) as err:  # checked when an HttpBackend is built, so the module stays importable
     if err.name != "requests" and not (err.name or "").startswith("requests."):
         raise
     requests = None  # type: ignore[assignment]
@@ -135,17 +137,27 @@ class HttpBackend(Backend):
             raise ImproperlyInstalled("requests", "http", feature="The http backend")
         self.base_url = self._check_base_url(base_url)
         self.timeout = self._check_timeout(timeout)
-        for option, value in (("max_events_per_call", max_events_per_call), ("max_records_per_call", max_records_per_call)):
+        for option, value in (
+            ("max_events_per_call", max_events_per_call),
+            ("max_records_per_call", max_records_per_call),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigurationError(f"The http backend's {option!r} option must be a positive integer")
+                raise ConfigurationError(
+                    f"The http backend's {option!r} option must be a positive integer"
+                )
         # Instance attributes shadow the class defaults: the server decides its batch size.
         self.max_events_per_call = max_events_per_call  # type: ignore[misc]
         self.max_records_per_call = max_records_per_call  # type: ignore[misc]
         self.verify = verify
-        self.headers = {"User-Agent": f"personalize-sdk/{_version()} ({self.name})", "Accept": "application/json"}
+        self.headers = {
+            "User-Agent": f"personalize-sdk/{_version()} ({self.name})",
+            "Accept": "application/json",
+        }
         if token is not None:
             if not isinstance(token, str) or not token or any(c in token for c in "\r\n"):
-                raise ConfigurationError("The http backend's 'token' option must be a non-empty single-line string")
+                raise ConfigurationError(
+                    "The http backend's 'token' option must be a non-empty single-line string"
+                )
             self.headers["Authorization"] = f"Token {token}"
         if headers:
             self.headers.update(headers)
@@ -158,12 +170,19 @@ class HttpBackend(Backend):
     def _check_base_url(base_url: Any) -> str:
         if not isinstance(base_url, str) or not base_url:
             raise ConfigurationError(
-                "The http backend needs its 'base_url' option, e.g. 'https://shop.example.com/api/personalize/'"
+                "The http backend needs its 'base_url' option, "
+                "e.g. 'https://shop.example.com/api/personalize/'"
             )
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
             raise ConfigurationError(
-                f"The http backend's 'base_url' option must be an http(s) URL without query or fragment, not {base_url!r}"
+                "The http backend's 'base_url' option must be an http(s) URL "
+                f"without query or fragment, not {base_url!r}"
             )
         return base_url if base_url.endswith("/") else base_url + "/"
 
@@ -174,11 +193,16 @@ class HttpBackend(Backend):
 
         if positive(timeout):
             return float(timeout)
-        if isinstance(timeout, (tuple, list)) and len(timeout) == 2 and all(positive(v) for v in timeout):
+        if (
+            isinstance(timeout, (tuple, list))
+            and len(timeout) == 2
+            and all(positive(v) for v in timeout)
+        ):
             return (float(timeout[0]), float(timeout[1]))
         # None would let a hung server hold a worker (or a page) forever.
         raise ConfigurationError(
-            "The http backend's 'timeout' option must be a positive number of seconds or a (connect, read) pair"
+            "The http backend's 'timeout' option must be a positive number of seconds "
+            "or a (connect, read) pair"
         )
 
     # -- plumbing --------------------------------------------------------
@@ -203,13 +227,20 @@ class HttpBackend(Backend):
         except requests.Timeout as err:
             # A write that timed out may have arrived: retrying is still safe, because
             # every event carries its event_id and repeats are left out of training.
-            raise BackendError(f"{operation}: timed out ({err})", retryable=True, backend=self.name, code="timeout") from err
+            raise BackendError(
+                f"{operation}: timed out ({err})", retryable=True, backend=self.name, code="timeout"
+            ) from err
         except requests.ConnectionError as err:
             raise BackendError(
-                f"{operation}: cannot connect ({err})", retryable=True, backend=self.name, code="connection_error"
+                f"{operation}: cannot connect ({err})",
+                retryable=True,
+                backend=self.name,
+                code="connection_error",
             ) from err
         except requests.RequestException as err:
-            raise BackendError(f"{operation}: {err}", backend=self.name, code="request_error") from err
+            raise BackendError(
+                f"{operation}: {err}", backend=self.name, code="request_error"
+            ) from err
         body = self._decode(response)
         if response.status_code >= 400:
             raise self._error(response, body, operation, read=read, use_case=use_case)
@@ -224,15 +255,22 @@ class HttpBackend(Backend):
         except ValueError:
             return response.text
 
-    def _error(self, response: Any, body: Any, operation: str, *, read: bool, use_case: str | None) -> Exception:
+    def _error(
+        self, response: Any, body: Any, operation: str, *, read: bool, use_case: str | None
+    ) -> Exception:
         status = response.status_code
         message = f"{operation}: {error_message(body) or response.reason or 'HTTP error'}"
-        code = body.get("code") if isinstance(body, Mapping) and isinstance(body.get("code"), str) else None
+        code = (
+            body.get("code")
+            if isinstance(body, Mapping) and isinstance(body.get("code"), str)
+            else None
+        )
         kwargs = dict(backend=self.name, status_code=status, payload=body)
         if status == 429:
             error = ThrottledError(message, code=code or "throttled", **kwargs)
             #: seconds the server asked us to wait (``Retry-After``), or None
-            error.retry_after = parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            error.retry_after = retry_after  # type: ignore[attr-defined]
             return error
         if status == 503 and code == NOT_READY_CODE and read:
             # Reads only: the caller serves a fallback. A write refused as not ready is
@@ -312,7 +350,10 @@ class HttpBackend(Backend):
             result = RecommendationList.from_dict(dict(body))
         except (ValueError, KeyError, TypeError) as err:
             raise BackendError(
-                f"{operation}: unreadable response ({err})", backend=self.name, code="bad_response", payload=body
+                f"{operation}: unreadable response ({err})",
+                backend=self.name,
+                code="bad_response",
+                payload=body,
             ) from None
         # Keys the server adds at the top level are kept in ``extra``.
         known = {"use_case", "recommendation_id", "source", "reason", "items"}

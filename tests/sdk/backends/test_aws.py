@@ -56,14 +56,22 @@ def no_real_aws(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "missing-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_SESSION_TOKEN"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
 def _client(service: str):
-    return boto3.client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    return boto3.client(
+        service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"
+    )
 
 
 @pytest.fixture
@@ -112,7 +120,8 @@ def client(backend):
 
 def views(n: int, *, session: str = "s1", user: str | None = "u1") -> list[Event]:
     return [
-        Event("View", session_id=session, user_id=user, item_id=f"item-{session}-{i}", sent_at=T0) for i in range(n)
+        Event("View", session_id=session, user_id=user, item_id=f"item-{session}-{i}", sent_at=T0)
+        for i in range(n)
     ]
 
 
@@ -182,7 +191,14 @@ def test_event_members_reach_put_events(backend, events_stub):
         "recommendationId": "RID-1",
     }
     events_stub.add_response(
-        "put_events", {}, {"trackingId": TRACKING_ID, "sessionId": "s1", "userId": "u1", "eventList": [expected_event]}
+        "put_events",
+        {},
+        {
+            "trackingId": TRACKING_ID,
+            "sessionId": "s1",
+            "userId": "u1",
+            "eventList": [expected_event],
+        },
     )
 
     backend.put_events([event])
@@ -192,7 +208,11 @@ def test_throttling_then_success_delivers_everything_exactly_once(client, events
     events = views(12)
     events_stub.add_response("put_events", {}, put_events_params(events[:10]))
     events_stub.add_client_error(
-        "put_events", "ThrottlingException", "Rate exceeded", 400, expected_params=put_events_params(events[10:])
+        "put_events",
+        "ThrottlingException",
+        "Rate exceeded",
+        400,
+        expected_params=put_events_params(events[10:]),
     )
     events_stub.add_response("put_events", {}, put_events_params(events[10:]))
 
@@ -205,9 +225,15 @@ def test_a_throttled_batch_is_retried_exactly_per_the_retry_policy(backend, even
     events = views(3)
     for _ in range(3):
         events_stub.add_client_error(
-            "put_events", "ThrottlingException", "Rate exceeded", 400, expected_params=put_events_params(events)
+            "put_events",
+            "ThrottlingException",
+            "Rate exceeded",
+            400,
+            expected_params=put_events_params(events),
         )
-    client = Client(backend, sync_mode=True, retry=RetryPolicy(max_attempts=3, base_delay=0, max_delay=0))
+    client = Client(
+        backend, sync_mode=True, retry=RetryPolicy(max_attempts=3, base_delay=0, max_delay=0)
+    )
 
     with pytest.raises(ThrottledError) as info:
         client.record_many(events)
@@ -296,11 +322,24 @@ def test_missing_tracking_id_is_a_configuration_error(events_stub, runtime_stub)
 # -- PutItems / PutUsers --------------------------------------------------
 def test_put_items_and_users_carry_the_dataset_arns(client, events_stub):
     items = [Item(str(i), properties={"price": i, "categoryL1": "shoes"}) for i in range(12)]
-    events_stub.add_response("put_items", {}, {"datasetArn": ITEMS_ARN, "items": [i.to_personalize() for i in items[:10]]})
-    events_stub.add_response("put_items", {}, {"datasetArn": ITEMS_ARN, "items": [i.to_personalize() for i in items[10:]]})
+    events_stub.add_response(
+        "put_items",
+        {},
+        {"datasetArn": ITEMS_ARN, "items": [i.to_personalize() for i in items[:10]]},
+    )
+    events_stub.add_response(
+        "put_items",
+        {},
+        {"datasetArn": ITEMS_ARN, "items": [i.to_personalize() for i in items[10:]]},
+    )
     users = [User("u1", properties={"membership": "gold"})]
     events_stub.add_response(
-        "put_users", {}, {"datasetArn": USERS_ARN, "users": [{"userId": "u1", "properties": '{"membership":"gold"}'}]}
+        "put_users",
+        {},
+        {
+            "datasetArn": USERS_ARN,
+            "users": [{"userId": "u1", "properties": '{"membership":"gold"}'}],
+        },
     )
 
     client.put_items(items)
@@ -310,7 +349,9 @@ def test_put_items_and_users_carry_the_dataset_arns(client, events_stub):
 
 
 def test_put_items_without_a_dataset_arn_is_a_configuration_error(events_stub, runtime_stub):
-    backend = make_backend(events_stub, runtime_stub, items_dataset_arn=None, users_dataset_arn=None)
+    backend = make_backend(
+        events_stub, runtime_stub, items_dataset_arn=None, users_dataset_arn=None
+    )
 
     with pytest.raises(ConfigurationError, match="items_dataset_arn"):
         backend.put_items([Item("1")])
@@ -323,7 +364,10 @@ def test_recommend_sends_recommender_filter_and_encoded_values(client, runtime_s
     runtime_stub.add_response(
         "get_recommendations",
         {
-            "itemList": [{"itemId": "7"}, {"itemId": "3", "promotionName": "summer", "reason": ["Promoted item"]}],
+            "itemList": [
+                {"itemId": "7"},
+                {"itemId": "3", "promotionName": "summer", "reason": ["Promoted item"]},
+            ],
             "recommendationId": "RID-abc",
         },
         {
@@ -355,7 +399,10 @@ def test_recommend_sends_recommender_filter_and_encoded_values(client, runtime_s
 def test_recommend_uses_the_campaign_with_user_scores_and_context(client, runtime_stub):
     runtime_stub.add_response(
         "get_recommendations",
-        {"itemList": [{"itemId": "1", "score": 0.6}, {"itemId": "2", "score": 0.4}], "recommendationId": "RID-2"},
+        {
+            "itemList": [{"itemId": "1", "score": 0.6}, {"itemId": "2", "score": 0.4}],
+            "recommendationId": "RID-2",
+        },
         {
             "campaignArn": FOR_YOU_CAMPAIGN_ARN,
             "userId": "u1",
@@ -414,11 +461,13 @@ def test_an_unknown_filter_is_a_configuration_error(client):
 
 def test_client_filters_without_arns_are_refused_at_construction(backend):
     with pytest.raises(ConfigurationError, match="'cheap'"):
-        Client(backend, sync_mode=True, filters={"cheap": 'INCLUDE ItemID WHERE Items.PRICE < 10'})
+        Client(backend, sync_mode=True, filters={"cheap": "INCLUDE ItemID WHERE Items.PRICE < 10"})
 
 
 def test_a_missing_recommender_is_not_ready(client, runtime_stub):
-    runtime_stub.add_client_error("get_recommendations", "ResourceNotFoundException", "Recommender not found", 404)
+    runtime_stub.add_client_error(
+        "get_recommendations", "ResourceNotFoundException", "Recommender not found", 404
+    )
 
     with pytest.raises(NotReadyError) as info:
         client.recommend("also_viewed", item_id="1")
@@ -428,7 +477,9 @@ def test_a_missing_recommender_is_not_ready(client, runtime_stub):
 
 
 def test_a_throttled_read_is_retried_by_the_read_policy(client, runtime_stub):
-    runtime_stub.add_client_error("get_recommendations", "ThrottlingException", "Rate exceeded", 400)
+    runtime_stub.add_client_error(
+        "get_recommendations", "ThrottlingException", "Rate exceeded", 400
+    )
     runtime_stub.add_response("get_recommendations", {"itemList": [{"itemId": "9"}]})
 
     assert client.recommend("also_viewed", item_id="1").item_ids == ["9"]
@@ -439,8 +490,14 @@ def test_a_throttled_read_is_retried_by_the_read_policy(client, runtime_stub):
 def test_rank_sends_the_input_list(client, runtime_stub):
     runtime_stub.add_response(
         "get_personalized_ranking",
-        {"personalizedRanking": [{"itemId": "c", "score": 0.7}, {"itemId": "a", "score": 0.3}, {"itemId": "b"}],
-         "recommendationId": "RID-r"},
+        {
+            "personalizedRanking": [
+                {"itemId": "c", "score": 0.7},
+                {"itemId": "a", "score": 0.3},
+                {"itemId": "b"},
+            ],
+            "recommendationId": "RID-r",
+        },
         {
             "campaignArn": RANKING_ARN,
             "userId": "u1",
@@ -459,7 +516,10 @@ def test_rank_sends_the_input_list(client, runtime_stub):
 def test_rank_without_a_ranking_campaign_is_a_configuration_error(events_stub, runtime_stub):
     backend = make_backend(events_stub, runtime_stub, ranking_campaign=None)
 
-    with Client(backend, sync_mode=True) as client, pytest.raises(ConfigurationError, match="ranking_campaign"):
+    with (
+        Client(backend, sync_mode=True) as client,
+        pytest.raises(ConfigurationError, match="ranking_campaign"),
+    ):
         client.rank("u1", ["a"])
 
 
@@ -505,7 +565,9 @@ def test_a_ranking_input_of_501_items_is_refused(client):
 
 def test_a_filter_value_over_1000_characters_is_refused(client):
     with pytest.raises(InvalidRequestError, match="1000"):
-        client.recommend("also_viewed", item_id="1", filter="in_category", filter_values={"CATEGORY": "c" * 999})
+        client.recommend(
+            "also_viewed", item_id="1", filter="in_category", filter_values={"CATEGORY": "c" * 999}
+        )
 
 
 def test_a_request_tampered_after_validation_is_refused(backend):
@@ -588,8 +650,7 @@ def test_an_unknown_profile_is_a_configuration_error():
 
 def test_missing_boto3_raises_improperly_installed():
     # A subprocess, so hiding boto3 cannot leak into other tests' imports.
-    script = textwrap.dedent(
-        """
+    script = textwrap.dedent("""
         import sys
         sys.modules["boto3"] = None
         import personalize_sdk
@@ -600,12 +661,16 @@ def test_missing_boto3_raises_improperly_installed():
         except ImproperlyInstalled as err:
             print(err.missing_package, err.install_extra)
             print(err)
-        """
-    )
+        """)
     repo_root = Path(__file__).resolve().parents[3]
     env = dict(os.environ, PYTHONPATH=str(repo_root))
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=repo_root, check=True
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=repo_root,
+        check=True,
     )
     lines = result.stdout.splitlines()
     assert lines[0] == "boto3 aws"

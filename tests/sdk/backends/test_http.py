@@ -26,7 +26,11 @@ from personalize_sdk import (  # noqa: E402
     ThrottledError,
     User,
 )
-from personalize_sdk.backends.http import HttpBackend, error_message, parse_retry_after  # noqa: E402
+from personalize_sdk.backends.http import (
+    HttpBackend,
+    error_message,
+    parse_retry_after,
+)  # noqa: E402
 
 BASE = "https://shop.example.com/api/personalize/"
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -79,7 +83,15 @@ def test_events_are_posted_as_their_dicts_in_mixed_batches(client, mock):
     events = [
         Event("View", session_id="s1", user_id="u1", item_id="1", sent_at=T0, event_id="e1"),
         Event("View", session_id="s2", item_id="2", sent_at=T0, event_id="e2"),
-        Event("Purchase", session_id="s1", user_id="u1", item_id="1", sent_at=T0, event_value=9.5, event_id="e3"),
+        Event(
+            "Purchase",
+            session_id="s1",
+            user_id="u1",
+            item_id="1",
+            sent_at=T0,
+            event_value=9.5,
+            event_id="e3",
+        ),
     ]
 
     client.record_many(events)
@@ -117,7 +129,9 @@ def test_items_and_users_are_posted(client, mock):
     client.put_items([Item("42", properties={"price": 10, "categoryL1": "shoes"})])
     client.put_users([User("u1")])
 
-    assert body_of(mock.calls[0]) == {"items": [{"item_id": "42", "properties": {"categoryL1": "shoes", "price": 10}}]}
+    assert body_of(mock.calls[0]) == {
+        "items": [{"item_id": "42", "properties": {"categoryL1": "shoes", "price": 10}}]
+    }
     assert body_of(mock.calls[1]) == {"users": [{"user_id": "u1"}]}
 
 
@@ -147,7 +161,10 @@ def test_recommendations_query_string(client, mock):
 
 
 def test_recommendations_for_a_user_without_filter(client, mock):
-    mock.get(BASE + "recommendations/recommended_for_you/", json=recommendation_body("recommended_for_you"))
+    mock.get(
+        BASE + "recommendations/recommended_for_you/",
+        json=recommendation_body("recommended_for_you"),
+    )
 
     client.recommend("recommended_for_you", user_id="u1")
 
@@ -155,10 +172,10 @@ def test_recommendations_for_a_user_without_filter(client, mock):
 
 
 def test_a_recommendations_response_becomes_a_recommendation_list(client, mock):
-    body = recommendation_body(
-        items=(("7", 0.9), ("3", None)), model_version="v3"
+    body = recommendation_body(items=(("7", 0.9), ("3", None)), model_version="v3")
+    body["items"][0].update(
+        {"promotion_name": "summer", "reason": ["Promoted item"], "title": "Red shoes"}
     )
-    body["items"][0].update({"promotion_name": "summer", "reason": ["Promoted item"], "title": "Red shoes"})
     mock.get(BASE + "recommendations/also_viewed/", json=body)
 
     result = client.recommend("also_viewed", item_id="42")
@@ -175,8 +192,13 @@ def test_a_recommendations_response_becomes_a_recommendation_list(client, mock):
 def test_a_fallback_answer_keeps_its_source_and_reason(client, mock):
     mock.get(
         BASE + "recommendations/best_sellers/",
-        json={"use_case": "best_sellers", "recommendation_id": None, "source": "fallback", "reason": "not trained",
-              "items": [{"item_id": "1", "score": None}]},
+        json={
+            "use_case": "best_sellers",
+            "recommendation_id": None,
+            "source": "fallback",
+            "reason": "not trained",
+            "items": [{"item_id": "1", "score": None}],
+        },
     )
 
     result = client.recommend("best_sellers")
@@ -187,8 +209,13 @@ def test_a_fallback_answer_keeps_its_source_and_reason(client, mock):
 def test_ranking_body(client, mock):
     mock.post(BASE + "ranking/", json=recommendation_body(None, items=(("c", 0.7), ("a", 0.3))))
 
-    result = client.rank("u1", ["a", "c"], filter="not_bought", filter_values={"CATEGORY": "shoes"},
-                         context={"DEVICE": "mobile"})
+    result = client.rank(
+        "u1",
+        ["a", "c"],
+        filter="not_bought",
+        filter_values={"CATEGORY": "shoes"},
+        context={"DEVICE": "mobile"},
+    )
 
     assert body_of(mock.calls[0]) == {
         "user_id": "u1",
@@ -206,7 +233,11 @@ def test_ranking_body_without_filter(client, mock):
     client.rank("u1", ["a"])
 
     assert body_of(mock.calls[0]) == {
-        "user_id": "u1", "item_ids": ["a"], "filter": None, "filter_values": {}, "context": {}
+        "user_id": "u1",
+        "item_ids": ["a"],
+        "filter": None,
+        "filter_values": {},
+        "context": {},
     }
 
 
@@ -217,7 +248,9 @@ def test_a_placeholder_named_like_a_query_parameter_is_refused(client, mock):
 
 
 def test_an_unreadable_response_is_a_backend_error(client, mock):
-    mock.get(BASE + "recommendations/best_sellers/", body="<html>hello</html>", content_type="text/html")
+    mock.get(
+        BASE + "recommendations/best_sellers/", body="<html>hello</html>", content_type="text/html"
+    )
 
     with pytest.raises(BackendError) as info:
         client.recommend("best_sellers")
@@ -235,7 +268,10 @@ def test_authorization_and_user_agent_headers(client, mock):
 
     for call in mock.calls:
         assert call.request.headers["Authorization"] == "Token secret-token"
-        assert call.request.headers["User-Agent"] == f"personalize-sdk/{personalize_sdk.__version__} (http)"
+        assert (
+            call.request.headers["User-Agent"]
+            == f"personalize-sdk/{personalize_sdk.__version__} (http)"
+        )
         assert call.request.headers["Accept"] == "application/json"
 
 
@@ -335,15 +371,25 @@ def test_refused_records_in_a_2xx_answer_are_a_non_retryable_error(client, mock)
     )
 
     with pytest.raises(BackendError) as info:
-        client.record_many([Event("View", session_id="s1", item_id="1"), Event("View", session_id="s1", item_id="2")])
+        client.record_many(
+            [
+                Event("View", session_id="s1", item_id="1"),
+                Event("View", session_id="s1", item_id="2"),
+            ]
+        )
 
     assert info.value.retryable is False and info.value.code == "rejected"
-    assert "accepted 1 of 2" in info.value.message and "[1].item_id: unknown item" in info.value.message
+    assert (
+        "accepted 1 of 2" in info.value.message
+        and "[1].item_id: unknown item" in info.value.message
+    )
     assert len(mock.calls) == 1
 
 
 def test_429_is_a_throttled_error_with_retry_after(backend, mock):
-    mock.post(BASE + "events/", json={"detail": "slow down"}, status=429, headers={"Retry-After": "7"})
+    mock.post(
+        BASE + "events/", json={"detail": "slow down"}, status=429, headers={"Retry-After": "7"}
+    )
 
     with pytest.raises(ThrottledError) as info:
         backend.put_events([Event("View", session_id="s1", item_id="1")])
@@ -356,7 +402,9 @@ def test_429_is_a_throttled_error_with_retry_after(backend, mock):
 def test_a_throttled_batch_is_retried_exactly_per_the_retry_policy(backend, mock):
     for _ in range(3):
         mock.post(BASE + "events/", json={"detail": "slow down"}, status=429)
-    client = Client(backend, sync_mode=True, retry=RetryPolicy(max_attempts=3, base_delay=0, max_delay=0))
+    client = Client(
+        backend, sync_mode=True, retry=RetryPolicy(max_attempts=3, base_delay=0, max_delay=0)
+    )
 
     with pytest.raises(ThrottledError):
         client.record(Event("View", session_id="s1", item_id="1"))
@@ -366,7 +414,9 @@ def test_a_throttled_batch_is_retried_exactly_per_the_retry_policy(backend, mock
 
 
 def test_a_connection_error_is_retryable(backend, mock):
-    mock.get(BASE + "recommendations/best_sellers/", body=requests.ConnectionError("connection refused"))
+    mock.get(
+        BASE + "recommendations/best_sellers/", body=requests.ConnectionError("connection refused")
+    )
 
     with pytest.raises(BackendError) as info:
         backend.recommend(personalize_sdk.use_cases.RecommendationRequest("best_sellers"))
@@ -383,7 +433,9 @@ def test_a_timeout_is_retried_by_the_client(client, mock):
     assert len(mock.calls) == 2 and client.stats["retries"] == 1
 
 
-@pytest.mark.parametrize("status, retryable", [(500, True), (502, True), (408, True), (403, False), (404, False)])
+@pytest.mark.parametrize(
+    "status, retryable", [(500, True), (502, True), (408, True), (403, False), (404, False)]
+)
 def test_statuses_map_to_retryable_or_not(backend, mock, status, retryable):
     mock.post(BASE + "users/", json={"detail": "x"}, status=status)
 
@@ -431,7 +483,10 @@ def test_parse_retry_after():
     "body, text",
     [
         ({"detail": "nope"}, "nope"),
-        ({"errors": [{"index": 0, "field": "item_id", "rule": "too long"}]}, "[0].item_id: too long"),
+        (
+            {"errors": [{"index": 0, "field": "item_id", "rule": "too long"}]},
+            "[0].item_id: too long",
+        ),
         ({"user_id": ["required"], "code": "invalid"}, "user_id: required"),
         (["one", "two"], "one; two"),
         ("plain text", "plain text"),
