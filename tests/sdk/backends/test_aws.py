@@ -460,8 +460,21 @@ def test_an_unknown_filter_is_a_configuration_error(client):
 
 
 def test_client_filters_without_arns_are_refused_at_construction(backend):
-    with pytest.raises(ConfigurationError, match="'cheap'"):
-        Client(backend, sync_mode=True, filters={"cheap": "INCLUDE ItemID WHERE Items.PRICE < 10"})
+    with pytest.raises(ConfigurationError, match="no ARN for filter.*'cheap'"):
+        Client(
+            backend,
+            sync_mode=True,
+            filters={
+                "not_bought": 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")',
+                "cheap": "INCLUDE ItemID WHERE Items.PRICE < 10",
+            },
+        )
+
+
+def test_client_filters_with_arns_are_accepted(backend):
+    expression = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")'
+    with Client(backend, sync_mode=True, filters={"not_bought": expression}) as client:
+        assert set(client.filters) == {"not_bought"}
 
 
 def test_a_missing_recommender_is_not_ready(client, runtime_stub):
