@@ -67,6 +67,10 @@ class RetryPolicy:
                 if not err.retryable or attempt >= self.max_attempts:
                     raise
                 wait = self.delay(attempt - 1, rng)
+                # A server that says when to come back (HTTP Retry-After) knows better than our guess.
+                retry_after = getattr(err, "retry_after", None)
+                if isinstance(retry_after, (int, float)) and retry_after > wait:
+                    wait = float(retry_after)
                 if self.deadline is not None and clock() - started + wait > self.deadline:
                     raise
                 logger.info("retrying after %s (attempt %d of %d, waiting %.2fs)", err, attempt, self.max_attempts, wait)

@@ -67,3 +67,11 @@ def test_other_exceptions_are_not_retried():
     with pytest.raises(KeyError):
         RetryPolicy().call(fn, sleep=FakeSleep())
     assert fn.calls == 1
+
+
+def test_a_retry_after_hint_lengthens_the_wait():
+    error = ThrottledError()
+    error.retry_after = 3
+    sleep = FakeSleep()
+    RetryPolicy(base_delay=0.1, max_delay=0.1).call(Flaky([error]), sleep=sleep, rng=lambda: 1.0)
+    assert sleep.calls == [3.0]
