@@ -1,0 +1,135 @@
+"""The embedded local engine as a backend: no cloud account, no server.
+
+    from personalize_sdk import Client
+    client = Client("local", options={"path": "var/personalize", "min_data_scale": 0.05})
+    client.backend.train()
+
+Options (keyword arguments):
+
+* ``path``: folder for the database and the trained model (``None``: in memory);
+* ``synchronous``: SQLite's ``NORMAL`` (default: an acknowledged event
+  survives a crash of the process) or ``FULL`` (also a power loss);
+* ``auto_train`` (``True``), ``retrain_every_events`` (``None``),
+  ``retrain_interval`` (seconds, ``None``): training in the background;
+* every field of :class:`~personalize_sdk.engine.config.EngineConfig`
+  (``exploration_weight``, ``event_weights``, ``min_data_scale``...).
+
+numpy and scipy are needed (``pip install "personalize-django[local]"``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
+
+from ..exceptions import BackendError, ConfigurationError, PersonalizeError
+from ..records import Event, Item, User
+from ..recommendations import RecommendationList
+from ..use_cases import RankingRequest, RecommendationRequest
+from .base import Backend
+
+_BACKEND_OPTIONS = ("synchronous", "auto_train", "retrain_every_events", "retrain_interval")
+
+
+class LocalBackend(Backend):
+    """Stores events, items and users under ``path`` and serves the five use
+    cases and ranking from the embedded engine (see the module docstring)."""
+
+    name: ClassVar[str] = "local"
+    # One SQLite transaction per call: big calls are cheap, and sessions may mix.
+    max_events_per_call: ClassVar[int] = 500
+    one_session_per_call: ClassVar[bool] = False
+    max_records_per_call: ClassVar[int] = 500
+
+    def __init__(self, path: str | None = None, **options: Any) -> None:
+        from ..engine import Engine, EngineConfig  # numpy/scipy: ImproperlyInstalled when missing
+
+        engine_options = {k: options.pop(k) for k in _BACKEND_OPTIONS if k in options}
+        config = EngineConfig.from_options(options, owner=self.name)
+        super().__init__()
+        if path is not None and not isinstance(path, str):
+            path = str(path)  # a pathlib.Path from settings
+        try:
+            self.engine = Engine(path, config, **engine_options)
+        except sqlite3.Error as err:
+            raise ConfigurationError(f"The local backend cannot open its database under {path!r}: {err}") from err
+        except ValueError as err:
+            raise ConfigurationError(f"Bad option for the local backend: {err}") from err
+        self.path = path
+
+    def _call(self, method: Any, *args: Any) -> Any:
+        try:
+            return method(*args)
+        except sqlite3.OperationalError as err:
+            # "database is locked" after busy_timeout, a full disk: worth another try.
+            raise BackendError(str(err), retryable=True, backend=self.name) from err
+        except sqlite3.Error as err:
+            raise BackendError(str(err), retryable=False, backend=self.name) from err
+
+    # -- Backend ---------------------------------------------------------
+    def configure_filters(self, filters: Mapping[str, Any]) -> None:
+        super().configure_filters(filters)
+        self.engine.configure_filters(filters)
+
+    def put_events(self, events: Sequence[Event]) -> None:
+        events = list(events)
+        if len(events) > self.max_events_per_call:
+            raise BackendError(
+                f"put_events got {len(events)} events; the limit is {self.max_events_per_call}", backend=self.name
+            )
+        if events:
+            self._call(self.engine.put_events, events)
+
+    def put_items(self, items: Sequence[Item]) -> None:
+        items = list(items)
+        if items:
+            self._call(self.engine.put_items, items)
+
+    def put_users(self, users: Sequence[User]) -> None:
+        users = list(users)
+        if users:
+            self._call(self.engine.put_users, users)
+
+    def recommend(self, request: RecommendationRequest) -> RecommendationList:
+        return self._call(self.engine.recommend, request)
+
+    def rank(self, request: RankingRequest) -> RecommendationList:
+        return self._call(self.engine.rank, request)
+
+    def close(self) -> None:
+        if getattr(self, "engine", None) is not None:
+            self.engine.close()
+
+    # -- the engine's own -------------------------------------------------
+    def train(self, background: bool = False) -> Any:
+        """Train now and return the :class:`~personalize_sdk.engine.TrainingReport`
+        (counts, seconds, each use case ready or not and why); with
+        ``background=True`` return a Future of it at once."""
+        try:
+            return self.engine.train(background=background)
+        except sqlite3.Error as err:
+            raise BackendError(str(err), retryable=True, backend=self.name) from err
+
+    @property
+    def report(self) -> Any:
+        """The current model's training report."""
+        return self.engine.model.report
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Delete a user's events, profile and served lists; return the counts."""
+        if not isinstance(user_id, str) or not user_id:
+            raise PersonalizeError("forget_user needs a user id")
+        return self._call(self.engine.forget_user, user_id)
+
+    def iter_events(self) -> Iterator[Event]:
+        """Every stored event, oldest first."""
+        return self.engine.iter_events()
+
+    def iter_items(self) -> Iterator[Item]:
+        return self.engine.iter_items()
+
+    def iter_users(self) -> Iterator[User]:
+        return self.engine.iter_users()
+
+
+__all__ = ["LocalBackend"]

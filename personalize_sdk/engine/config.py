@@ -1,0 +1,136 @@
+"""The engine's settings, with their defaults, in one frozen dataclass.
+
+Every field can be passed to :class:`~personalize_sdk.backends.local.LocalBackend`
+as a keyword option; an unknown option is a
+:class:`~personalize_sdk.exceptions.ConfigurationError` naming it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..exceptions import ConfigurationError
+
+#: How much one event of each type counts (a Purchase says more than a View).
+#: Types not listed count ``default_event_weight``.
+DEFAULT_EVENT_WEIGHTS: dict[str, float] = {"Purchase": 4.0, "AddToCart": 2.0, "Click": 1.0, "View": 1.0}
+
+#: Personalize's training minimums (reference 6.1 and 4.3), before ``min_data_scale``.
+PERSONALIZE_MINIMUMS: dict[str, int] = {
+    "interactions": 1000,
+    "users_with_two_interactions": 25,
+    "View": 1000,
+    "Purchase": 1000,
+}
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Settings of the local engine. See ``docs/engine.rst`` for the why of each."""
+
+    # -- what events mean ------------------------------------------------
+    #: weight of one event, by event type
+    event_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
+    #: weight of event types missing from ``event_weights``
+    default_event_weight: float = 1.0
+    #: the event type that makes a best seller (and a co-purchase)
+    purchase_event_type: str = "Purchase"
+    #: the event type that makes a most-viewed item
+    view_event_type: str = "View"
+
+    # -- popularity ------------------------------------------------------
+    #: only events this many days before the latest event count for popularity
+    popularity_window_days: float = 30.0
+    #: an event's weight halves every this many days (time decay)
+    popularity_half_life_days: float = 7.0
+
+    # -- co-occurrence (also viewed, bought together) ---------------------
+    #: what makes a "basket" of items seen together: "session" or "user"
+    basket: str = "session"
+    #: longer baskets keep only their latest items (a bot session is not a signal)
+    max_basket_size: int = 50
+    #: neighbours kept per item
+    neighbours: int = 100
+    #: 0 = raw co-occurrence counts, 1 = full cosine normalisation (popular items damped)
+    also_viewed_normalisation: float = 0.5
+    #: co-purchases needed before a pair is "frequently bought together"
+    bought_together_min_support: int = 2
+
+    # -- recommended for you ----------------------------------------------
+    #: recent events read per request to score from
+    history_length: int = 50
+    #: weight of the k-th most recent event: ``history_decay ** k``
+    history_decay: float = 0.9
+    #: share of the score from the next-item (transition) model, the rest from item similarity
+    transition_weight: float = 0.5
+    #: the transition model's own position decay (it is about what comes *next*)
+    transition_decay: float = 0.5
+    #: EASE regularisation (for catalogues up to ``ease_max_items``; item-kNN beyond)
+    ease_lambda: float = 250.0
+    ease_max_items: int = 6000
+    #: popularity damping of the transition model's targets, 0..1
+    transition_popularity_damping: float = 0.3
+    #: event types whose items are not recommended again to the same user ("all" for every type)
+    exclude_event_types: tuple[str, ...] | str = ("Purchase",)
+
+    # -- exploration (Personalize's itemExplorationConfig) -----------------
+    #: share of recommended-for-you slots given to young, little-seen items (0 = none)
+    exploration_weight: float = 0.3
+    #: only items younger than this many days (from the latest event) are explored
+    exploration_item_age_cutoff: float = 30.0
+
+    # -- readiness -------------------------------------------------------
+    #: multiplies Personalize's training minimums (1000 interactions...); e.g. 0.01 for a small shop
+    min_data_scale: float = 1.0
+    #: filters see the latest this-many interactions per user and event type (Personalize: 100)
+    filter_interactions_per_type: int = 100
+
+    # -- serving ---------------------------------------------------------
+    #: remember the items of each recommendation id (implicit impressions for exploration)
+    record_impressions: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.exploration_weight <= 1.0:
+            raise ConfigurationError("exploration_weight must be between 0 and 1")
+        if self.exploration_item_age_cutoff < 1:
+            raise ConfigurationError("exploration_item_age_cutoff must be at least 1 (day), as in Personalize")
+        if self.basket not in ("session", "user"):
+            raise ConfigurationError("basket must be 'session' or 'user'")
+        if self.min_data_scale <= 0:
+            raise ConfigurationError("min_data_scale must be positive")
+        if not 0 <= self.transition_weight <= 1:
+            raise ConfigurationError("transition_weight must be between 0 and 1")
+        for name in ("history_length", "neighbours", "max_basket_size", "bought_together_min_support"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"{name} must be at least 1")
+        for name in ("history_decay", "transition_decay"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ConfigurationError(f"{name} must be in (0, 1]")
+        if isinstance(self.exclude_event_types, str):
+            if self.exclude_event_types != "all":
+                object.__setattr__(self, "exclude_event_types", (self.exclude_event_types,))
+        else:
+            object.__setattr__(self, "exclude_event_types", tuple(self.exclude_event_types))
+        object.__setattr__(self, "event_weights", dict(self.event_weights))
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], *, owner: str = "local") -> "EngineConfig":
+        """Build from keyword options, naming any unknown one."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ConfigurationError(f"Unknown option(s) for the {owner} backend: {', '.join(unknown)}")
+        return cls(**options)
+
+    def weight(self, event_type: str) -> float:
+        return float(self.event_weights.get(event_type, self.default_event_weight))
+
+    def minimum(self, name: str) -> int:
+        """Personalize's minimum ``name`` scaled by ``min_data_scale`` (at least 1)."""
+        return max(1, math.ceil(PERSONALIZE_MINIMUMS[name] * self.min_data_scale))
+
+    def excludes(self, event_type: str) -> bool:
+        return self.exclude_event_types == "all" or event_type in self.exclude_event_types

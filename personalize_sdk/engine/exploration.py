@@ -1,0 +1,100 @@
+"""Exploration against the filter bubble, with Personalize's two knobs.
+
+``exploration_weight`` (0 to 1, default 0.3) is the share of a
+recommended-for-you list given to *young* items, those younger than
+``exploration_item_age_cutoff`` days (default 30). Age is measured back from
+the latest event in the data, from the item's ``CREATION_TIMESTAMP`` or, when
+it has none, its first interaction; an item with neither is brand new.
+
+Among young items, the least exposed go first: exposure is the item's
+interactions plus the impressions that were never clicked (the item was in a
+list the user acted on, or in an event's explicit ``impression``, and was not
+the one chosen). An item that keeps being shown and ignored thus gives its
+slot to the next new item, as Personalize describes. Ties go to the items the
+user's own scores like best, so exploration stays somewhat relevant.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ._deps import np
+from .interactions import Interactions, parse_timestamp
+from .popularity import DAY
+
+#: weight of one ignored impression against an item, in interactions
+IGNORED_IMPRESSION_COST = 1.0
+
+
+def item_ages(data: Interactions, reference: float) -> Any:
+    """Age of each item in days at ``reference`` (float64)."""
+    first_seen = np.full(data.n_items, np.inf)
+    if len(data.item):
+        np.minimum.at(first_seen, data.item, data.ts)
+    created = np.array(
+        [parse_timestamp(props.get("CREATION_TIMESTAMP")) or np.inf for props in data.item_properties],
+        dtype=np.float64,
+    )
+    born = np.minimum(first_seen, created)
+    born[~np.isfinite(born)] = reference  # no date at all: new as of now
+    return np.maximum(reference - born, 0.0) / DAY
+
+
+def exposure(data: Interactions, item_index: dict[str, int]) -> Any:
+    """Interactions plus ignored impressions, per item."""
+    counts = np.bincount(data.item, minlength=data.n_items).astype(np.float64)
+    for shown, chosen in data.shown:
+        for item_id in shown:
+            if item_id not in chosen:
+                index = item_index.get(item_id)
+                if index is not None:
+                    counts[index] += IGNORED_IMPRESSION_COST
+    return counts
+
+
+def slots(n: int, weight: float) -> int:
+    """How many of ``n`` slots are explored: ``round(n * weight)``, at least
+    one when the weight is positive and ``n > 1`` (a 0.3 share of 2 slots
+    would otherwise never explore)."""
+    if weight <= 0 or n <= 0:
+        return 0
+    k = int(round(n * weight))
+    if k == 0 and n > 1:
+        k = 1
+    return min(k, n)
+
+
+def pick(candidates: Any, exposure_counts: Any, relevance: Any, k: int) -> list[int]:
+    """The ``k`` least-exposed candidate items (bool mask), ties by relevance."""
+    if k <= 0:
+        return []
+    idx = np.flatnonzero(candidates)
+    if not len(idx):
+        return []
+    order = np.lexsort((-relevance[idx], exposure_counts[idx]))
+    return [int(i) for i in idx[order[:k]]]
+
+
+def interleave(relevant: Sequence[int], explored: Sequence[int], n: int) -> list[tuple[int, bool]]:
+    """Spread ``explored`` items evenly through the list (not all at the end,
+    where nobody looks); return ``(item, was_explored)`` pairs, at most ``n``."""
+    explored = [i for i in explored if i not in set(relevant[: n - len(explored)])]
+    result: list[tuple[int, bool]] = []
+    rel = iter(i for i in relevant if i not in set(explored))
+    if not explored:
+        return [(i, False) for i in list(rel)[:n]]
+    step = n / len(explored)
+    positions = {min(n - 1, int(step * (j + 0.5))) for j in range(len(explored))}
+    exp = iter(explored)
+    for position in range(n):
+        source = exp if position in positions else rel
+        item = next(source, None)
+        if item is None:  # one side ran out: take from the other
+            other = rel if source is exp else exp
+            item = next(other, None)
+            if item is None:
+                break
+            result.append((item, other is exp))
+        else:
+            result.append((item, source is exp))
+    return result

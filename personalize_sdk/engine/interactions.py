@@ -1,0 +1,140 @@
+"""The training snapshot: stored events and items turned into integer arrays.
+
+Training never works on strings: items, users, sessions and event types are
+numbered once here, and every model is built from these arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ._deps import np
+from .config import EngineConfig
+from .store import Store
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def schema_key(key: str) -> str:
+    """A property key in the Items/Users schema spelling: ``categoryL1`` and
+    ``CATEGORY_L1`` both give ``CATEGORY_L1``; ``creationTimestamp`` gives
+    ``CREATION_TIMESTAMP``. PutItems sends camelCase, filters use UPPER_SNAKE;
+    this is the one place that reconciles them."""
+    if key == key.upper():
+        return key
+    return _CAMEL_BOUNDARY.sub("_", key).upper()
+
+
+def schema_properties(properties: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {schema_key(k): v for k, v in (properties or {}).items()}
+
+
+def first_category(value: Any) -> str | None:
+    """The first of a ``|``-separated multi-value (``"Shoes|Sale"`` -> ``"Shoes"``)."""
+    if value is None:
+        return None
+    text = str(value).split("|")[0].strip()
+    return text or None
+
+
+def parse_timestamp(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    # Accept milliseconds too (a common slip): anything past year 5000 in seconds is ms.
+    return number / 1000.0 if number > 1e11 else number
+
+
+@dataclass
+class Interactions:
+    """Item events as parallel arrays, sorted by user then time."""
+
+    item_ids: list[str]            # item index -> id (catalogue items first)
+    item_properties: list[dict]    # item index -> schema-spelled properties
+    user_ids: list[str]            # user index -> id (anonymous sessions use the session id)
+    type_names: list[str]          # type index -> event type
+    item: Any                      # int32[n]
+    user: Any                      # int32[n]
+    session: Any                   # int32[n]
+    etype: Any                     # int16[n]
+    ts: Any                        # float64[n]
+    weight: Any                    # float32[n]
+    shown: list[tuple[list[str], set[str]]]   # (items shown, items chosen) per impression group
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+    def type_mask(self, name: str) -> Any:
+        if name not in self.type_names:
+            return np.zeros(len(self.item), dtype=bool)
+        return self.etype == self.type_names.index(name)
+
+
+def load(store: Store, config: EngineConfig, *, upto_seq: int | None = None) -> Interactions:
+    """Read the store (events up to ``upto_seq``) into :class:`Interactions`."""
+    item_index: dict[str, int] = {}
+    item_ids: list[str] = []
+    item_properties: list[dict] = []
+    for item_id, props in store.item_rows():
+        item_index[item_id] = len(item_ids)
+        item_ids.append(item_id)
+        item_properties.append(schema_properties(json.loads(props)) if props else {})
+
+    users: dict[str, int] = {}
+    sessions: dict[str, int] = {}
+    types: dict[str, int] = {}
+    cols: dict[str, list] = {k: [] for k in ("item", "user", "session", "etype", "ts")}
+    groups: dict[Any, tuple[list[str], set[str]]] = {}
+    referenced: dict[str, list[str]] = {}   # recommendation id -> chosen items
+    for rows in store.iter_event_rows(upto_seq=upto_seq):
+        for seq, event_type, session_id, user_id, item_id, ts, rec_id, impression in rows:
+            if item_id is None:
+                continue
+            index = item_index.get(item_id)
+            if index is None:
+                index = item_index[item_id] = len(item_ids)
+                item_ids.append(item_id)
+                item_properties.append({})
+            cols["item"].append(index)
+            cols["user"].append(users.setdefault(user_id or session_id, len(users)))
+            cols["session"].append(sessions.setdefault(session_id, len(sessions)))
+            cols["etype"].append(types.setdefault(event_type, len(types)))
+            cols["ts"].append(ts)
+            if impression:
+                # Explicit impressions win over the implicit ones of a recommendation id.
+                groups[("event", seq)] = (json.loads(impression), {item_id})
+            elif rec_id:
+                referenced.setdefault(rec_id, []).append(item_id)
+    if referenced:
+        for rec_id, shown in store.served_lists(list(referenced)).items():
+            groups[("rec", rec_id)] = (shown, set(referenced[rec_id]))
+
+    type_names = list(types)
+    etype = np.asarray(cols["etype"], dtype=np.int16)
+    weights_by_type = np.asarray([config.weight(t) for t in type_names] or [0.0], dtype=np.float32)
+    user = np.asarray(cols["user"], dtype=np.int32)
+    ts = np.asarray(cols["ts"], dtype=np.float64)
+    # Stable sort by (user, ts): ties keep their storage order.
+    order = np.lexsort((np.arange(len(ts)), ts, user))
+    return Interactions(
+        item_ids=item_ids,
+        item_properties=item_properties,
+        user_ids=list(users),
+        type_names=type_names,
+        item=np.asarray(cols["item"], dtype=np.int32)[order],
+        user=user[order],
+        session=np.asarray(cols["session"], dtype=np.int32)[order],
+        etype=etype[order],
+        ts=ts[order],
+        weight=weights_by_type[etype][order] if len(etype) else np.zeros(0, dtype=np.float32),
+        shown=list(groups.values()),
+    )

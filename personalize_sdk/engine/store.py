@@ -1,0 +1,332 @@
+"""Durable storage of events, items, users and served recommendations, in SQLite.
+
+One database file (``engine.sqlite3`` under the engine's folder) holds
+everything the engine learns from; trained models are derived from it and can
+always be rebuilt. Several processes may share the file (a web server reading,
+a Celery worker writing), so it runs in WAL mode: readers never block the
+writer, and every process sees each committed write at its next query.
+
+Durability: :meth:`Store.add_events` returns only after its transaction has
+committed. With ``synchronous=NORMAL`` in WAL mode the commit has reached the
+operating system when it returns, so it survives a crash of the *process*
+(kill -9, an exception, an OOM kill); only a power loss or kernel crash can
+lose the last transactions, which ``synchronous="FULL"`` (an fsync per
+commit, several times slower) also guards against.
+
+An event whose ``event_id`` is already stored is ignored, as Personalize
+ignores a repeated ``eventId``, so a retried delivery never counts twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+from ..records import Event, Item, User
+
+DB_FILENAME = "engine.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    event_type TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    user_id TEXT,
+    item_id TEXT,
+    ts REAL NOT NULL,
+    event_value REAL,
+    recommendation_id TEXT,
+    impression TEXT,
+    properties TEXT
+);
+CREATE INDEX IF NOT EXISTS events_user ON events (user_id, ts);
+CREATE INDEX IF NOT EXISTS events_session ON events (session_id, ts);
+CREATE TABLE IF NOT EXISTS items (
+    item_id TEXT PRIMARY KEY,
+    properties TEXT,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY,
+    properties TEXT,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS served (
+    recommendation_id TEXT PRIMARY KEY,
+    use_case TEXT NOT NULL,
+    user_id TEXT,
+    item_ids TEXT NOT NULL,
+    ts REAL NOT NULL
+);
+"""
+
+
+class Store:
+    """Thread-safe access to the engine's SQLite database.
+
+    ``folder=None`` keeps everything in memory (one connection shared under a
+    lock, gone with the object). With a folder, each thread gets its own
+    connection, so readers run in parallel; writes are serialised by SQLite
+    itself (``busy_timeout`` makes concurrent writers wait rather than fail).
+    """
+
+    def __init__(self, folder: str | None = None, *, synchronous: str = "NORMAL", busy_timeout: float = 30.0):
+        if synchronous.upper() not in ("NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous must be NORMAL, FULL or EXTRA, not {synchronous!r}")
+        self.folder = folder
+        self.synchronous = synchronous.upper()
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        self._shared: sqlite3.Connection | None = None
+        if folder is None:
+            self._shared = self._open(":memory:")
+        else:
+            os.makedirs(folder, exist_ok=True)
+            self.path = os.path.join(folder, DB_FILENAME)
+            with self._lock:  # create the schema once, from one connection
+                self._conn().executescript(_SCHEMA)
+
+    # -- connections -----------------------------------------------------
+    def _open(self, target: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None)
+        if target != ":memory:":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        if target == ":memory:":
+            conn.executescript(_SCHEMA)
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise RuntimeError("the engine's store is closed")
+        if self._shared is not None:
+            return self._shared
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._open(self.path)
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        if self._shared is not None:
+            with self._lock:
+                yield self._shared
+        else:
+            yield self._conn()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front, so a transaction never
+        # fails half-way on a lock upgrade when another process writes too.
+        with self._lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._connections.clear()
+
+    # -- writes ----------------------------------------------------------
+    def add_events(self, events: Sequence[Event]) -> int:
+        """Store ``events`` in one transaction; return how many were new
+        (events whose ``event_id`` is already stored are skipped)."""
+        rows = [
+            (
+                e.event_id,
+                e.event_type,
+                e.session_id,
+                e.user_id,
+                e.item_id,
+                e.sent_at_epoch,
+                e.event_value,
+                e.recommendation_id,
+                json.dumps(list(e.impression)) if e.impression else None,
+                e.properties_json,
+            )
+            for e in events
+        ]
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO events (event_id, event_type, session_id, user_id, item_id, ts,"
+                " event_value, recommendation_id, impression, properties) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            return conn.total_changes - before
+
+    def put_items(self, items: Sequence[Item]) -> None:
+        now = time.time()
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO items (item_id, properties, updated) VALUES (?,?,?)",
+                [(i.item_id, i.properties_json, now) for i in items],
+            )
+
+    def put_users(self, users: Sequence[User]) -> None:
+        now = time.time()
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO users (user_id, properties, updated) VALUES (?,?,?)",
+                [(u.user_id, u.properties_json, now) for u in users],
+            )
+
+    def record_served(self, recommendation_id: str, use_case: str, user_id: str | None, item_ids: Sequence[str]) -> None:
+        """Remember what a recommendation id showed (for implicit impressions)."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO served (recommendation_id, use_case, user_id, item_ids, ts) VALUES (?,?,?,?,?)",
+                (recommendation_id, use_case, user_id, json.dumps(list(item_ids)), time.time()),
+            )
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Delete a user's events, profile and served lists; return the counts deleted."""
+        with self._write() as conn:
+            events = conn.execute("DELETE FROM events WHERE user_id = ?", (user_id,)).rowcount
+            users = conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,)).rowcount
+            served = conn.execute("DELETE FROM served WHERE user_id = ?", (user_id,)).rowcount
+        return {"events": events, "users": users, "served": served}
+
+    # -- reads -----------------------------------------------------------
+    def history(self, user_id: str, limit: int) -> list[tuple[str, str, float]]:
+        """The user's latest ``limit`` item events as ``(item_id, event_type, ts)``,
+        most recent first. Events of an anonymous session whose id is
+        ``user_id`` count too (Personalize: pass the session id as the user id)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT item_id, event_type, ts FROM events WHERE user_id = ? AND item_id IS NOT NULL"
+                " ORDER BY ts DESC, seq DESC LIMIT ?",
+                (user_id, limit),
+            ).fetchall()
+            if len(rows) < limit:
+                rows += conn.execute(
+                    "SELECT item_id, event_type, ts FROM events WHERE session_id = ? AND user_id IS NULL"
+                    " AND item_id IS NOT NULL ORDER BY ts DESC, seq DESC LIMIT ?",
+                    (user_id, limit - len(rows)),
+                ).fetchall()
+                rows.sort(key=lambda row: -row[2])
+        return rows
+
+    def user_properties(self, user_id: str) -> dict[str, Any] | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT properties FROM users WHERE user_id = ?", (user_id,)).fetchone()
+        if row is None:
+            return None
+        return json.loads(row[0]) if row[0] else {}
+
+    def count_events(self) -> int:
+        with self._read() as conn:
+            return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+    def max_seq(self) -> int:
+        with self._read() as conn:
+            return conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+
+    def has_event(self, event_id: str) -> bool:
+        with self._read() as conn:
+            return conn.execute("SELECT 1 FROM events WHERE event_id = ?", (event_id,)).fetchone() is not None
+
+    def _chunks(self, sql: str, key_index: int, chunk: int = 50_000) -> Iterator[list[tuple]]:
+        # Keyset pagination keeps the lock (in memory mode) short and memory flat.
+        last: Any = None
+        while True:
+            with self._read() as conn:
+                if last is None:
+                    rows = conn.execute(sql.format(where=""), (chunk,)).fetchall()
+                else:
+                    rows = conn.execute(sql.format(where=f"WHERE {_KEYS[key_index]} > ?"), (last, chunk)).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+            if len(rows) < chunk:
+                return
+
+    def iter_event_rows(self, *, item_events_only: bool = False, upto_seq: int | None = None) -> Iterator[list[tuple]]:
+        """Chunks of ``(seq, event_type, session_id, user_id, item_id, ts, recommendation_id, impression)``
+        in storage order: what training needs, without building Event objects."""
+        for rows in self._chunks(
+            "SELECT seq, event_type, session_id, user_id, item_id, ts, recommendation_id, impression"
+            " FROM events {where} ORDER BY seq LIMIT ?",
+            0,
+        ):
+            if upto_seq is not None:
+                rows = [r for r in rows if r[0] <= upto_seq]
+                if not rows:
+                    return
+            if item_events_only:
+                rows = [r for r in rows if r[4] is not None]
+            yield rows
+
+    def iter_events(self) -> Iterator[Event]:
+        """Every stored event, oldest first (for export)."""
+        sql = (
+            "SELECT seq, event_id, event_type, session_id, user_id, item_id, ts, event_value,"
+            " recommendation_id, impression, properties FROM events {where} ORDER BY seq LIMIT ?"
+        )
+        for rows in self._chunks(sql, 0):
+            for r in rows:
+                yield Event(
+                    event_type=r[2], session_id=r[3], user_id=r[4], item_id=r[5], sent_at=r[6], event_value=r[7],
+                    recommendation_id=r[8], impression=json.loads(r[9]) if r[9] else None,
+                    properties=r[10], event_id=r[1],
+                )
+
+    def iter_items(self) -> Iterator[Item]:
+        for rows in self._chunks("SELECT item_id, properties FROM items {where} ORDER BY item_id LIMIT ?", 1):
+            for item_id, props in rows:
+                yield Item(item_id, props)
+
+    def iter_users(self) -> Iterator[User]:
+        for rows in self._chunks("SELECT user_id, properties FROM users {where} ORDER BY user_id LIMIT ?", 2):
+            for user_id, props in rows:
+                yield User(user_id, props)
+
+    def item_rows(self) -> list[tuple[str, str | None]]:
+        """All ``(item_id, properties JSON)`` pairs."""
+        return [row for rows in self._chunks(
+            "SELECT item_id, properties FROM items {where} ORDER BY item_id LIMIT ?", 1) for row in rows]
+
+    def served_lists(self, recommendation_ids: Sequence[str]) -> dict[str, list[str]]:
+        """What each of ``recommendation_ids`` showed, for those that are known."""
+        found: dict[str, list[str]] = {}
+        ids = list(dict.fromkeys(recommendation_ids))
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            with self._read() as conn:
+                rows = conn.execute(
+                    f"SELECT recommendation_id, item_ids FROM served WHERE recommendation_id IN ({','.join('?' * len(part))})",
+                    part,
+                ).fetchall()
+            for rid, item_ids in rows:
+                found[rid] = json.loads(item_ids)
+        return found
+
+
+# The keyset column of each paginated query, by key_index.
+_KEYS = ("seq", "item_id", "user_id")

@@ -1,0 +1,58 @@
+"""The training report and honest fallbacks before a use case is ready."""
+
+from __future__ import annotations
+
+from personalize_sdk import Event
+
+from . import shop
+from .conftest import fill, make_backend, make_client
+
+
+def test_before_training_every_use_case_is_a_marked_fallback(backend):
+    client = make_client(backend)
+    fill(client)
+    result = client.recommend("best_sellers", num_results=5)
+    assert result.source == "fallback" and "not been trained" in result.reason
+    assert len(result) == 5  # the catalogue is still shown
+
+
+def test_the_report_counts_and_times_the_training(backend):
+    client = make_client(backend)
+    fill(client)
+    events = shop.events()
+    report = backend.train()
+    assert report.events == report.interactions == len(events)
+    assert report.items == shop.N_ITEMS
+    assert report.users == len({e.user_id for e in events})
+    assert report.event_types == {"View": sum(e.event_type == "View" for e in events),
+                                  "Purchase": sum(e.event_type == "Purchase" for e in events)}
+    assert report.seconds >= 0
+    assert report.ready == ["recommended_for_you", "also_viewed", "bought_together", "best_sellers", "most_viewed"]
+    assert report.to_dict()["use_cases"]["best_sellers"] == {"ready": True, "reason": ""}
+
+
+def test_personalize_minimums_apply_unscaled_by_default():
+    backend = make_backend(min_data_scale=1.0)
+    client = make_client(backend)
+    fill(client)
+    report = backend.train()
+    purchases = report.event_types["Purchase"]
+    assert purchases < 1000
+    status = report.use_cases["best_sellers"]
+    assert not status.ready and status.reason == f"{purchases} Purchase events, 1000 needed"
+    assert not report.use_cases["bought_together"].ready
+    result = client.recommend("best_sellers", num_results=3)
+    assert result.source == "fallback" and "best_sellers is not ready" in result.reason
+    assert len(result) == 3
+    backend.close()
+
+
+def test_too_few_active_users_keeps_everything_in_fallback():
+    backend = make_backend(min_data_scale=1.0)
+    client = make_client(backend)
+    client.record_many(Event("View", "s", f"i{n}", "only-user", sent_at=shop.START + n) for n in range(1200))
+    report = backend.train()
+    assert report.use_cases["recommended_for_you"].reason == "1 users with 2 or more interactions, 25 needed"
+    result = client.recommend("recommended_for_you", user_id="only-user")
+    assert result.source == "fallback" and "not ready" in result.reason
+    backend.close()

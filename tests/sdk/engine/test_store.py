@@ -1,0 +1,55 @@
+"""Storage: durability across reopen, duplicate event ids, export, deletion."""
+
+from __future__ import annotations
+
+from personalize_sdk import Event, Item, User
+
+from .conftest import make_backend
+
+
+def _event(n: int, user: str = "u1", **kw) -> Event:
+    return Event("View", session_id="s1", item_id=f"i{n}", user_id=user, sent_at=1_700_000_000 + n,
+                 event_id=f"e{n}", **kw)
+
+
+def test_events_items_and_users_survive_reopen(tmp_path):
+    backend = make_backend(tmp_path / "engine")
+    backend.put_events([_event(n) for n in range(5)])
+    backend.put_items([Item("i1", {"categoryL1": "shoes"})])
+    backend.put_users([User("u1", {"membership": "gold"})])
+    backend.close()
+
+    reopened = make_backend(tmp_path / "engine")
+    assert [e.event_id for e in reopened.iter_events()] == [f"e{n}" for n in range(5)]
+    assert [(i.item_id, dict(i.properties)) for i in reopened.iter_items()] == [("i1", {"categoryL1": "shoes"})]
+    assert [u.user_id for u in reopened.iter_users()] == ["u1"]
+    reopened.close()
+
+
+def test_a_repeated_event_id_is_stored_once(backend):
+    backend.put_events([_event(1), _event(2)])
+    backend.put_events([_event(2), _event(3)])  # a retried delivery overlapping the first
+    assert [e.event_id for e in backend.iter_events()] == ["e1", "e2", "e3"]
+    assert backend.engine.put_events([_event(3)]) == 0
+
+
+def test_exported_events_keep_every_field(backend):
+    original = Event("Purchase", session_id="s9", item_id="i9", user_id="u9", sent_at=1_700_000_123.5,
+                     event_value=12.5, properties={"discount": "yes"}, impression=["i9", "i8"],
+                     recommendation_id="RID-1", event_id="e9")
+    backend.put_events([original])
+    (stored,) = backend.iter_events()
+    assert stored.to_dict() == original.to_dict()
+
+
+def test_forget_user_deletes_their_events_and_profile(backend):
+    backend.put_events([_event(1, "u1"), _event(2, "u2")])
+    backend.put_users([User("u1", {"membership": "gold"})])
+    assert backend.forget_user("u1") == {"events": 1, "users": 1, "served": 0}
+    assert [e.user_id for e in backend.iter_events()] == ["u2"]
+    assert list(backend.iter_users()) == []
+
+
+def test_anonymous_session_history_counts_for_its_session_id(backend):
+    backend.put_events([Event("View", session_id="anon-1", item_id="i1", sent_at=1_700_000_000)])
+    assert [row[0] for row in backend.engine.store.history("anon-1", 10)] == ["i1"]
