@@ -6,3 +6,23 @@ class PersonalizeConfig(AppConfig):
     label = "personalize"
     verbose_name = "Personalize"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
+        from django.utils.module_loading import autodiscover_modules
+
+        from . import checks as personalize_checks
+        from .receivers import on_login
+
+        for check in (
+            personalize_checks.check_settings,
+            personalize_checks.check_backend,
+            personalize_checks.check_delivery,
+            personalize_checks.check_registrations,
+        ):
+            checks.register(check, "personalize")
+        user_logged_in.connect(on_login, dispatch_uid="personalize_django.receivers.on_login")
+        # Each installed app's personalize.py registers its models, as admin.py does.
+        # (autodiscover_modules imports only modules that exist and lets their errors through.)
+        autodiscover_modules("personalize")

@@ -13,6 +13,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "personalize_django",
+    "tests.django.testapp",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -39,3 +40,6 @@ TEMPLATES = [
 ]
 STATIC_URL = "static/"
 PERSONALIZE = {"BACKEND": "personalize_sdk.backends.memory.MemoryBackend"}
+# The middleware makes the request known to model events (checkout's Purchase
+# carries the shopper's session id).
+MIDDLEWARE.append("personalize_django.middleware.PersonalizeMiddleware")

@@ -1,0 +1,356 @@
+"""System checks for ``PERSONALIZE`` and the registrations.
+
+Every id is listed in ``docs/checks.rst``; ids are never reused (a retired
+check stays here as a comment).
+
+- personalize.E001  PERSONALIZE is not a dict
+- personalize.E002  unknown key in PERSONALIZE
+- personalize.E003  key that was removed (none yet)
+- personalize.E004  BACKEND cannot be imported
+- personalize.E005  OPTIONS or FILTERS is not a dict
+- personalize.E006  DELIVERY is not a known mode
+- personalize.E007  Celery delivery chosen, Celery not installed
+- personalize.E008  Celery delivery chosen, no Celery app configured
+- personalize.E009  a filter expression does not parse
+- personalize.E010  AWS: a use case mapped to nothing, or an unknown use case
+- personalize.E011  CONSENT cannot be imported or is not callable
+- personalize.E012  a numeric or boolean setting is out of range
+- personalize.E013  a registration names an attribute the model does not have
+- personalize.W001  delivery runs on the request path outside DEBUG
+- personalize.W002  AWS: a use case has no recommender or campaign
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Warning
+from django.utils.module_loading import import_string
+
+from personalize_sdk import ConfigurationError
+from personalize_sdk.use_cases import USE_CASES
+
+from .conf import DEFAULTS, DELIVERY_MODES, REMOVED_SETTINGS, SETTING_NAME
+
+#: OPTIONS keys of the AWS backend that map use cases to ARNs
+AWS_USE_CASE_OPTIONS = ("recommenders", "campaigns")
+#: keys allowed in those mappings besides the use cases (GetPersonalizedRanking's campaign)
+AWS_EXTRA_TARGETS = ("ranking",)
+
+_NUMBERS = {
+    # key: (minimum, whether the minimum itself is allowed, integer only)
+    "BATCH_SIZE": (1, True, True),
+    "MAX_ATTEMPTS": (1, True, True),
+    "RETRY_BASE_DELAY": (0, True, False),
+    "RETRY_MAX_DELAY": (0, True, False),
+    "LEASE_SECONDS": (0, False, False),
+    "DELIVERY_TIME_LIMIT": (0, False, False),
+    "KEEP_DELIVERED": (0, True, False),
+}
+
+
+def _config() -> Any:
+    return getattr(settings, SETTING_NAME, {})
+
+
+def _value(config: dict[str, Any], key: str) -> Any:
+    return config.get(key, DEFAULTS[key])
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
+    """The shape of ``PERSONALIZE``: its type, its keys, and the simple values."""
+    config = _config()
+    if not isinstance(config, dict):
+        return [
+            Error(
+                f"The {SETTING_NAME} setting must be a dict, not {type(config).__name__}.",
+                hint=f'Write it as {SETTING_NAME} = {{"BACKEND": "local", ...}}.',
+                id="personalize.E001",
+            )
+        ]
+    errors: list = []
+    for key in config:
+        if key in REMOVED_SETTINGS:
+            errors.append(
+                Error(f"{SETTING_NAME}[{key!r}] was removed.", hint=REMOVED_SETTINGS[key], id="personalize.E003")
+            )
+        elif key not in DEFAULTS:
+            close = difflib.get_close_matches(str(key), list(DEFAULTS), n=1)
+            hint = f"Did you mean {close[0]!r}? " if close else ""
+            errors.append(
+                Error(
+                    f"{SETTING_NAME} has an unknown key {key!r}.",
+                    hint=hint + "Known keys: " + ", ".join(sorted(DEFAULTS)) + ".",
+                    id="personalize.E002",
+                )
+            )
+    for key in ("OPTIONS", "FILTERS"):
+        value = _value(config, key)
+        if value is not None and not isinstance(value, dict):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be a dict, not {type(value).__name__}.",
+                    hint="OPTIONS are the backend's keyword options; FILTERS map names to expressions.",
+                    id="personalize.E005",
+                )
+            )
+    for key, (minimum, inclusive, integer) in _NUMBERS.items():
+        value = _value(config, key)
+        kind_ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+        if isinstance(value, bool) or not kind_ok or value < minimum or (value == minimum and not inclusive):
+            bound = f"at least {minimum}" if inclusive else f"more than {minimum}"
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be {'an integer' if integer else 'a number'} {bound}, not {value!r}.",
+                    hint=f"The default is {DEFAULTS[key]!r}.",
+                    id="personalize.E012",
+                )
+            )
+    for key in ("ENABLED",):
+        if not isinstance(_value(config, key), bool):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be True or False, not {_value(config, key)!r}.",
+                    hint=f"The default is {DEFAULTS[key]!r}.",
+                    id="personalize.E012",
+                )
+            )
+    consent = _value(config, "CONSENT")
+    if consent is not None:
+        try:
+            target = import_string(consent) if isinstance(consent, str) else consent
+        except ImportError as err:
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['CONSENT'] {consent!r} cannot be imported: {err}.",
+                    hint="Give the dotted path of a function (request) -> bool, e.g. 'shop.privacy.has_consent'.",
+                    id="personalize.E011",
+                )
+            )
+        else:
+            if not callable(target):
+                errors.append(
+                    Error(
+                        f"{SETTING_NAME}['CONSENT'] must be a callable (request) -> bool, not {target!r}.",
+                        hint="Give a function or its dotted path; None means consent is always given.",
+                        id="personalize.E011",
+                    )
+                )
+    return errors
+
+
+def _backend_class(config: dict[str, Any]) -> tuple[Any, list]:
+    from personalize_sdk.backends import DEFAULT_BACKEND, import_backend
+    from personalize_sdk.backends.base import Backend
+
+    backend = _value(config, "BACKEND")
+    if isinstance(backend, Backend):
+        return type(backend), []
+    if isinstance(backend, type):
+        return backend, []
+    path = backend or DEFAULT_BACKEND
+    try:
+        return import_backend(path), []
+    except ImportError as err:  # ImproperlyInstalled: a missing optional package
+        hint = "Install the extra the backend needs (see the message), or choose another BACKEND."
+        message = f"{SETTING_NAME}['BACKEND'] {path!r} cannot be loaded: {err}"
+    except ConfigurationError as err:
+        hint = "Use an alias (local, aws, http, memory) or the dotted path of a Backend subclass."
+        message = f"{SETTING_NAME}['BACKEND'] {path!r} cannot be loaded: {err}"
+    return None, [Error(message, hint=hint, id="personalize.E004")]
+
+
+def check_backend(app_configs: Any = None, **kwargs: Any) -> list:
+    """The backend imports, its filters parse, and (AWS) every use case is mapped."""
+    config = _config()
+    if not isinstance(config, dict):
+        return []
+    cls, errors = _backend_class(config)
+    filters = _value(config, "FILTERS")
+    if isinstance(filters, dict):
+        errors.extend(_check_filters(filters))
+    options = _value(config, "OPTIONS")
+    if cls is not None and getattr(cls, "name", "") == "aws" and isinstance(options, dict):
+        errors.extend(_check_aws_use_cases(options))
+    return errors
+
+
+def _check_filters(filters: dict[str, Any]) -> list:
+    from personalize_sdk import filters as filters_module
+
+    parse = getattr(filters_module, "parse", None)
+    errors = []
+    for name, expression in filters.items():
+        if not isinstance(expression, str) or not expression.strip():
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['FILTERS'][{name!r}] must be a filter expression string, not {expression!r}.",
+                    hint="For example: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"Purchase\")'.",
+                    id="personalize.E009",
+                )
+            )
+            continue
+        if parse is None:
+            continue  # the parser is not available: the backend will judge
+        try:
+            parse(expression)
+        except ValueError as err:
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['FILTERS'][{name!r}] does not parse: {err}",
+                    hint="See Personalize's filter-expression language in the docs (filters page).",
+                    id="personalize.E009",
+                )
+            )
+    return errors
+
+
+def _check_aws_use_cases(options: dict[str, Any]) -> list:
+    errors: list = []
+    mapped: set[str] = set()
+    allowed = list(USE_CASES) + list(AWS_EXTRA_TARGETS)
+    for option in AWS_USE_CASE_OPTIONS:
+        mapping = options.get(option) or {}
+        if not isinstance(mapping, dict):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['OPTIONS'][{option!r}] must map use cases to ARNs, not {type(mapping).__name__}.",
+                    hint='For example {"recommended_for_you": "arn:aws:personalize:...:recommender/rfy"}.',
+                    id="personalize.E010",
+                )
+            )
+            continue
+        for use_case, arn in mapping.items():
+            if use_case not in allowed:
+                close = difflib.get_close_matches(str(use_case), allowed, n=1)
+                errors.append(
+                    Error(
+                        f"{SETTING_NAME}['OPTIONS'][{option!r}] names an unknown use case {use_case!r}.",
+                        hint=(f"Did you mean {close[0]!r}? " if close else "") + "Use cases: " + ", ".join(allowed) + ".",
+                        id="personalize.E010",
+                    )
+                )
+            elif not (isinstance(arn, str) and arn.strip()):
+                errors.append(
+                    Error(
+                        f"{SETTING_NAME}['OPTIONS'][{option!r}][{use_case!r}] is mapped to nothing ({arn!r}).",
+                        hint="Give the recommender or campaign ARN, or remove the key to serve the fallback.",
+                        id="personalize.E010",
+                    )
+                )
+            else:
+                mapped.add(use_case)
+    for use_case in USE_CASES:
+        if use_case not in mapped:
+            errors.append(
+                Warning(
+                    f"The AWS backend has no recommender or campaign for {use_case!r}; requests for it get the fallback.",
+                    hint=f"Add it to {SETTING_NAME}['OPTIONS']['recommenders'] (or 'campaigns') if the shop uses it.",
+                    id="personalize.W002",
+                )
+            )
+    return errors
+
+
+def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
+    """The delivery mode exists and can work here."""
+    from .dispatch import celery_app_configured, celery_installed
+
+    config = _config()
+    if not isinstance(config, dict):
+        return []
+    mode = _value(config, "DELIVERY")
+    if mode not in DELIVERY_MODES:
+        return [
+            Error(
+                f"{SETTING_NAME}['DELIVERY'] must be one of {', '.join(map(repr, DELIVERY_MODES))}, not {mode!r}.",
+                hint="'auto' uses Celery when an app is configured and delivers in-process otherwise.",
+                id="personalize.E006",
+            )
+        ]
+    if mode == "celery":
+        if not celery_installed():
+            return [
+                Error(
+                    f"{SETTING_NAME}['DELIVERY'] is 'celery' but Celery is not installed.",
+                    hint='pip install "personalize-django[celery]", or set DELIVERY to "auto" or "sync".',
+                    id="personalize.E007",
+                )
+            ]
+        if not celery_app_configured():
+            return [
+                Error(
+                    f"{SETTING_NAME}['DELIVERY'] is 'celery' but this project has no Celery app.",
+                    hint="Create one in <project>/celery.py and import it in <project>/__init__.py "
+                    "(see the installation docs), or set DELIVERY to 'sync'.",
+                    id="personalize.E008",
+                )
+            ]
+        return []
+    effective = "celery" if mode == "auto" and celery_app_configured() else mode
+    if effective in ("sync", "auto") and not settings.DEBUG:
+        return [
+            Warning(
+                "Outbox delivery runs in the web process after each commit, so requests wait for the backend.",
+                hint="Configure a Celery app (DELIVERY 'auto' or 'celery') for production, or set DELIVERY "
+                "to 'manual' and run personalize_deliver from a scheduler.",
+                id="personalize.W001",
+            )
+        ]
+    return []
+
+
+def _path_exists(model: type, path: str) -> bool:
+    current: Any = model
+    for part in re.split(r"__|\.", path):
+        if current is None:
+            return True  # past a non-relation: cannot look further statically
+        if not hasattr(current, part):
+            return False
+        try:
+            field = current._meta.get_field(part)
+        except Exception:  # a property, a method, "pk": nothing more to follow
+            current = None
+        else:
+            current = field.related_model if field.is_relation else None
+    return True
+
+
+def check_registrations(app_configs: Any = None, **kwargs: Any) -> list:
+    """Every attribute path in the registrations exists on its model."""
+    from .registry import registry
+
+    errors: list = []
+
+    def check(model: type, what: str, spec: Any) -> None:
+        if isinstance(spec, str) and not _path_exists(model, spec):
+            errors.append(
+                Error(
+                    f"The personalize registration of {model._meta.label} names {spec!r} for {what}, "
+                    f"which {model.__name__} does not have.",
+                    hint="Use a field, property or method name (follow relations with '.' or '__'), "
+                    "or a callable taking the instance.",
+                    obj=model,
+                    id="personalize.E013",
+                )
+            )
+
+    for model, reg in registry.items.items():
+        check(model, "id_field", reg.id_field)
+        check(model, "available", reg.available)
+        if isinstance(reg.properties, dict):
+            for column, spec in reg.properties.items():
+                check(model, f"property {column}", spec)
+    for model, reg in registry.users.items():
+        check(model, "id_field", reg.id_field)
+        if isinstance(reg.properties, dict):
+            for column, spec in reg.properties.items():
+                check(model, f"property {column}", spec)
+    for model, regs in registry.events.items():
+        for ereg in regs:
+            for what in ("item", "user", "session", "value"):
+                check(model, what, getattr(ereg, what))
+    return errors

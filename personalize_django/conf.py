@@ -1,0 +1,149 @@
+"""The ``PERSONALIZE`` setting, read in one place.
+
+Every other module reads configuration through :data:`personalize_settings`::
+
+    from personalize_django.conf import personalize_settings
+    personalize_settings.MAX_ATTEMPTS
+
+Values come from ``settings.PERSONALIZE`` merged over :data:`DEFAULTS`, are
+read lazily (on first use, not at import) and are reloaded when the setting
+changes, so ``override_settings(PERSONALIZE=...)`` works in tests. Keys listed
+in :data:`IMPORT_STRINGS` may be given as dotted paths and are imported on
+first use. An unknown key is not an error here (it is ignored at run time)
+but the system check ``personalize.E002`` reports it.
+
+Adding a setting is one line in :data:`DEFAULTS` (and one entry in
+``docs/django/settings.rst``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+SETTING_NAME = "PERSONALIZE"
+
+#: delivery modes accepted by ``DELIVERY``
+DELIVERY_MODES = ("auto", "celery", "sync", "manual")
+
+DEFAULTS: dict[str, Any] = {
+    # -- the backend -----------------------------------------------------
+    # dotted path or alias ("local", "aws", "http", "memory"); None: the local engine
+    "BACKEND": None,
+    # keyword options for the backend's constructor
+    "OPTIONS": {},
+    # named filter expressions: {"not_bought": 'EXCLUDE ItemID WHERE ...'}
+    "FILTERS": {},
+    # -- recording -------------------------------------------------------
+    # False turns recording off everywhere (nothing is written to the outbox)
+    "ENABLED": True,
+    # callable (request) -> bool, or its dotted path; None: always consent
+    "CONSENT": None,
+    # key under which the personalize session id is kept in request.session
+    "SESSION_KEY": "_personalize_session_id",
+    # cookie holding the session id when the request has no Django session
+    "SESSION_COOKIE_NAME": "personalize_sid",
+    # event recorded at login carrying the guest session id and the user id
+    # (joins the guest's history to the user); None records nothing
+    "LOGIN_EVENT_TYPE": "Login",
+    # the event type recorded by track_item_view and TrackItemViewMixin
+    "VIEW_EVENT_TYPE": "View",
+    # -- delivery ----------------------------------------------------------
+    # "auto" (Celery when an app is configured, else "sync"), "celery", "sync", "manual"
+    "DELIVERY": "auto",
+    # Celery queue for the delivery tasks (None: the default queue)
+    "CELERY_QUEUE": None,
+    # outbox rows claimed at once by one delivery run
+    "BATCH_SIZE": 500,
+    # attempts before a row becomes a dead letter
+    "MAX_ATTEMPTS": 10,
+    # backoff of retryable failures: base * 2**(attempt-1), at most max, with jitter (seconds)
+    "RETRY_BASE_DELAY": 2.0,
+    "RETRY_MAX_DELAY": 600.0,
+    # seconds after which a claimed row whose worker vanished is claimed again
+    "LEASE_SECONDS": 300,
+    # seconds one delivery run may take before it hands over to a new task
+    "DELIVERY_TIME_LIMIT": 60.0,
+    # seconds delivered rows are kept (for the admin's counts); 0 deletes them at once
+    "KEEP_DELIVERED": 86400,
+    # the database alias of the outbox (None: the router's choice, usually "default")
+    "DATABASE": None,
+}
+
+#: keys whose values may be dotted paths, imported on first use
+IMPORT_STRINGS = frozenset({"CONSENT"})
+
+#: keys that existed once, with what to do instead (reported by the checks)
+REMOVED_SETTINGS: dict[str, str] = {}
+
+
+class PersonalizeSettings:
+    """Attribute access to the ``PERSONALIZE`` setting with defaults.
+
+    Reading a key that is not in :data:`DEFAULTS` raises ``AttributeError``
+    (a typo in *our* code must not pass silently).
+    """
+
+    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
+        self.defaults = defaults or DEFAULTS
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        value = getattr(settings, SETTING_NAME, None)
+        # A non-dict is reported by personalize.E001; run on the defaults meanwhile.
+        return dict(value) if isinstance(value, dict) else {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self.defaults:
+            raise AttributeError(f"Invalid personalize setting: {name!r}")
+        try:
+            return self._cache[name]
+        except KeyError:
+            pass
+        user = self.user_settings
+        value = user[name] if name in user else self.defaults[name]
+        if name in IMPORT_STRINGS and isinstance(value, str):
+            value = import_string(value)
+        with self._lock:
+            self._cache[name] = value
+        return value
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every known key with its effective (un-imported) value."""
+        merged = dict(self.defaults)
+        merged.update({k: v for k, v in self.user_settings.items() if k in self.defaults})
+        return merged
+
+    def reload(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+#: the one instance the app reads
+personalize_settings = PersonalizeSettings()
+
+_reload_hooks: list = []
+
+
+def on_reload(hook) -> Any:
+    """Register ``hook()`` to run whenever ``PERSONALIZE`` changes (for caches
+    built from settings, like the process-wide client). Usable as a decorator."""
+    _reload_hooks.append(hook)
+    return hook
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting != SETTING_NAME:
+        return
+    personalize_settings.reload()
+    for hook in list(_reload_hooks):
+        hook()
+
+
+setting_changed.connect(_reload, dispatch_uid="personalize_django.conf.reload")

@@ -1,0 +1,77 @@
+"""After a commit: hand the new outbox rows to a deliverer.
+
+``DELIVERY`` chooses how:
+
+``"celery"``
+    queue the ``deliver_outbox`` task. If the broker is down the error is
+    logged, never raised into the request: the rows stay in the outbox and
+    the periodic ``sweep_outbox`` task delivers them later.
+``"sync"``
+    deliver in this process right after the commit (demos, tests, small
+    sites; the request waits for the backend call).
+``"manual"``
+    do nothing; something else drains the outbox (``personalize_deliver``,
+    the sweep, a test).
+``"auto"`` (the default)
+    ``"celery"`` when Celery is installed and an app is configured, else ``"sync"``.
+
+This module never imports Celery at the top: :mod:`personalize_django.tasks`
+is imported only when Celery delivery is chosen.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+
+from .conf import personalize_settings
+
+logger = logging.getLogger("personalize_django")
+
+
+def celery_installed() -> bool:
+    return importlib.util.find_spec("celery") is not None
+
+
+def celery_app_configured() -> bool:
+    """Whether this process has a Celery app of its own (not Celery's fallback
+    "default" app, which would publish to a broker nobody set up)."""
+    if not celery_installed():
+        return False
+    from celery import _state
+
+    app = _state.get_current_app()
+    return not (app is _state.default_app and app.main == "default" and not app.fixups)
+
+
+def delivery_mode() -> str:
+    """The effective mode: ``"celery"``, ``"sync"`` or ``"manual"``."""
+    mode = personalize_settings.DELIVERY
+    if mode == "auto":
+        return "celery" if celery_app_configured() else "sync"
+    return mode
+
+
+def schedule_delivery(using: str | None = None) -> None:
+    """Start delivering what was just committed. Never raises: whatever fails
+    here leaves the rows in the outbox for the next run or the sweep."""
+    mode = delivery_mode()
+    if mode == "manual":
+        return
+    if mode == "celery":
+        try:
+            from .tasks import deliver_outbox
+
+            options = {"retry": False}  # a dead broker must not hold the request
+            if personalize_settings.CELERY_QUEUE:
+                options["queue"] = personalize_settings.CELERY_QUEUE
+            deliver_outbox.apply_async(kwargs={"using": using}, **options)
+        except Exception:  # broker down, serialisation, anything: the sweep will catch up
+            logger.warning("could not queue outbox delivery; the sweep will deliver later", exc_info=True)
+        return
+    try:
+        from .delivery import deliver_pending
+
+        deliver_pending(using=using)
+    except Exception:
+        logger.exception("in-process outbox delivery failed; the rows stay in the outbox")

@@ -1,0 +1,155 @@
+"""Recording: validate now, write one outbox row in the caller's transaction,
+and ask for delivery when (and only if) that transaction commits.
+
+Nothing else happens on the request path: no backend call, no network.
+A rolled-back transaction takes its rows with it, so an order that fails
+sends no Purchase.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
+
+from django.db import IntegrityError, router, transaction
+from django.http import HttpRequest
+
+from personalize_sdk import Event, InvalidRecordError, Item, User
+
+from . import context
+from .conf import personalize_settings
+from .models import OutboxEvent
+from .registry import registry
+from .signals import CancelRecord, post_record, pre_record
+
+logger = logging.getLogger("personalize_django")
+
+
+def outbox_db() -> str:
+    """The database alias of the outbox."""
+    return personalize_settings.DATABASE or router.db_for_write(OutboxEvent)
+
+
+def record_event(
+    event_type: str,
+    *,
+    request: HttpRequest | None = None,
+    item: Any = None,
+    user: Any = None,
+    session_id: str | None = None,
+    value: Any = None,
+    properties: Mapping[str, Any] | None = None,
+    recommendation_id: str | None = None,
+    impression: Sequence[Any] | None = None,
+    sent_at: datetime | None = None,
+    event_id: str | None = None,
+) -> Event | None:
+    """Record one event; returns it, or ``None`` if nothing was recorded
+    (recording disabled, no consent, cancelled by a ``pre_record`` receiver,
+    or an explicit ``event_id`` that was already recorded).
+
+    ``item`` and ``user`` are model instances (registered or not) or ids. With
+    a ``request``, the user and the session come from it (``user`` and
+    ``session_id`` win when given) and ``CONSENT`` is asked. Without a session
+    id from anywhere, one is derived from the user id ("user-<id>").
+
+    The event is validated here, so bad input raises
+    :class:`~personalize_sdk.InvalidRecordError` at the call site, naming the
+    field. The outbox row is written in the current transaction (on the
+    outbox database); delivery is queued when it commits.
+    """
+    if not personalize_settings.ENABLED:
+        return None
+    if request is not None and not context.has_consent(request):
+        return None
+    user_id = registry.user_id_for(user)
+    if user_id is None and request is not None:
+        user_id = context.get_user_id(request)
+    if session_id is None and request is not None:
+        session_id = context.get_session_id(request)
+    if session_id is None and user_id is not None:
+        session_id = f"user-{user_id}"
+    if session_id is None:
+        raise InvalidRecordError(
+            "session_id", "is required: pass request=, session_id= or user= to derive it from", record="Event"
+        )
+    event = Event(
+        event_type,
+        session_id=session_id,
+        item_id=registry.item_id_for(item),
+        user_id=user_id,
+        sent_at=sent_at,
+        event_value=value,
+        properties=properties,
+        impression=[registry.item_id_for(i) for i in impression] if impression is not None else None,
+        recommendation_id=recommendation_id,
+        event_id=event_id,
+    )
+    try:
+        pre_record.send(sender=Event, event=event, request=request)
+    except CancelRecord as reason:
+        logger.debug("event %s cancelled by a pre_record receiver: %s", event.event_id, reason)
+        return None
+    db = outbox_db()
+    row = OutboxEvent(kind=OutboxEvent.KIND_EVENT, record_id=event.event_id, payload=event.to_dict())
+    if event_id is None:
+        row.save(using=db, force_insert=True)
+    else:
+        # A caller-chosen id may come again (a client retrying): recording it
+        # twice is a no-op, and the savepoint keeps the caller's transaction usable.
+        try:
+            with transaction.atomic(using=db):
+                row.save(using=db, force_insert=True)
+        except IntegrityError:
+            if OutboxEvent.objects.using(db).filter(record_id=event.event_id).exists():
+                logger.debug("event %s was already recorded", event.event_id)
+                return None
+            raise
+    if request is not None and user_id is None:
+        context.mark_guest_activity(request)
+    schedule_on_commit(db)
+    post_record.send(sender=Event, event=event, request=request, outbox_id=row.pk)
+    return event
+
+
+def queue_items(items: Iterable[Item], *, batch_size: int = 500) -> int:
+    """Queue catalogue items (create or replace); returns how many."""
+    return _queue(OutboxEvent.KIND_ITEM, items, batch_size)
+
+
+def queue_users(users: Iterable[User], *, batch_size: int = 500) -> int:
+    """Queue users (create or replace); returns how many."""
+    return _queue(OutboxEvent.KIND_USER, users, batch_size)
+
+
+def _queue(kind: str, records: Iterable[Item | User], batch_size: int) -> int:
+    if not personalize_settings.ENABLED:
+        return 0
+    db = outbox_db()
+    rows = [OutboxEvent(kind=kind, payload=record.to_dict()) for record in records]
+    if not rows:
+        return 0
+    OutboxEvent.objects.using(db).bulk_create(rows, batch_size=batch_size)
+    schedule_on_commit(db)
+    return len(rows)
+
+
+def schedule_on_commit(db: str) -> None:
+    """Ask for delivery when the current transaction on ``db`` commits (at once
+    in autocommit). Registered once per transaction, however many rows it writes."""
+    from .dispatch import schedule_delivery
+
+    connection = transaction.get_connection(db)
+    if connection.in_atomic_block:
+        # Django keeps (savepoint ids, callback, robust) tuples; look for ours so a
+        # transaction writing 1,000 rows asks for one delivery, not 1,000.
+        pending = getattr(connection, "run_on_commit", None) or []
+        if any(getattr(entry[1], "_personalize_dispatch", False) for entry in pending):
+            return
+
+    def _dispatch() -> None:
+        schedule_delivery(db)
+
+    _dispatch._personalize_dispatch = True  # type: ignore[attr-defined]
+    transaction.on_commit(_dispatch, using=db)

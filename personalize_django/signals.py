@@ -1,0 +1,40 @@
+"""Signals sent by personalize_django.
+
+Connect to them like any Django signal::
+
+    from personalize_django.signals import CancelRecord, pre_record
+
+    @receiver(pre_record)
+    def skip_bots(sender, event, request, **kwargs):
+        if request is not None and "bot" in request.headers.get("User-Agent", "").lower():
+            raise CancelRecord("bot traffic")
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+
+class CancelRecord(Exception):
+    """Raised by a :data:`pre_record` receiver to drop the event: nothing is
+    written to the outbox and ``record_event`` returns ``None``."""
+
+
+#: Sent before an event is written to the outbox, in the caller's transaction.
+#: A receiver may raise :class:`CancelRecord` to drop it.
+#: provides args: ``event`` (the validated :class:`personalize_sdk.Event`),
+#: ``request`` (the ``HttpRequest`` or ``None``)
+pre_record = Signal()
+
+#: Sent after the event's outbox row is written (the row commits or rolls back
+#: with the caller's transaction).
+#: provides args: ``event``, ``request``, ``outbox_id`` (the row's primary key)
+post_record = Signal()
+
+#: Sent by a delivery run for each group of rows that reached the backend.
+#: provides args: ``kind`` ("event", "item" or "user"), ``count``
+delivered = Signal()
+
+#: Sent when rows become dead letters.
+#: provides args: ``rows`` (list of OutboxEvent), ``reason``
+dead_lettered = Signal()

@@ -1,0 +1,239 @@
+"""System checks: each mistake gives its stable id, message and hint."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.checks import Error, Warning
+from django.test import override_settings
+
+from personalize_django import checks
+from personalize_django.conf import DEFAULTS
+from personalize_django.registry import registry
+
+KNOWN = ", ".join(sorted(DEFAULTS))
+
+
+def ids(messages):
+    return [m.id for m in messages]
+
+
+def all_checks():
+    return (
+        checks.check_settings()
+        + checks.check_backend()
+        + checks.check_delivery()
+        + checks.check_registrations()
+    )
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "DELIVERY": "manual"})
+def test_a_good_configuration_passes():
+    assert all_checks() == []
+
+
+@override_settings(PERSONALIZE=["memory"])
+def test_e001_not_a_dict():
+    assert checks.check_settings() == [
+        Error(
+            "The PERSONALIZE setting must be a dict, not list.",
+            hint='Write it as PERSONALIZE = {"BACKEND": "local", ...}.',
+            id="personalize.E001",
+        )
+    ]
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "MAX_ATEMPTS": 3})
+def test_e002_unknown_key_with_suggestion():
+    assert checks.check_settings() == [
+        Error(
+            "PERSONALIZE has an unknown key 'MAX_ATEMPTS'.",
+            hint=f"Did you mean 'MAX_ATTEMPTS'? Known keys: {KNOWN}.",
+            id="personalize.E002",
+        )
+    ]
+
+
+@override_settings(PERSONALIZE={"BACKEND": "shop.backends.Nope"})
+def test_e004_backend_not_importable():
+    errors = checks.check_backend()
+    assert ids(errors) == ["personalize.E004"]
+    assert errors[0].msg.startswith("PERSONALIZE['BACKEND'] 'shop.backends.Nope' cannot be loaded:")
+    assert "no module named 'shop'" in errors[0].msg
+    assert errors[0].hint == "Use an alias (local, aws, http, memory) or the dotted path of a Backend subclass."
+
+
+@override_settings(PERSONALIZE={"BACKEND": "personalize_sdk.backends.memory.Nope"})
+def test_e004_backend_class_missing():
+    errors = checks.check_backend()
+    assert ids(errors) == ["personalize.E004"]
+    assert "has no 'Nope'" in errors[0].msg
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "OPTIONS": [1], "FILTERS": "x"})
+def test_e005_options_and_filters_must_be_dicts():
+    assert ids(checks.check_settings()) == ["personalize.E005", "personalize.E005"]
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "DELIVERY": "carrier-pigeon"})
+def test_e006_unknown_delivery_mode():
+    assert checks.check_delivery() == [
+        Error(
+            "PERSONALIZE['DELIVERY'] must be one of 'auto', 'celery', 'sync', 'manual', not 'carrier-pigeon'.",
+            hint="'auto' uses Celery when an app is configured and delivers in-process otherwise.",
+            id="personalize.E006",
+        )
+    ]
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "DELIVERY": "celery"})
+def test_e007_celery_chosen_but_not_installed(monkeypatch):
+    monkeypatch.setattr("personalize_django.dispatch.celery_installed", lambda: False)
+    assert checks.check_delivery() == [
+        Error(
+            "PERSONALIZE['DELIVERY'] is 'celery' but Celery is not installed.",
+            hint='pip install "personalize-django[celery]", or set DELIVERY to "auto" or "sync".',
+            id="personalize.E007",
+        )
+    ]
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "DELIVERY": "celery"})
+def test_e008_celery_chosen_but_no_app():
+    # The test process creates no Celery app.
+    assert checks.check_delivery() == [
+        Error(
+            "PERSONALIZE['DELIVERY'] is 'celery' but this project has no Celery app.",
+            hint="Create one in <project>/celery.py and import it in <project>/__init__.py "
+            "(see the installation docs), or set DELIVERY to 'sync'.",
+            id="personalize.E008",
+        )
+    ]
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "DELIVERY": "celery"})
+def test_e008_passes_with_a_celery_app(celery_app):
+    assert checks.check_delivery() == []
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "FILTERS": {"empty": "", "number": 3}})
+def test_e009_filter_is_not_an_expression():
+    errors = checks.check_backend()
+    assert ids(errors) == ["personalize.E009", "personalize.E009"]
+    assert errors[0].msg == "PERSONALIZE['FILTERS']['empty'] must be a filter expression string, not ''."
+
+
+def test_e009_filter_does_not_parse():
+    from personalize_sdk import filters
+
+    if not hasattr(filters, "parse"):
+        pytest.skip("personalize_sdk.filters.parse is not there yet")
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "FILTERS": {"bad": "EXCLUDE ItemID WHERE"}}):
+        errors = checks.check_backend()
+    assert ids(errors) == ["personalize.E009"]
+    assert errors[0].msg.startswith("PERSONALIZE['FILTERS']['bad'] does not parse:")
+
+
+class _FakeAws:
+    """Stands in for the AWS backend class (only its ``name`` is read)."""
+
+    name = "aws"
+
+
+def test_e010_and_w002_aws_use_cases(monkeypatch):
+    monkeypatch.setattr(checks, "_backend_class", lambda config: (_FakeAws, []))
+    options = {
+        "recommenders": {
+            "recommended_for_you": "arn:aws:personalize:eu-west-1:1:recommender/rfy",
+            "also_viewed": "",
+            "best_seller": "arn:aws:personalize:eu-west-1:1:recommender/bs",
+        },
+        "campaigns": {"ranking": "arn:aws:personalize:eu-west-1:1:campaign/rank"},
+    }
+    with override_settings(PERSONALIZE={"BACKEND": "aws", "OPTIONS": options}):
+        errors = checks.check_backend()
+    assert errors[:2] == [
+        Error(
+            "PERSONALIZE['OPTIONS']['recommenders']['also_viewed'] is mapped to nothing ('').",
+            hint="Give the recommender or campaign ARN, or remove the key to serve the fallback.",
+            id="personalize.E010",
+        ),
+        Error(
+            "PERSONALIZE['OPTIONS']['recommenders'] names an unknown use case 'best_seller'.",
+            hint="Did you mean 'best_sellers'? Use cases: recommended_for_you, also_viewed, bought_together, "
+            "best_sellers, most_viewed, ranking.",
+            id="personalize.E010",
+        ),
+    ]
+    unmapped = [e for e in errors if e.id == "personalize.W002"]
+    assert [w.msg.split("'")[1] for w in unmapped] == ["also_viewed", "bought_together", "best_sellers", "most_viewed"]
+    assert isinstance(unmapped[0], Warning)
+
+
+def test_aws_use_case_checks_do_not_apply_to_other_backends():
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "OPTIONS": {}}):
+        assert checks.check_backend() == []
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "CONSENT": "tests.nowhere.consent"})
+def test_e011_consent_not_importable():
+    errors = checks.check_settings()
+    assert ids(errors) == ["personalize.E011"]
+    assert errors[0].hint == "Give the dotted path of a function (request) -> bool, e.g. 'shop.privacy.has_consent'."
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "CONSENT": "tests.django.test_checks.KNOWN"})
+def test_e011_consent_not_callable():
+    assert ids(checks.check_settings()) == ["personalize.E011"]
+
+
+@override_settings(PERSONALIZE={"BACKEND": "memory", "BATCH_SIZE": 0, "MAX_ATTEMPTS": 2.5, "LEASE_SECONDS": 0, "ENABLED": "yes"})
+def test_e012_values_out_of_range():
+    errors = checks.check_settings()
+    assert ids(errors) == ["personalize.E012"] * 4
+    assert errors[0] == Error(
+        "PERSONALIZE['BATCH_SIZE'] must be an integer at least 1, not 0.",
+        hint="The default is 500.",
+        id="personalize.E012",
+    )
+    assert errors[2].msg == "PERSONALIZE['LEASE_SECONDS'] must be a number more than 0, not 0."
+
+
+def test_e013_registration_path_does_not_exist(saved_registry):
+    from tests.django.testapp.models import CartLine
+
+    from personalize_django.registry import register_event, unregister
+
+    unregister(CartLine)
+    register_event(CartLine, event_type="AddToCart", item="product.nmae", user="customer")
+    errors = checks.check_registrations()
+    assert ids(errors) == ["personalize.E013", "personalize.E013"]
+    assert errors[0] == Error(
+        "The personalize registration of testapp.CartLine names 'product.nmae' for item, "
+        "which CartLine does not have.",
+        hint="Use a field, property or method name (follow relations with '.' or '__'), "
+        "or a callable taking the instance.",
+        obj=CartLine,
+        id="personalize.E013",
+    )
+
+
+def test_registrations_of_the_test_app_pass():
+    assert checks.check_registrations() == []
+
+
+@override_settings(DEBUG=False, PERSONALIZE={"BACKEND": "memory", "DELIVERY": "sync"})
+def test_w001_request_path_delivery_outside_debug():
+    assert ids(checks.check_delivery()) == ["personalize.W001"]
+
+
+@override_settings(DEBUG=True, PERSONALIZE={"BACKEND": "memory", "DELIVERY": "sync"})
+def test_w001_silent_in_debug():
+    assert checks.check_delivery() == []
+
+
+def test_checks_are_registered():
+    from django.core.checks import run_checks
+
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "NOPE": 1}):
+        messages = run_checks(tags=["personalize"])
+    assert "personalize.E002" in ids(messages)

@@ -1,0 +1,121 @@
+"""Saves and deletes of registered models reach the outbox, in the same transaction."""
+
+from __future__ import annotations
+
+import decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
+
+from personalize_django.models import OutboxEvent
+from tests.django.conftest import outbox_payloads
+from tests.django.testapp.models import CartLine, Order, OrderLine, Product
+
+pytestmark = pytest.mark.django_db
+
+
+def test_saving_an_item_queues_it(shop):
+    items = outbox_payloads("item")
+    assert items[0] == {
+        "item_id": str(shop["boot"].pk),
+        "properties": {"available": "True", "categoryL1": "Shoes", "price": "79.90"},
+    }
+    assert [p["properties"]["available"] for p in items] == ["True", "False", "True"]
+
+
+def test_an_item_made_unavailable_is_queued_unavailable(shop):
+    boot = Product.objects.get(pk=shop["boot"].pk)
+    boot.stock = 0
+    boot.save()
+    last = outbox_payloads("item")[-1]
+    assert last["item_id"] == str(boot.pk)
+    assert last["properties"] == {"available": "False", "categoryL1": "Shoes", "price": 79.9}
+
+
+def test_a_deleted_item_is_queued_unavailable(shop):
+    pk = shop["cap"].pk
+    Product.objects.get(pk=pk).delete()
+    last = outbox_payloads("item")[-1]
+    assert last == {"item_id": str(pk), "properties": {"available": "False", "categoryL1": "Hats", "price": 12.5}}
+
+
+def test_cascade_delete_of_a_category_queues_its_items(shop):
+    OutboxEvent.objects.all().delete()
+    shop["boot"].category.delete()
+    assert sorted(p["item_id"] for p in outbox_payloads("item")) == sorted([str(shop["boot"].pk), str(shop["sandal"].pk)])
+    assert {p["properties"]["available"] for p in outbox_payloads("item")} == {"False"}
+
+
+def test_saving_a_user_queues_it_but_not_a_login_timestamp():
+    user = get_user_model().objects.create_user("ann", password="pw")
+    assert outbox_payloads("user") == [{"user_id": str(user.pk), "properties": {"username": "ann"}}]
+    user.last_login = user.date_joined
+    user.save(update_fields=["last_login"])
+    assert len(outbox_payloads("user")) == 1
+
+
+def test_raw_saves_are_skipped(shop):
+    before = OutboxEvent.objects.count()
+    from django.db.models.signals import post_save
+
+    post_save.send(sender=Product, instance=shop["boot"], created=False, raw=True, using="default", update_fields=None)
+    assert OutboxEvent.objects.count() == before
+
+
+def test_an_order_line_records_a_purchase_with_its_price(shop):
+    user = get_user_model().objects.create_user("bob")
+    order = Order.objects.create(customer=user)
+    line = OrderLine.objects.create(order=order, product=shop["boot"], price=decimal.Decimal("79.90"))
+    (event,) = outbox_payloads("event")
+    assert event["event_type"] == "Purchase"
+    assert event["item_id"] == str(shop["boot"].pk)
+    assert event["user_id"] == str(user.pk)
+    assert event["event_value"] == 79.9
+    assert event["session_id"] == f"user-{user.pk}"  # no request: derived from the user
+    line.quantity = 2
+    line.save()  # on="create": an update records nothing more
+    assert len(outbox_payloads("event")) == 1
+
+
+def test_a_guest_order_line_outside_a_request_still_counts(shop):
+    line = OrderLine.objects.create(order=Order.objects.create(), product=shop["cap"], price="12.50")
+    (event,) = outbox_payloads("event")
+    assert event["session_id"] == f"testapp.orderline-{line.pk}"
+    assert "user_id" not in event
+
+
+def test_a_cart_line_records_add_to_cart(shop):
+    user = get_user_model().objects.create_user("cy")
+    CartLine.objects.create(user=user, product=shop["cap"])
+    (event,) = outbox_payloads("event")
+    assert (event["event_type"], event["item_id"], event["user_id"]) == ("AddToCart", str(shop["cap"].pk), str(user.pk))
+
+
+def test_a_rolled_back_save_queues_nothing(shop):
+    before = OutboxEvent.objects.count()
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            OrderLine.objects.create(order=Order.objects.create(), product=shop["boot"], price="1")
+            Product.objects.filter(pk=shop["boot"].pk).get().save()
+            raise RuntimeError("payment declined")
+    assert OutboxEvent.objects.count() == before
+
+
+def test_nothing_is_queued_when_disabled(shop):
+    before = OutboxEvent.objects.count()
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "ENABLED": False}):
+        OrderLine.objects.create(order=Order.objects.create(), product=shop["boot"], price="1")
+        shop["boot"].delete()
+    assert OutboxEvent.objects.count() == before
+
+
+def test_bad_data_is_logged_not_raised(shop, saved_registry, caplog):
+    from personalize_django.registry import register_event, unregister
+
+    unregister(CartLine)
+    register_event(CartLine, event_type="AddToCart", item=lambda line: "x" * 300, user="user")
+    CartLine.objects.create(product=shop["boot"])  # the save succeeds
+    assert outbox_payloads("event") == []
+    assert "not recording AddToCart" in caplog.text
