@@ -1,0 +1,115 @@
+"""The errors the server answers, shaped as AWS rest-json services shape them.
+
+An AWS rest-json error is an HTTP status, a header ``x-amzn-ErrorType``
+naming the error code, and a JSON body ``{"message": "..."}``. botocore's
+rest-json parser reads the code from that header first (and from a ``code``
+member of the body otherwise), so boto3 callers see
+``ClientError.response["Error"]["Code"] == "InvalidInputException"`` exactly
+as they would against AWS.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+class ServiceError(Exception):
+    """An error answer: ``code`` (the ``x-amzn-ErrorType``), ``status`` (the
+    HTTP status) and ``message`` (the body's ``message``)."""
+
+    code = "InternalFailure"
+    status = 500
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    def body(self) -> bytes:
+        return json.dumps({"message": self.message}).encode("utf-8")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code}, {self.status}, {self.message!r})"
+
+
+# -- modeled errors of personalize-events and personalize-runtime ----------
+class InvalidInputException(ServiceError):
+    """A member breaks a limit of the API model, or the request makes no sense."""
+
+    code = "InvalidInputException"
+    status = 400
+
+
+class ResourceNotFoundException(ServiceError):
+    """An ARN or tracking id that names nothing this server serves."""
+
+    code = "ResourceNotFoundException"
+    status = 404
+
+
+# -- common errors of every AWS service ------------------------------------
+class SerializationException(ServiceError):
+    """The body is not JSON, or a member has the wrong JSON type."""
+
+    code = "SerializationException"
+    status = 400
+
+
+class UnknownOperationException(ServiceError):
+    """No operation lives at this method and path."""
+
+    code = "UnknownOperationException"
+    status = 404
+
+
+class ThrottlingException(ServiceError):
+    code = "ThrottlingException"
+    status = 400
+
+
+class InternalFailure(ServiceError):
+    code = "InternalFailure"
+    status = 500
+
+
+class ServiceUnavailable(ServiceError):
+    code = "ServiceUnavailable"
+    status = 503
+
+
+class RequestEntityTooLargeException(ServiceError):
+    code = "RequestEntityTooLargeException"
+    status = 413
+
+
+# -- authentication (SigV4), as AWS's rest-json front ends answer them -----
+class MissingAuthenticationTokenException(ServiceError):
+    code = "MissingAuthenticationTokenException"
+    status = 403
+
+
+class IncompleteSignatureException(ServiceError):
+    code = "IncompleteSignatureException"
+    status = 400
+
+
+class UnrecognizedClientException(ServiceError):
+    code = "UnrecognizedClientException"
+    status = 403
+
+
+class InvalidSignatureException(ServiceError):
+    code = "InvalidSignatureException"
+    status = 403
+
+
+def validation_message(problems: list[str]) -> str:
+    """AWS's wording for constraint violations: ``"2 validation errors
+    detected: Value at 'a' failed to satisfy constraint: ...; Value at 'b' ..."``.
+    (Values are never echoed: many members are marked sensitive in the model.)"""
+    count = len(problems)
+    noun = "error" if count == 1 else "errors"
+    return f"{count} validation {noun} detected: " + "; ".join(problems)
