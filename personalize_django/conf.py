@@ -72,10 +72,42 @@ DEFAULTS: dict[str, Any] = {
     "KEEP_DELIVERED": 86400,
     # the database alias of the outbox (None: the router's choice, usually "default")
     "DATABASE": None,
+    # -- serving: template tags and the REST API (serving.py, caching.py) ----
+    # use cases asked, in order, when the requested one fails or is not ready
+    "FALLBACK_USE_CASES": ("best_sellers", "most_viewed"),
+    # callable (request) -> QuerySet of items, or its dotted path: the last
+    # fallback when the backend gives nothing; None: ITEM_QUERYSET, newest first
+    "FALLBACK_QUERYSET": None,
+    # callable (request) -> QuerySet the recommended items are loaded from (add
+    # select_related here), or its dotted path; None: the item model's default manager
+    "ITEM_QUERYSET": None,
+    # Django cache alias for recommendation lists
+    "CACHE_ALIAS": "default",
+    # seconds a list is cached per user or session; 0 turns caching off
+    "CACHE_TIMEOUT": 60,
+    # -- the REST API (personalize_django.api) -------------------------------
+    # serializer class (or dotted path) for each recommended item's extra keys
+    "ITEM_SERIALIZER": "personalize_django.api.serializers.ItemSerializer",
+    # most events (items, users) accepted in one POST
+    "API_MAX_BATCH": 100,
+    # DRF rates per scope: browser event posts, browser reads, trusted services (None: unthrottled)
+    "API_THROTTLE_RATES": {"events": "120/min", "reads": "300/min", "trusted": None},
+    # permission a token-authenticated caller needs to record for any user
+    "API_TRUSTED_PERMISSION": "personalize.add_outboxevent",
+    # DRF authentication classes (dotted paths) of the API; None: CSRF-enforcing
+    # session authentication, plus DRF's TokenAuthentication when rest_framework.authtoken is installed
+    "API_AUTHENTICATION_CLASSES": None,
+    # event types browsers may post (None: any); Purchase belongs to the server
+    "API_BROWSER_EVENT_TYPES": ("View", "Click", "AddToCart", "Impression"),
+    # event type of a recommendation block seen (personalize.js), and of a click on one of its items
+    "IMPRESSION_EVENT_TYPE": "Impression",
+    "CLICK_EVENT_TYPE": "Click",
+    # event property carrying the block's use case (for click-through per use case); None: left out
+    "USE_CASE_PROPERTY": "useCase",
 }
 
 #: keys whose values may be dotted paths, imported on first use
-IMPORT_STRINGS = frozenset({"CONSENT"})
+IMPORT_STRINGS = frozenset({"CONSENT", "FALLBACK_QUERYSET", "ITEM_QUERYSET"})
 
 #: keys that existed once, with what to do instead (reported by the checks)
 REMOVED_SETTINGS: dict[str, str] = {}

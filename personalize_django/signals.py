@@ -38,3 +38,9 @@ delivered = Signal()
 #: Sent when rows become dead letters.
 #: provides args: ``rows`` (list of OutboxEvent), ``reason``
 dead_lettered = Signal()
+
+#: Sent when recommendations are served (template tags, the REST API, serving.recommend).
+#: provides args: ``request`` (the ``HttpRequest`` or ``None``), ``use_case`` (``None`` for
+#: ranking), ``recommendations`` (the :class:`~personalize_django.serving.Recommendations`
+#: served, with ``recommendation_id`` and ``source``)
+recommendations_served = Signal()

@@ -43,3 +43,5 @@ PERSONALIZE = {"BACKEND": "personalize_sdk.backends.memory.MemoryBackend"}
 # The middleware makes the request known to model events (checkout's Purchase
 # carries the shopper's session id).
 MIDDLEWARE.append("personalize_django.middleware.PersonalizeMiddleware")
+# Fast password hashing: the tests log users in.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -12,4 +12,6 @@ urlpatterns = [
     path("cbv/products/<int:pk>/", views.ProductDetail.as_view(), name="product-cbv"),
     path("cbv/quicklook/<int:pk>/", views.QuickLookDetail.as_view(), name="product-quicklook"),
     path("checkout/", views.checkout, name="checkout"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
 ]

@@ -27,14 +27,14 @@ class _Counter:
         self.stream.write("\n")
 
 
-def _progress(total: int, desc: str, enabled: bool) -> Any:
+def _progress(total: int, desc: str, enabled: bool, stream: Any) -> Any:
     if not enabled:
         return None
     try:
         from tqdm import tqdm
     except ImportError:
-        return _Counter(total, desc, sys.stderr)
-    return tqdm(total=total, desc=desc, unit="rec", file=sys.stderr)
+        return _Counter(total, desc, stream)
+    return tqdm(total=total, desc=desc, unit="rec", file=stream)
 
 
 def _chunked(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -75,7 +75,8 @@ class Command(BaseCommand):
         for reg, kind in jobs:
             name = reg.model._meta.verbose_name_plural
             queryset = reg.model._default_manager.order_by("pk")
-            bar = _progress(queryset.count(), str(name), show)
+            # the raw stream under the command's stderr (OutputWrapper would add newlines)
+            bar = _progress(queryset.count(), str(name), show, getattr(self.stderr, "_out", sys.stderr))
             queued = skipped = 0
             for chunk in _chunked(queryset.iterator(chunk_size=options["chunk_size"]), options["chunk_size"]):
                 records = []

@@ -55,3 +55,19 @@ def checkout(request):
         if request.GET.get("fail"):
             raise RuntimeError("payment declined")
     return HttpResponse("ok")
+
+
+def login_view(request):
+    """Logs in with ?u=<username> (password "pw"), as a shop's login form would."""
+    from django.contrib.auth import authenticate, login
+
+    user = authenticate(request, username=request.GET["u"], password="pw")
+    login(request, user)
+    return HttpResponse("welcome")
+
+
+def logout_view(request):
+    from django.contrib.auth import logout
+
+    logout(request)
+    return HttpResponse("bye")

@@ -1,0 +1,151 @@
+"""Caching recommendation lists in Django's cache, per user or session.
+
+A list is cached under a key hashed from *who* asked (the user id, or the
+session id of a guest), the request (use case, item, number of results,
+filter, filter values, context) and that person's *generation*: a random
+token kept in the cache under the person's own key. Recording an event for
+the person replaces the token (:func:`bump`, connected to ``post_record``),
+so every list cached for them becomes unreachable at once, in one cache
+write, however many lists there were. Old entries simply expire
+(``CACHE_TIMEOUT``).
+
+Keys always contain the person: a list computed for one user can never be
+found by another, even for use cases that are not personal (their filters
+may read the user's own interactions).
+
+What is cached is the backend's answer (:class:`RecommendationList`, ids and
+scores, as a plain dict), never model instances: availability is checked on
+every request when the instances are loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from typing import Any, Mapping
+
+from django.core.cache import caches
+
+from personalize_sdk.recommendations import RecommendationList
+
+from .conf import personalize_settings
+
+logger = logging.getLogger("personalize_django")
+
+#: prefix of every key this module writes (bump the version when the format changes)
+KEY_PREFIX = "personalize:v1"
+#: generations outlive the lists they guard; a lost one is replaced by a new
+#: random token, which can only make old lists unreachable, never serve them
+GENERATION_TIMEOUT_FACTOR = 10
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
+
+def identity_key(user_id: str | None, session_id: str | None) -> str:
+    """``"u:<user id>"`` for a user, ``"s:<session id>"`` for a guest."""
+    if user_id:
+        return f"u:{user_id}"
+    if session_id:
+        return f"s:{session_id}"
+    raise ValueError("a cache identity needs a user id or a session id")
+
+
+def enabled() -> bool:
+    timeout = personalize_settings.CACHE_TIMEOUT
+    return bool(timeout) and timeout > 0
+
+
+def _cache() -> Any:
+    return caches[personalize_settings.CACHE_ALIAS]
+
+
+def _generation_key(identity: str) -> str:
+    return f"{KEY_PREFIX}:gen:{_digest(identity)}"
+
+
+def generation(identity: str) -> str:
+    """The person's current generation token (created when missing)."""
+    cache = _cache()
+    key = _generation_key(identity)
+    token = cache.get(key)
+    if token is None:
+        token = secrets.token_hex(8)
+        # add(): two requests racing here agree on whichever token landed first.
+        if not cache.add(key, token, _generation_timeout()):
+            token = cache.get(key) or token
+    return token
+
+
+def _generation_timeout() -> int:
+    return int(personalize_settings.CACHE_TIMEOUT) * GENERATION_TIMEOUT_FACTOR
+
+
+def bump(*identities: str) -> None:
+    """Make every list cached for these identities unreachable."""
+    if not enabled():
+        return
+    cache = _cache()
+    timeout = _generation_timeout()
+    cache.set_many({_generation_key(identity): secrets.token_hex(8) for identity in identities}, timeout)
+
+
+def list_key(identity: str, kind: str, request: Mapping[str, Any]) -> str:
+    """The key of one list: who asked, their generation, what they asked for.
+    ``request`` holds JSON-able values; filter values are sorted by name
+    (their order within one placeholder is kept: it is part of the request)."""
+    normalised = dict(request)
+    values = normalised.get("filter_values") or {}
+    normalised["filter_values"] = sorted((name, list(v)) for name, v in values.items())
+    normalised["context"] = sorted((normalised.get("context") or {}).items())
+    return f"{KEY_PREFIX}:list:{_digest(identity, generation(identity), kind, normalised)}"
+
+
+def get_list(key: str) -> RecommendationList | None:
+    """The cached list under ``key``, or ``None``. A broken cache is a miss."""
+    try:
+        data = _cache().get(key)
+    except Exception:  # a cache outage must not break a page
+        logger.warning("personalize cache read failed", exc_info=True)
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return RecommendationList.from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def set_list(key: str, recommendations: RecommendationList) -> None:
+    try:
+        _cache().set(key, recommendations.to_dict(), int(personalize_settings.CACHE_TIMEOUT))
+    except Exception:
+        logger.warning("personalize cache write failed", exc_info=True)
+
+
+def on_event_recorded(sender: Any, event: Any, **kwargs: Any) -> None:
+    """``post_record`` receiver: the person's lists are stale now."""
+    identities = []
+    if event.user_id:
+        identities.append(identity_key(event.user_id, None))
+    if event.session_id:
+        identities.append(identity_key(None, event.session_id))
+    if identities:
+        try:
+            bump(*identities)
+        except Exception:  # recording must not fail because the cache is down
+            logger.warning("personalize cache invalidation failed", exc_info=True)
+
+
+def connect() -> None:
+    """Connect :func:`on_event_recorded` (idempotent; called by serving and the app config)."""
+    from .signals import post_record
+
+    post_record.connect(on_event_recorded, dispatch_uid="personalize_django.caching.on_event_recorded")
+
+
+connect()

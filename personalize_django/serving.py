@@ -1,0 +1,471 @@
+"""Serving recommendations to pages and APIs: the one place that asks the
+client for a use case.
+
+:func:`recommend` and :func:`rank` return :class:`Recommendations`: a list of
+model instances of the registered item model, in recommended order, loaded
+with one query, with unavailable and deleted items dropped and the list topped
+up from the fallback so it keeps its length. Each instance carries
+``personalize_score``, ``personalize_item_id`` and ``personalize_source``; the
+list carries ``recommendation_id``, ``use_case``, ``source`` and ``reason``.
+
+Nothing here breaks a page: when the backend fails or is not ready, the
+answer comes from the ``FALLBACK_USE_CASES`` (best sellers, then most viewed)
+and, if those fail too, from ``FALLBACK_QUERYSET``. Configuration errors
+(unknown use case, missing item, unknown filter, bad filter values, no item
+registration) raise when ``strict`` (default: ``settings.DEBUG``), and are
+logged and answered with the fallback otherwise.
+
+Who asks: the logged-in user, or a guest's session id (which is also what is
+sent as the backend's user id for guests, as Personalize documents for
+anonymous users).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Mapping
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.db import models
+from django.http import HttpRequest
+
+from personalize_sdk import BackendError, ConfigurationError, NotReadyError
+from personalize_sdk.exceptions import InvalidRequestError
+from personalize_sdk.recommendations import SOURCE_FALLBACK, SOURCE_MODEL, RecommendationList
+from personalize_sdk.use_cases import MAX_NUM_RESULTS, USE_CASES, RankingRequest, RecommendationRequest
+
+from . import caching, context
+from .client import AVAILABLE_FILTER_NAME, get_client
+from .conf import personalize_settings
+from .registry import ItemRegistration, registry
+from .signals import recommendations_served
+
+logger = logging.getLogger("personalize_django")
+
+#: errors only a person can fix: raised when strict, logged otherwise
+CONFIG_ERRORS = (InvalidRequestError, ConfigurationError, ImproperlyConfigured)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who recommendations are for: a user id, or a guest's session id."""
+
+    user_id: str | None = None
+    session_id: str | None = None
+
+    @property
+    def backend_user_id(self) -> str | None:
+        """The user id sent to the backend (a guest's session id stands in)."""
+        return self.user_id or self.session_id
+
+    @property
+    def cache_key(self) -> str:
+        if self.user_id or self.session_id:
+            return caching.identity_key(self.user_id, self.session_id)
+        return "anonymous"
+
+
+def identity_for(request: HttpRequest | None = None, *, user: Any = None, session_id: str | None = None) -> Identity:
+    """The identity of ``user`` / ``session_id`` when given, else of ``request``
+    (a logged-in user is identified without touching the session)."""
+    user_id = registry.user_id_for(user)
+    if user_id is None and session_id is None and request is not None:
+        user_id = context.get_user_id(request)
+        if user_id is None:
+            session_id = context.get_session_id(request)
+    return Identity(user_id, None if user_id else session_id)
+
+
+class Recommendations(list):
+    """Model instances in recommended order, with the list's metadata."""
+
+    def __init__(
+        self,
+        items: Iterable[Any] = (),
+        *,
+        use_case: str | None = None,
+        recommendation_id: str | None = None,
+        source: str = SOURCE_MODEL,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(items)
+        self.use_case = use_case
+        self.recommendation_id = recommendation_id
+        self.source = source
+        self.reason = reason
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [getattr(obj, "personalize_item_id", None) or str(obj.pk) for obj in self]
+
+    def __repr__(self) -> str:
+        return f"<Recommendations {self.use_case} {self.source} {self.recommendation_id} {list.__repr__(self)}>"
+
+
+# -- the item model ----------------------------------------------------------
+def item_registration() -> ItemRegistration:
+    reg = registry.item_registration()
+    if reg is None:
+        raise ImproperlyConfigured(
+            "Serving recommendations needs an item model: call personalize_django.register_item(...) "
+            "in an app's personalize.py"
+        )
+    return reg
+
+
+def _id_lookup(reg: ItemRegistration) -> tuple[str, Any]:
+    """The ORM path of the item id and its field (``None`` across relations)."""
+    spec = reg.id_field
+    if not isinstance(spec, str):
+        raise ImproperlyConfigured(
+            f"Loading recommended {reg.model._meta.label} items needs id_field to be a field name, "
+            f"not {spec!r} (a callable cannot be queried)"
+        )
+    path = spec.replace(".", "__")
+    meta = reg.model._meta
+    if path == "pk":
+        return "pk", meta.pk
+    try:
+        return path, meta.get_field(path)
+    except FieldDoesNotExist:
+        if "__" in path:
+            return path, None
+        raise ImproperlyConfigured(
+            f"id_field {spec!r} of {meta.label} is not a model field, so recommended items cannot be loaded by it"
+        ) from None
+
+
+def item_queryset(request: HttpRequest | None = None) -> models.QuerySet:
+    """``ITEM_QUERYSET(request)``, or the item model's default manager."""
+    factory = personalize_settings.ITEM_QUERYSET
+    if factory is not None:
+        return factory(request)
+    return item_registration().model._default_manager.all()
+
+
+def fallback_queryset(request: HttpRequest | None = None) -> models.QuerySet:
+    """``FALLBACK_QUERYSET(request)``, or :func:`item_queryset` newest first."""
+    factory = personalize_settings.FALLBACK_QUERYSET
+    if factory is not None:
+        return factory(request)
+    return item_queryset(request).order_by("-pk")
+
+
+def hydrate(item_ids: Iterable[str], request: HttpRequest | None = None) -> dict[str, Any]:
+    """Load the items of ``item_ids`` in ONE query: ``{item id: instance}``.
+    Ids that cannot be ids of the model (``"abc"`` for an integer key) and
+    rows that do not exist are simply absent."""
+    reg = item_registration()
+    path, field = _id_lookup(reg)
+    cleaned = []
+    for item_id in dict.fromkeys(item_ids):
+        try:
+            cleaned.append(field.to_python(item_id) if field is not None else item_id)
+        except (ValidationError, ValueError, TypeError):
+            continue
+    if not cleaned:
+        return {}
+    return {reg.item_id(obj): obj for obj in item_queryset(request).filter(**{f"{path}__in": cleaned})}
+
+
+def _annotate(obj: Any, item_id: str, score: float | None, source: str) -> Any:
+    obj.personalize_item_id = item_id
+    obj.personalize_score = score
+    obj.personalize_source = source
+    return obj
+
+
+# -- asking the backend ------------------------------------------------------
+def overfetch(limit: int) -> int:
+    """How many ids to ask for so that dropping a few unavailable items
+    rarely needs a second query."""
+    return min(MAX_NUM_RESULTS, limit + max(2, limit // 2))
+
+
+def default_filter(filter: str | None) -> str | None:
+    """``filter``, or the availability filter when the client has one."""
+    if filter is not None:
+        return filter
+    return AVAILABLE_FILTER_NAME if AVAILABLE_FILTER_NAME in get_client().filters else None
+
+
+def check_filter(filter: str | None) -> None:
+    if filter is not None and filter not in get_client().filters:
+        known = ", ".join(sorted(get_client().filters)) or "none"
+        raise InvalidRequestError("filter", f"{filter!r} is not a configured filter (configured: {known})")
+
+
+def _strict(strict: bool | None) -> bool:
+    return settings.DEBUG if strict is None else strict
+
+
+def _request_dict(req: RecommendationRequest | RankingRequest) -> dict[str, Any]:
+    data = {k: getattr(req, k) for k in req.__dataclass_fields__}
+    data["filter_values"] = {k: list(v) for k, v in req.filter_values.items()}
+    data["context"] = dict(req.context)
+    if "item_ids" in data:
+        data["item_ids"] = list(data["item_ids"])
+    return data
+
+
+def _ask(call: Any, what: str) -> tuple[RecommendationList | None, str | None]:
+    """Call the backend; return ``(list, None)`` or ``(None, why)``. Nothing raises
+    but configuration errors (which the caller decides about)."""
+    try:
+        return call(), None
+    except NotReadyError as err:
+        logger.info("%s is not ready: %s", what, err)
+        return None, f"{what} is not ready"
+    except BackendError as err:
+        logger.warning("%s failed: %s", what, err)
+        return None, f"{what} failed ({err.code or 'backend error'})"
+    except CONFIG_ERRORS:
+        raise
+    except Exception:  # a backend bug must not break a page
+        logger.exception("%s failed unexpectedly", what)
+        return None, f"{what} failed"
+
+
+def _cached(identity: Identity, kind: str, req: Any, compute: Any) -> RecommendationList:
+    """``compute()`` through the cache (when on). Failures are cached too (as an
+    empty fallback list) so a failing backend is not asked on every page."""
+    key = caching.list_key(identity.cache_key, kind, _request_dict(req)) if caching.enabled() else None
+    if key is not None:
+        hit = caching.get_list(key)
+        if hit is not None:
+            return hit
+    result = compute()
+    if key is not None:
+        caching.set_list(key, result)
+    return result
+
+
+def _build_request(use_case: str, identity: Identity, item_id: str | None, num_results: int,
+                   filter: str | None, filter_values: Any, ctx: Any) -> RecommendationRequest:
+    return RecommendationRequest(
+        use_case=use_case,
+        user_id=identity.backend_user_id,
+        item_id=item_id if USE_CASES.get(use_case) == "item_id" else None,
+        num_results=num_results,
+        filter=filter,
+        filter_values=filter_values or {},
+        context=ctx or {},
+    )
+
+
+def _call_recommend(req: RecommendationRequest) -> RecommendationList:
+    return get_client().recommend(
+        req.use_case, user_id=req.user_id, item_id=req.item_id, num_results=req.num_results,
+        filter=req.filter, filter_values=req.filter_values, context=req.context,
+    )
+
+
+def _fallback_use_cases(use_case: str | None) -> list[str]:
+    return [uc for uc in personalize_settings.FALLBACK_USE_CASES if uc != use_case and USE_CASES.get(uc) != "item_id"]
+
+
+def fetch(use_case: str, identity: Identity, *, item_id: str | None = None, num_results: int = 10,
+          filter: str | None = None, filter_values: Any = None, context: Any = None,
+          strict: bool | None = None) -> RecommendationList:
+    """The backend's list of ids for ``use_case``, through the cache, falling
+    back along ``FALLBACK_USE_CASES``; an empty fallback list when all fail.
+    The request is validated first: a bad one raises when ``strict``."""
+    strict = _strict(strict)
+    filter = default_filter(filter)
+    try:
+        check_filter(filter)
+        primary = _build_request(use_case, identity, item_id, num_results, filter, filter_values, context)
+    except CONFIG_ERRORS:
+        if strict:
+            raise
+        logger.exception("bad %s recommendation request; serving the fallback", use_case)
+        return RecommendationList((), use_case=use_case, source=SOURCE_FALLBACK, reason="bad request")
+
+    def compute() -> RecommendationList:
+        result, why = _ask(lambda: _call_recommend(primary), use_case)
+        if result is not None:
+            return replace(result, use_case=use_case)
+        for fallback in _fallback_use_cases(use_case):
+            try:
+                req = replace(primary, use_case=fallback, item_id=None)
+                answer, _ = _ask(lambda: _call_recommend(req), fallback)
+            except CONFIG_ERRORS:
+                logger.exception("the %s fallback cannot be asked", fallback)
+                continue
+            if answer is not None:
+                return replace(answer, use_case=use_case, source=SOURCE_FALLBACK, reason=f"{why}; served {fallback}")
+        return RecommendationList((), use_case=use_case, source=SOURCE_FALLBACK, reason=why)
+
+    return _cached(identity, "recommend", primary, compute)
+
+
+# -- recommendations as model instances --------------------------------------
+def recommend(
+    use_case: str,
+    *,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    session_id: str | None = None,
+    item: Any = None,
+    limit: int = 10,
+    filter: str | None = None,
+    filter_values: Mapping[str, Any] | None = None,
+    context: Mapping[str, str] | None = None,
+    strict: bool | None = None,
+) -> Recommendations:
+    """Up to ``limit`` recommended item instances for ``use_case`` (see the
+    module docstring). ``item`` is an item instance or id; the person comes
+    from ``user`` / ``session_id`` or else from ``request``."""
+    strict = _strict(strict)
+    try:
+        reg = item_registration()
+        _id_lookup(reg)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_NUM_RESULTS:
+            raise InvalidRequestError("limit", f"must be an integer between 1 and {MAX_NUM_RESULTS}")
+    except CONFIG_ERRORS:
+        if strict:
+            raise
+        logger.exception("cannot serve %s recommendations", use_case)
+        return Recommendations(use_case=use_case, source=SOURCE_FALLBACK, reason="misconfigured")
+    identity = identity_for(request, user=user, session_id=session_id)
+    item_id = registry.item_id_for(item)
+    want = overfetch(limit)
+    common = dict(filter=filter, filter_values=filter_values, context=context)
+    primary = fetch(use_case, identity, item_id=item_id, num_results=want, strict=strict, **common)
+
+    # Candidate ids in order, with their score and source; the page's own item never.
+    candidates: dict[str, tuple[float | None, str]] = {}
+    excluded = {item_id} if item_id else set()
+
+    def add(recs: RecommendationList, source: str) -> None:
+        for rec in recs:
+            if rec.item_id not in excluded and rec.item_id not in candidates:
+                candidates[rec.item_id] = (rec.score, source)
+
+    add(primary, primary.source)
+    fallbacks = iter(_fallback_use_cases(use_case))
+
+    def top_up_ids() -> bool:
+        """Add the next fallback use case's ids; False when none is left."""
+        for fallback in fallbacks:
+            add(fetch(fallback, identity, num_results=want, strict=False, **common), SOURCE_FALLBACK)
+            return True
+        return False
+
+    # Short already? Fetch the top-up ids now, so one query loads the lot.
+    while len(candidates) < limit and top_up_ids():
+        pass
+    chosen: list[Any] = []
+    loaded: set[str] = set()
+    while True:
+        pending = [i for i in candidates if i not in loaded]
+        instances = hydrate(pending, request) if pending else {}
+        loaded.update(pending)
+        for item_id_ in pending:
+            obj = instances.get(item_id_)
+            if obj is not None and reg.is_available(obj) and len(chosen) < limit:
+                score, source = candidates[item_id_]
+                chosen.append(_annotate(obj, item_id_, score, source))
+        if len(chosen) >= limit or not top_up_ids():
+            break
+    if len(chosen) < limit:
+        chosen.extend(_from_queryset(request, reg, limit - len(chosen), {*excluded, *(o.personalize_item_id for o in chosen)}))
+    result = Recommendations(
+        chosen, use_case=use_case, recommendation_id=primary.recommendation_id,
+        source=primary.source, reason=primary.reason,
+    )
+    _served(request, use_case, result)
+    return result
+
+
+def _from_queryset(request: HttpRequest | None, reg: ItemRegistration, missing: int, exclude: set[str]) -> list[Any]:
+    """The last fallback: ``FALLBACK_QUERYSET``, skipping what is already shown."""
+    try:
+        rows = list(fallback_queryset(request)[: missing + len(exclude) + 10])
+    except Exception:
+        logger.exception("the fallback queryset failed")
+        return []
+    out = []
+    for obj in rows:
+        item_id = reg.item_id(obj)
+        if item_id in exclude or not reg.is_available(obj):
+            continue
+        exclude.add(item_id)
+        out.append(_annotate(obj, item_id, None, SOURCE_FALLBACK))
+        if len(out) == missing:
+            break
+    return out
+
+
+def _served(request: HttpRequest | None, use_case: str | None, result: Recommendations) -> None:
+    recommendations_served.send(sender=Recommendations, request=request, use_case=use_case, recommendations=result)
+
+
+# -- ranking -----------------------------------------------------------------
+def rank(
+    items: Iterable[Any],
+    *,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    session_id: str | None = None,
+    filter: str | None = None,
+    filter_values: Mapping[str, Any] | None = None,
+    context: Mapping[str, str] | None = None,
+    strict: bool | None = None,
+) -> Recommendations:
+    """``items`` (a queryset, model instances or item ids) reordered for the
+    person, best first. Instances stay as given (a queryset is evaluated once);
+    ids are loaded in one query, unavailable ones dropped. Items the backend
+    filters out are dropped. On failure the given order is kept (``source``
+    ``"fallback"``)."""
+    strict = _strict(strict)
+    objs = list(items)
+    instances = [o for o in objs if isinstance(o, models.Model)]
+    identity = identity_for(request, user=user, session_id=session_id)
+    ids = [registry.item_id_for(o) for o in objs]
+    ids = list(dict.fromkeys(i for i in ids if i is not None))
+    result_list = RecommendationList((), source=SOURCE_FALLBACK)
+    fallback_reason = None
+    try:
+        if not ids:
+            raise InvalidRequestError("item_ids", "must hold at least one item id")
+        flt = default_filter(filter)
+        check_filter(flt)
+        req = RankingRequest(identity.backend_user_id or "", tuple(ids), flt, filter_values or {}, context or {})
+
+        def compute() -> RecommendationList:
+            answer, why = _ask(lambda: get_client().rank(
+                req.user_id, req.item_ids, filter=req.filter, filter_values=req.filter_values, context=req.context
+            ), "ranking")
+            if answer is not None:
+                return answer
+            return RecommendationList((), source=SOURCE_FALLBACK, reason=why)
+
+        result_list = _cached(identity, "rank", req, compute)
+    except CONFIG_ERRORS:
+        if strict:
+            raise
+        logger.exception("bad ranking request; keeping the given order")
+        fallback_reason = "bad request"
+    ranked = result_list.item_ids
+    source, reason = result_list.source, result_list.reason or fallback_reason
+    if source == SOURCE_FALLBACK and not ranked:
+        ranked = ids  # the backend failed: keep the given order
+    scores = {rec.item_id: rec.score for rec in result_list}
+    if instances and len(instances) == len(objs):
+        by_id = {registry.item_id_for(o): o for o in instances}
+    else:
+        try:
+            reg = item_registration()
+            by_id = {k: v for k, v in hydrate(ranked, request).items() if reg.is_available(v)}
+        except CONFIG_ERRORS:
+            if strict:
+                raise
+            logger.exception("cannot load ranked items")
+            by_id = {}
+    chosen = [_annotate(by_id[i], i, scores.get(i), source) for i in ranked if i in by_id]
+    result = Recommendations(chosen, recommendation_id=result_list.recommendation_id, source=source, reason=reason)
+    _served(request, None, result)
+    return result
