@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="JSON file of server settings (see docs/local-personalize.rst)"
     )
     parser.add_argument("--backend", help="backend dotted path or alias (default: local)")
+    parser.add_argument(
+        "--backend-option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="option of the backend, VALUE read as JSON when it parses (repeatable), "
+        "e.g. min_data_scale=0.01 or retrain_interval=600",
+    )
     parser.add_argument("--region", help="region written into ARNs (default: local)")
     parser.add_argument("--account-id", help="account written into ARNs (default: 000000000000)")
     parser.add_argument(
@@ -126,12 +133,26 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(**data)
 
 
+def backend_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``--path`` and the ``--backend-option`` pairs, values decoded as JSON
+    where they parse (``0.01``, ``true``, ``{"View": 1}``), strings otherwise."""
+    options: dict[str, Any] = {}
+    if args.path:
+        options["path"] = args.path
+    for name, text in _pairs(args.backend_option, "=", "--backend-option").items():
+        try:
+            options[name] = json.loads(text)
+        except ValueError:
+            options[name] = text
+    return options
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         config = config_from_args(args)
-        backend_options = {"path": args.path} if args.path else None
+        backend_options = backend_options_from_args(args)
         app = PersonalizeServer(args.backend or "local", config, backend_options=backend_options)
     except ConfigurationError as err:
         parser.exit(2, f"error: {err}\n")

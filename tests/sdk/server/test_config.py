@@ -10,7 +10,11 @@ import pytest
 
 from personalize_sdk.exceptions import ConfigurationError
 from personalize_sdk.server import RANKING, ServerConfig
-from personalize_sdk.server.__main__ import build_parser, config_from_args
+from personalize_sdk.server.__main__ import (
+    backend_options_from_args,
+    build_parser,
+    config_from_args,
+)
 
 
 def test_the_defaults_serve_every_use_case_as_recommender_and_campaign():
@@ -145,20 +149,34 @@ def test_command_line_settings_override_the_file(tmp_path):
     assert config.strict_inputs is False
 
 
+def test_backend_options_are_read_as_json_where_they_parse():
+    args = build_parser().parse_args(
+        [
+            "--path", "var/p",
+            "--backend-option", "min_data_scale=0.01",
+            "--backend-option", "auto_train=false",
+            "--backend-option", 'event_weights={"View": 1}',
+            "--backend-option", "synchronous=FULL",
+        ]
+    )  # fmt: skip
+
+    assert backend_options_from_args(args) == {
+        "path": "var/p",
+        "min_data_scale": 0.01,
+        "auto_train": False,
+        "event_weights": {"View": 1},
+        "synchronous": "FULL",
+    }
+
+
 def test_python_m_serves_until_stopped(tmp_path):
     boto3 = pytest.importorskip("boto3")
     pytest.importorskip("numpy")
     process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "personalize_sdk.server",
-            "--path",
-            str(tmp_path / "data"),
-            "--port",
-            "0",
-            "--quiet",
-        ],
+            sys.executable, "-m", "personalize_sdk.server", "--path", str(tmp_path / "data"),
+            "--port", "0", "--quiet", "--backend-option", "min_data_scale=0.01",
+        ],  # fmt: skip
         stdout=subprocess.PIPE,
         text=True,
     )
