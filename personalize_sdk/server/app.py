@@ -89,6 +89,13 @@ def _url(environ: Mapping[str, Any], headers: Mapping[str, str]) -> str:
     return f"{scheme}://{host}{raw}"
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a status passed through from a backend's error, like 529
+        return "Error"
+
+
 class PersonalizeServer:
     """A WSGI application answering personalize-events and personalize-runtime.
 
@@ -165,7 +172,7 @@ class PersonalizeServer:
             status, body = err.status, err.body()
             headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", err.code)]
         headers += [("x-amzn-RequestId", request_id), ("Content-Length", str(len(body)))]
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        start_response(f"{status} {_phrase(status)}", headers)
         return [body]
 
     def handle(self, environ: Mapping[str, Any]) -> tuple[int, bytes]:

@@ -21,6 +21,7 @@ from ..exceptions import (
     InvalidRecordError,
     InvalidRequestError,
     NotReadyError,
+    PersonalizeError,
     ThrottledError,
 )
 from ..filters.values import decode_filter_values
@@ -65,7 +66,9 @@ def translate(err: Exception) -> ServiceError:
     """The error answer for an exception raised by the SDK or a backend."""
     if isinstance(err, ServiceError):
         return err
-    if isinstance(err, (InvalidRecordError, InvalidRequestError, ValueError)):
+    if isinstance(err, PersonalizeError) and isinstance(err, ValueError):
+        # InvalidRecordError, InvalidRequestError, FilterSyntaxError: the caller's
+        # input. (A bare ValueError is a bug behind the API, answered as a 500.)
         return InvalidInputException(str(err))
     if isinstance(err, NotReadyError):
         return ResourceNotFoundException(str(err))

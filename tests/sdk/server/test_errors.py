@@ -15,6 +15,14 @@ from datetime import datetime, timezone
 import pytest
 from botocore.exceptions import ClientError
 
+from personalize_sdk.exceptions import (
+    BackendError,
+    ConfigurationError,
+    InvalidRequestError,
+    NotReadyError,
+    ThrottledError,
+)
+
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 TRACKING_ID = "local-tracking-id"
 
@@ -429,3 +437,41 @@ def test_unknown_operations_are_answered_as_aws_does(memory_server, method, path
     assert status == 404
     assert headers["x-amzn-ErrorType"] == "UnknownOperationException"
     assert fragment in payload["message"]
+
+
+# -- failures of the backend behind the API ----------------------------------
+@pytest.mark.parametrize(
+    "failure, code, status, message",
+    [
+        (ValueError("numpy says no"), "InternalFailure", 500, "An internal error occurred."),
+        (ConfigurationError("no filter 'x'"), "InternalFailure", 500, "misconfigured"),
+        (
+            NotReadyError("best_sellers is not trained yet"),
+            "ResourceNotFoundException",
+            404,
+            "trained",
+        ),
+        (BackendError("database is locked", retryable=True), "ServiceUnavailable", 503, "locked"),
+        (BackendError("nope"), "InternalFailure", 500, "nope"),
+        (BackendError("slow down", code="Custom", status_code=529), "Custom", 529, "slow down"),
+        (ThrottledError(), "ThrottlingException", 400, "throttled"),
+        (
+            InvalidRequestError("filter_values", "bad"),
+            "InvalidInputException",
+            400,
+            "filter_values",
+        ),
+    ],
+)
+def test_backend_failures_answer_as_aws_errors(
+    memory_server, memory, failure, code, status, message
+):
+    memory.fail_next(failure, method="recommend")
+
+    error = error_of(
+        memory_server.runtime.get_recommendations,
+        campaignArn=memory_server.config.campaign_arn("best_sellers"),
+    )
+
+    assert (error["code"], error["status"]) == (code, status)
+    assert message in error["message"]
