@@ -23,10 +23,17 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import time
 
 from .conf import personalize_settings
 
 logger = logging.getLogger("personalize_django")
+
+#: after a failed publish, seconds during which this process does not try the
+#: broker again (each try can cost a connection timeout on the request path;
+#: the rows wait in the outbox for the sweep or the next publish)
+BROKER_PAUSE = 5.0
+_broker_paused_until = 0.0
 
 
 def celery_installed() -> bool:
@@ -59,6 +66,9 @@ def schedule_delivery(using: str | None = None) -> None:
     if mode == "manual":
         return
     if mode == "celery":
+        global _broker_paused_until
+        if time.monotonic() < _broker_paused_until:
+            return  # the broker failed moments ago: leave the rows to the sweep
         try:
             from .tasks import deliver_outbox
 
@@ -67,7 +77,10 @@ def schedule_delivery(using: str | None = None) -> None:
                 options["queue"] = personalize_settings.CELERY_QUEUE
             deliver_outbox.apply_async(kwargs={"using": using}, **options)
         except Exception:  # broker down, serialisation, anything: the sweep will catch up
+            _broker_paused_until = time.monotonic() + BROKER_PAUSE
             logger.warning("could not queue outbox delivery; the sweep will deliver later", exc_info=True)
+        else:
+            _broker_paused_until = 0.0
         return
     try:
         from .delivery import deliver_pending

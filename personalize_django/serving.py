@@ -33,7 +33,7 @@ from django.http import HttpRequest
 
 from personalize_sdk import BackendError, ConfigurationError, NotReadyError
 from personalize_sdk.exceptions import InvalidRequestError
-from personalize_sdk.recommendations import SOURCE_FALLBACK, SOURCE_MODEL, RecommendationList
+from personalize_sdk.recommendations import SOURCE_FALLBACK, SOURCE_MODEL, Recommendation, RecommendationList
 from personalize_sdk.use_cases import MAX_NUM_RESULTS, USE_CASES, RankingRequest, RecommendationRequest
 
 from . import caching, context
@@ -314,10 +314,11 @@ def recommend(
     filter_values: Mapping[str, Any] | None = None,
     context: Mapping[str, str] | None = None,
     strict: bool | None = None,
+    identity: Identity | None = None,
 ) -> Recommendations:
     """Up to ``limit`` recommended item instances for ``use_case`` (see the
-    module docstring). ``item`` is an item instance or id; the person comes
-    from ``user`` / ``session_id`` or else from ``request``."""
+    module docstring). ``item`` is an item instance or id; the person is
+    ``identity``, else comes from ``user`` / ``session_id``, else from ``request``."""
     strict = _strict(strict)
     try:
         reg = item_registration()
@@ -329,7 +330,7 @@ def recommend(
             raise
         logger.exception("cannot serve %s recommendations", use_case)
         return Recommendations(use_case=use_case, source=SOURCE_FALLBACK, reason="misconfigured")
-    identity = identity_for(request, user=user, session_id=session_id)
+    identity = identity or identity_for(request, user=user, session_id=session_id)
     item_id = registry.item_id_for(item)
     want = overfetch(limit)
     common = dict(filter=filter, filter_values=filter_values, context=context)
@@ -354,8 +355,9 @@ def recommend(
             return True
         return False
 
-    # Short already? Fetch the top-up ids now, so one query loads the lot.
-    while len(candidates) < limit and top_up_ids():
+    # Fewer ids than asked for: the backend has no more, so fetch the top-up
+    # ids now and let one query load the lot.
+    while len(candidates) < want and top_up_ids():
         pass
     chosen: list[Any] = []
     loaded: set[str] = set()
@@ -404,6 +406,40 @@ def _served(request: HttpRequest | None, use_case: str | None, result: Recommend
 
 
 # -- ranking -----------------------------------------------------------------
+def fetch_ranking(
+    item_ids: Iterable[str],
+    identity: Identity,
+    *,
+    filter: str | None = None,
+    filter_values: Mapping[str, Any] | None = None,
+    context: Mapping[str, str] | None = None,
+    strict: bool | None = None,
+) -> RecommendationList:
+    """The backend's ranking of ``item_ids`` for ``identity``, through the
+    cache; when it fails, the ids in the given order (``source`` ``"fallback"``)."""
+    ids = list(dict.fromkeys(item_ids))
+    given = RecommendationList(tuple(Recommendation(i) for i in ids), source=SOURCE_FALLBACK)
+    try:
+        if not ids:
+            raise InvalidRequestError("item_ids", "must hold at least one item id")
+        flt = default_filter(filter)
+        check_filter(flt)
+        req = RankingRequest(identity.backend_user_id or "", tuple(ids), flt, filter_values or {}, context or {})
+    except CONFIG_ERRORS:
+        if _strict(strict):
+            raise
+        logger.exception("bad ranking request; keeping the given order")
+        return replace(given, reason="bad request")
+
+    def compute() -> RecommendationList:
+        answer, why = _ask(lambda: get_client().rank(
+            req.user_id, req.item_ids, filter=req.filter, filter_values=req.filter_values, context=req.context
+        ), "ranking")
+        return answer if answer is not None else replace(given, reason=why)
+
+    return _cached(identity, "rank", req, compute)
+
+
 def rank(
     items: Iterable[Any],
     *,
@@ -414,6 +450,7 @@ def rank(
     filter_values: Mapping[str, Any] | None = None,
     context: Mapping[str, str] | None = None,
     strict: bool | None = None,
+    identity: Identity | None = None,
 ) -> Recommendations:
     """``items`` (a queryset, model instances or item ids) reordered for the
     person, best first. Instances stay as given (a queryset is evaluated once);
@@ -422,50 +459,45 @@ def rank(
     ``"fallback"``)."""
     strict = _strict(strict)
     objs = list(items)
-    instances = [o for o in objs if isinstance(o, models.Model)]
-    identity = identity_for(request, user=user, session_id=session_id)
-    ids = [registry.item_id_for(o) for o in objs]
-    ids = list(dict.fromkeys(i for i in ids if i is not None))
-    result_list = RecommendationList((), source=SOURCE_FALLBACK)
-    fallback_reason = None
-    try:
-        if not ids:
-            raise InvalidRequestError("item_ids", "must hold at least one item id")
-        flt = default_filter(filter)
-        check_filter(flt)
-        req = RankingRequest(identity.backend_user_id or "", tuple(ids), flt, filter_values or {}, context or {})
-
-        def compute() -> RecommendationList:
-            answer, why = _ask(lambda: get_client().rank(
-                req.user_id, req.item_ids, filter=req.filter, filter_values=req.filter_values, context=req.context
-            ), "ranking")
-            if answer is not None:
-                return answer
-            return RecommendationList((), source=SOURCE_FALLBACK, reason=why)
-
-        result_list = _cached(identity, "rank", req, compute)
-    except CONFIG_ERRORS:
-        if strict:
-            raise
-        logger.exception("bad ranking request; keeping the given order")
-        fallback_reason = "bad request"
-    ranked = result_list.item_ids
-    source, reason = result_list.source, result_list.reason or fallback_reason
-    if source == SOURCE_FALLBACK and not ranked:
-        ranked = ids  # the backend failed: keep the given order
-    scores = {rec.item_id: rec.score for rec in result_list}
-    if instances and len(instances) == len(objs):
-        by_id = {registry.item_id_for(o): o for o in instances}
+    identity = identity or identity_for(request, user=user, session_id=session_id)
+    ids = [i for i in (registry.item_id_for(o) for o in objs) if i is not None]
+    ranking = fetch_ranking(
+        ids, identity, filter=filter, filter_values=filter_values, context=context, strict=strict
+    )
+    if objs and all(isinstance(o, models.Model) for o in objs):
+        by_id = {registry.item_id_for(o): o for o in objs}
     else:
         try:
             reg = item_registration()
-            by_id = {k: v for k, v in hydrate(ranked, request).items() if reg.is_available(v)}
+            by_id = {k: v for k, v in hydrate(ranking.item_ids, request).items() if reg.is_available(v)}
         except CONFIG_ERRORS:
             if strict:
                 raise
             logger.exception("cannot load ranked items")
             by_id = {}
-    chosen = [_annotate(by_id[i], i, scores.get(i), source) for i in ranked if i in by_id]
-    result = Recommendations(chosen, recommendation_id=result_list.recommendation_id, source=source, reason=reason)
+    chosen = [_annotate(by_id[r.item_id], r.item_id, r.score, ranking.source) for r in ranking if r.item_id in by_id]
+    result = Recommendations(
+        chosen, recommendation_id=ranking.recommendation_id, source=ranking.source, reason=ranking.reason
+    )
     _served(request, None, result)
     return result
+
+
+def known_item_ids(item_ids: Iterable[str]) -> set[str]:
+    """Which of ``item_ids`` exist in the item model (one query; deleted or
+    malformed ids are absent). Without an item registration, all of them."""
+    ids = list(dict.fromkeys(item_ids))
+    reg = registry.item_registration()
+    if reg is None or not ids:
+        return set(ids)
+    path, field = _id_lookup(reg)
+    cleaned = []
+    for item_id in ids:
+        try:
+            cleaned.append(field.to_python(item_id) if field is not None else item_id)
+        except (ValidationError, ValueError, TypeError):
+            continue
+    if not cleaned:
+        return set()
+    found = reg.model._default_manager.filter(**{f"{path}__in": cleaned}).values_list(path, flat=True)
+    return {str(value) for value in found}

@@ -45,3 +45,8 @@ PERSONALIZE = {"BACKEND": "personalize_sdk.backends.memory.MemoryBackend"}
 MIDDLEWARE.append("personalize_django.middleware.PersonalizeMiddleware")
 # Fast password hashing: the tests log users in.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The REST API (personalize_django.api) and its tests, when DRF is installed.
+import importlib.util as _importlib_util  # noqa: E402
+
+if _importlib_util.find_spec("rest_framework") and _importlib_util.find_spec("drf_spectacular"):
+    INSTALLED_APPS += ["rest_framework", "rest_framework.authtoken", "drf_spectacular"]

@@ -15,3 +15,11 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
 ]
+
+# The REST API, mounted as the docs tell shops to (when DRF is installed).
+import importlib.util as _importlib_util  # noqa: E402
+
+from django.urls import include  # noqa: E402
+
+if _importlib_util.find_spec("rest_framework") and _importlib_util.find_spec("drf_spectacular"):
+    urlpatterns.append(path("api/personalize/", include("personalize_django.api.urls")))

@@ -1,0 +1,50 @@
+"""Throttling, on by default: browsers per scope (``events`` for event posts,
+``reads`` for recommendations and ranking), trusted services in their own
+``trusted`` scope. Rates come from ``API_THROTTLE_RATES`` (DRF rate strings
+such as ``"120/min"``; ``None`` turns a scope off). A throttled call is
+answered ``429`` with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from ..conf import personalize_settings
+from .authentication import is_trusted
+
+
+class PersonalizeThrottle(SimpleRateThrottle):
+    """A scope of ``API_THROTTLE_RATES``, keyed by user (or client IP for guests)."""
+
+    scope = ""
+    #: True: applies to trusted callers only; False: to browsers only
+    trusted = False
+
+    def get_rate(self) -> str | None:
+        rates = personalize_settings.API_THROTTLE_RATES or {}
+        return rates.get(self.scope)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if is_trusted(request) != self.trusted:
+            return None
+        if request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"ip-{self.get_ident(request)}"
+        return f"personalize:throttle:{self.scope}:{ident}"
+
+
+class EventsThrottle(PersonalizeThrottle):
+    scope = "events"
+
+
+class ReadsThrottle(PersonalizeThrottle):
+    scope = "reads"
+
+
+class TrustedThrottle(PersonalizeThrottle):
+    scope = "trusted"
+    trusted = True

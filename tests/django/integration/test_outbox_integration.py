@@ -1,0 +1,170 @@
+"""The outbox end to end: PostgreSQL, Redis as the broker, real ``celery
+worker`` and ``runserver`` processes.
+
+Each scenario records product views through HTTP requests (each request a new
+visitor), and asserts on the recording backend's ledger: every event arrives,
+how many times, and what the engine keeps.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import services
+
+from .harness import Database, Stack, create_products, migrate, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def pg(tmp_path_factory):
+    services.require_postgres()
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        services.unavailable("psycopg is not installed (pip install -e '.[dev]')")
+    db = Database()
+    try:
+        migrate(db, tmp_path_factory.mktemp("migrate"))
+        products = create_products(db)
+        yield db, products
+    finally:
+        db.drop()
+
+
+@pytest.fixture
+def stack(pg, tmp_path):
+    db, _ = pg
+    db.query("TRUNCATE personalize_outboxevent, django_session RESTART IDENTITY")
+    stacks: list[Stack] = []
+
+    def make(**options: str) -> Stack:
+        new = Stack(db, tmp_path, **options)
+        stacks.append(new)
+        return new
+
+    yield make
+    for made in stacks:
+        made.close()
+
+
+def wait_delivered(stack: Stack, db: Database, total: int, timeout: float = 90.0) -> None:
+    """Until the engine holds ``total`` events and the outbox marks them all delivered."""
+
+    def done():
+        states = db.states()
+        seen = (stack.ledger.engine(), states)
+        return seen if seen[0] == total and states.get("delivered") == total else None
+
+    try:
+        wait_for(done, f"{total} events delivered", timeout)
+    except AssertionError as err:
+        raise AssertionError(
+            f"{err}\nengine={stack.ledger.engine()} received={stack.ledger.received()} outbox={db.states()}\n"
+            f"{stack.logs()}"
+        ) from None
+
+
+def test_concurrent_requests_all_arrive_exactly_once(pg, stack):
+    db, products = pg
+    it = stack()
+    it.start_redis()
+    it.start_worker()
+    it.start_web()
+
+    statuses = it.views(products, 1000, threads=16)
+
+    assert statuses.count(200) == 1000
+    assert db.value("SELECT count(*) FROM personalize_outboxevent") == 1000
+    assert db.value("SELECT count(DISTINCT payload->>'session_id') FROM personalize_outboxevent") == 1000
+    wait_delivered(it, db, 1000)
+    assert it.ledger.received() == 1000  # no event sent twice
+    assert it.ledger.distinct() == 1000
+    assert db.value("SELECT max(attempts) FROM personalize_outboxevent") == 1
+
+
+def test_a_broker_down_while_recording_loses_nothing(pg, stack):
+    db, products = pg
+    it = stack()
+    it.start_redis()
+    it.start_worker()
+    it.start_web()
+    assert it.views(products, 100).count(200) == 100
+    wait_delivered(it, db, 100)
+
+    it.stop_redis()
+    statuses = it.views(products, 200)
+    assert statuses.count(200) == 200  # the requests never noticed
+    assert db.value("SELECT count(*) FROM personalize_outboxevent") == 300
+    assert it.ledger.engine() == 100  # nothing could be queued meanwhile
+
+    it.start_redis()  # empty: the tasks published before the stop are gone too
+    wait_delivered(it, db, 300)  # the periodic sweep found the rows
+    assert it.ledger.received() == 300
+    assert it.ledger.distinct() == 300
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_the_engine_keeps_each_event_once(pg, stack, tmp_path):
+    db, products = pg
+    engine_path = tmp_path / "engine"
+    # Slow answers (after the backend took each call of 10) and a short lease, so
+    # the kill lands with calls delivered but not yet marked.
+    it = stack(delay_after="0.15", lease="3", batch_size="50", engine=str(engine_path))
+    it.start_redis()
+    it.start_web()
+    assert it.views(products, 300).count(200) == 300
+    assert db.states() == {"pending": 300}
+
+    worker = it.start_worker()
+
+    def mid_batch():
+        in_flight = db.states().get("in_flight", 0)
+        delivered = db.states().get("delivered", 0)
+        # the backend has events the outbox has not marked yet: a batch is mid-way
+        return in_flight and it.ledger.received() > delivered and delivered < 250
+
+    wait_for(mid_batch, "a batch in flight with calls already delivered", 90, every=0.02)
+    worker.kill()
+    in_flight_at_kill = db.states().get("in_flight", 0)
+    received_at_kill = it.ledger.received()
+    assert in_flight_at_kill > 0
+
+    it.start_worker()
+    wait_delivered(it, db, 300, timeout=120)
+
+    reclaimed = db.value("SELECT coalesce(sum(reclaims), 0) FROM personalize_outboxevent")
+    redelivered = it.ledger.received() - it.ledger.distinct()
+    assert reclaimed >= in_flight_at_kill  # every row of the killed batch was claimed again...
+    assert 1 <= redelivered <= reclaimed  # ...and those the backend had already taken came twice
+    assert received_at_kill <= it.ledger.received()
+    assert it.ledger.distinct() == 300
+
+    # The engine (a real LocalBackend) keeps each event once, by event id.
+    for process in it.processes:
+        process.stop()
+    from personalize_sdk.backends.local import LocalBackend
+
+    engine = LocalBackend(str(engine_path), auto_train=False)
+    try:
+        ids = [event.event_id for event in engine.iter_events()]
+    finally:
+        engine.close()
+    assert len(ids) == 300 == len(set(ids))
+    assert set(ids) == {row[0] for row in db.query("SELECT record_id FROM personalize_outboxevent")}
+
+
+def test_a_throttling_backend_gets_everything_exactly_once(pg, stack):
+    db, products = pg
+    it = stack(throttle="0.3")
+    it.start_redis()
+    it.start_worker()
+    it.start_web()
+    assert it.views(products, 500).count(200) == 500
+
+    wait_delivered(it, db, 500, timeout=120)
+    assert it.ledger.throttled() > 0
+    assert db.value("SELECT count(*) FROM personalize_outboxevent WHERE attempts > 1") > 0
+    assert it.ledger.received() == 500  # a throttled call stores nothing: no duplicates
+    assert db.states() == {"delivered": 500}
+
