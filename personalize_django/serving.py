@@ -46,6 +46,8 @@ logger = logging.getLogger("personalize_django")
 
 #: errors only a person can fix: raised when strict, logged otherwise
 CONFIG_ERRORS = (InvalidRequestError, ConfigurationError, ImproperlyConfigured)
+#: ``reason`` of the empty list answered for a bad request (when not strict)
+BAD_REQUEST = "bad request"
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ def fetch(use_case: str, identity: Identity, *, item_id: str | None = None, num_
         if strict:
             raise
         logger.exception("bad %s recommendation request; serving the fallback", use_case)
-        return RecommendationList((), use_case=use_case, source=SOURCE_FALLBACK, reason="bad request")
+        return RecommendationList((), use_case=use_case, source=SOURCE_FALLBACK, reason=BAD_REQUEST)
 
     def compute() -> RecommendationList:
         result, why = _ask(lambda: _call_recommend(primary), use_case)
@@ -346,6 +348,9 @@ def recommend(
                 candidates[rec.item_id] = (rec.score, source)
 
     add(primary, primary.source)
+    if primary.reason == BAD_REQUEST:
+        # The fallbacks cannot use what was wrong with the request (a filter, its values).
+        common = dict(context=context)
     fallbacks = iter(_fallback_use_cases(use_case))
 
     def top_up_ids() -> bool:
@@ -429,7 +434,7 @@ def fetch_ranking(
         if _strict(strict):
             raise
         logger.exception("bad ranking request; keeping the given order")
-        return replace(given, reason="bad request")
+        return replace(given, reason=BAD_REQUEST)
 
     def compute() -> RecommendationList:
         answer, why = _ask(lambda: get_client().rank(
