@@ -1,4 +1,7 @@
-"""``python -m personalize_sdk.dataset check interactions.csv [--items items.csv] [--users users.csv] [--json] [--html report.html]``
+"""The data-quality check from the command line::
+
+    python -m personalize_sdk.dataset check interactions.csv [--items items.csv] [--users users.csv]
+                                            [--json] [--html report.html] [--use-case NAME ...]
 
 Exit status: 0 when the data has no errors (warnings are fine), 1 when it
 has errors, 2 on a usage error (a bad option, a file that does not exist).

@@ -194,7 +194,8 @@ class TableScan:
             return False
         self.index = {name: i for i, name in enumerate(header)}
         for i, name in enumerate(header):
-            column = (self.fmt.column(name) if self.fmt else None) or reserved.get(name) or Column(name, categorical=True)
+            column = (self.fmt.column(name) if self.fmt else None) or reserved.get(name)
+            column = column or Column(name, categorical=True)
             kind = _kind(column, typed=self.fmt is not None)
             required = not column.nullable
             limit = MAX_ID_LENGTH if kind == "id" else (column.max_length or MAX_VALUE_LENGTH)

@@ -56,7 +56,9 @@ def _long_tail(counts: list[int], total: int) -> dict[str, Any]:
     return tail
 
 
-def summarise(check: "_Check", users, items, event_types, sessions, days, repeated) -> None:  # type: ignore[no-untyped-def]
+def summarise(  # type: ignore[no-untyped-def]
+    check: "_Check", users, items, event_types, sessions, days, repeated
+) -> None:
     c = check.collector
     s = check.summary
     total = sum(event_types.values())

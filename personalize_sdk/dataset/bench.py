@@ -106,7 +106,9 @@ def run(rows: int, trace: bool) -> list[tuple[str, int, float, float | None, flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m personalize_sdk.dataset.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m personalize_sdk.dataset.bench", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--rows", default="100000,1000000", help="comma-separated sizes (default 100000,1000000)")
     parser.add_argument("--no-tracemalloc", action="store_true", help="measure plain speed, without tracemalloc")
     args = parser.parse_args(argv)

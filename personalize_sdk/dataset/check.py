@@ -107,7 +107,9 @@ class _Duplicates:
 
 
 class _Check:
-    def __init__(self, use_cases: Sequence[str], now: float | None, max_examples: int, progress: ProgressCallback | None):
+    def __init__(
+        self, use_cases: Sequence[str], now: float | None, max_examples: int, progress: ProgressCallback | None
+    ) -> None:
         unknown = sorted(set(use_cases) - set(USE_CASE_EVENTS))
         if unknown:
             raise ValueError(f"unknown use case {unknown[0]!r}; known use cases: {', '.join(USE_CASE_EVENTS)}")
@@ -122,7 +124,9 @@ class _Check:
         self.known_users: set[str] | None = None
 
     # -- items and users -------------------------------------------------------
-    def entities(self, dataset_type: str, label: str, header: list[str], rows: Rows, fmt: DatasetFormat | None) -> None:
+    def entities(
+        self, dataset_type: str, label: str, header: list[str], rows: Rows, fmt: DatasetFormat | None
+    ) -> None:
         scan = TableScan(label, dataset_type, self.collector, self.now, fmt)
         self.scans[dataset_type] = scan
         self.summary["files"][dataset_type] = {"file": label, "columns": header}
@@ -140,7 +144,9 @@ class _Check:
                 else:
                     ids[record_id] = line
             self._tick(dataset_type, scan.rows_read)
-        self.summary["files"][dataset_type].update(rows=scan.rows_read, valid_rows=scan.rows_valid, distinct_ids=len(ids))
+        self.summary["files"][dataset_type].update(
+            rows=scan.rows_read, valid_rows=scan.rows_valid, distinct_ids=len(ids)
+        )
         if dataset_type == ITEMS:
             self.catalogue = ids
         else:
@@ -211,7 +217,10 @@ class _Check:
                 "metadata-aware recipes and item filters know nothing about them."
             )
         if unjoined_users:
-            examples = [{"message": f"user {u!r} has events but no row in the users data"} for u in sorted(unjoined_users)[:5]]
+            examples = [
+                {"message": f"user {u!r} has events but no row in the users data"}
+                for u in sorted(unjoined_users)[: self.collector.max_examples]
+            ]
             self.collector.aggregate(
                 "I-UNJOINED-USERS", len(unjoined_users),
                 f"{len(unjoined_users):,} user(s) with events have no row in the users data "

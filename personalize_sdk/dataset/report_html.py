@@ -104,7 +104,8 @@ def render_html(report: CheckReport, *, title: str = "Data-quality report") -> s
     if s.get("sessions") is not None:
         facts.append(("Sessions", f"{s['sessions']:,}"))
     if s.get("catalogue_items") is not None:
-        facts.append(("Catalogue items (coverage)", f"{s['catalogue_items']:,} ({s.get('catalogue_coverage', 0):.1%})"))
+        coverage = s.get("catalogue_coverage", 0)
+        facts.append(("Catalogue items (coverage)", f"{s['catalogue_items']:,} ({coverage:.1%})"))
     if tail:
         facts.append(("Share of events on the top 1% / 10% / 20% of items",
                       f"{tail.get('top_1pct_share', 0):.1%} / {tail.get('top_10pct_share', 0):.1%} / "
@@ -115,12 +116,16 @@ def render_html(report: CheckReport, *, title: str = "Data-quality report") -> s
         colour = _COLOURS[f.severity]
         examples = "".join(f"<li><code>{escape(str(e.get('message', '')))}</code></li>" for e in f.examples)
         findings.append(
-            f'<tr><td style="color:{colour};font-weight:600">{escape(f.severity)}</td><td><code>{escape(f.code)}</code>'
-            f"</td><td>{f.count:,}</td><td>{escape(f.message)}<ul>{examples}</ul></td></tr>"
+            f'<tr><td style="color:{colour};font-weight:600">{escape(f.severity)}</td>'
+            f"<td><code>{escape(f.code)}</code></td><td>{f.count:,}</td>"
+            f"<td>{escape(f.message)}<ul>{examples}</ul></td></tr>"
         )
     types = s.get("event_types", {})
     timeline = s.get("events_over_time", {"bucket": "day", "counts": []})
     verdict = "No errors" if report.ok else f"{len(report.errors)} error(s)"
+    timeline_chart = bar_chart(
+        [k for k, _ in timeline["counts"]], [v for _, v in timeline["counts"]], title="Events over time", vertical=True
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <style>
@@ -140,7 +145,7 @@ code {{ font-size: 12px; }} ul {{ margin: .3rem 0; padding-left: 1.2rem; }} .emp
 <h2>Long tail of item popularity</h2>
 {curve_chart(tail.get("curve", []), title="Events per item, by popularity rank")}
 <h2>Events over time (per {escape(timeline["bucket"])})</h2>
-{bar_chart([k for k, _ in timeline["counts"]], [v for _, v in timeline["counts"]], title="Events over time", vertical=True)}
+{timeline_chart}
 </body></html>
 """
 

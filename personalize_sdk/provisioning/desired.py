@@ -113,7 +113,9 @@ def _fail(key: str, rule: str) -> ConfigurationError:
 
 def _name(value: Any, key: str) -> str:
     if not isinstance(value, str) or not _NAME.match(value) or len(value) > 63:
-        raise _fail(key, f"must be 1 to 63 letters, digits, '-' and '_', starting with a letter or digit (got {value!r})")
+        raise _fail(
+            key, f"must be 1 to 63 letters, digits, '-' and '_', starting with a letter or digit (got {value!r})"
+        )
     return value
 
 
@@ -154,6 +156,9 @@ def _exploration(options: dict[str, Any], key: str) -> dict[str, str]:
     return config
 
 
+_SCHEMA_RULE = "must be an Avro schema (JSON text or dict), a DatasetFormat, or {name, schema}"
+
+
 def _schema(value: Any, dataset_type: str, group: str) -> tuple[str, str]:
     name = f"{group}-{dataset_type.lower()}"
     if value is None or value is True:
@@ -171,9 +176,9 @@ def _schema(value: Any, dataset_type: str, group: str) -> tuple[str, str]:
         try:
             parsed = json.loads(value)
         except ValueError:
-            raise _fail(key, "must be an Avro schema (JSON text or dict), a DatasetFormat, or {name, schema}") from None
+            raise _fail(key, _SCHEMA_RULE) from None
         return name, json.dumps(parsed, separators=(",", ":"))
-    raise _fail(key, "must be an Avro schema (JSON text or dict), a DatasetFormat, or {name, schema}")
+    raise _fail(key, _SCHEMA_RULE)
 
 
 def _recommenders(value: Any, group: str) -> tuple[RecommenderSpec, ...]:
@@ -238,10 +243,12 @@ def _solutions(value: Any, group: str, defaults: tuple[str, ...]) -> tuple[Solut
         if recipe_arn in EXPLORATION_RECIPES:
             campaign_config["itemExplorationConfig"] = {
                 "explorationWeight": "0.3", "explorationItemAgeCutOff": "30", **exploration}
-        if options.get("enable_metadata_with_recommendations") is not None:
-            campaign_config["enableMetadataWithRecommendations"] = bool(options["enable_metadata_with_recommendations"])
+        metadata = options.get("enable_metadata_with_recommendations")
+        if metadata is not None:
+            campaign_config["enableMetadataWithRecommendations"] = bool(metadata)
         # Following the latest version means the weekly automatic retraining reaches shoppers unaided.
-        campaign_config["syncWithLatestSolutionVersion"] = bool(options.get("sync_with_latest_solution_version", True))
+        sync = options.get("sync_with_latest_solution_version", True)
+        campaign_config["syncWithLatestSolutionVersion"] = bool(sync)
         tps = options.get("min_provisioned_tps", 1)
         if isinstance(tps, bool) or not isinstance(tps, int) or tps < 1:
             raise _fail(f"{key}.min_provisioned_tps", "must be a whole number, at least 1")
@@ -310,7 +317,12 @@ def desired_state(config: Mapping[str, Any] | Desired) -> Desired:
         raise _fail("schemas", f"must be a mapping whose keys are among {', '.join(DATASET_TYPES)}")
     schemas = {t: _schema(raw_schemas.get(t), t, group) for t in types}
     tracker = config.get("event_tracker", True)
-    tracker = f"{group}-tracker" if tracker is True else (None if tracker in (False, None) else _name(tracker, "event_tracker"))
+    if tracker is True:
+        tracker = f"{group}-tracker"
+    elif tracker in (False, None):
+        tracker = None
+    else:
+        tracker = _name(tracker, "event_tracker")
     if domain is None and config.get("recommenders"):
         raise _fail("recommenders", "need the ECOMMERCE domain; custom groups use solutions and campaigns")
     recommenders = _recommenders(config.get("recommenders"), group) if domain else ()

@@ -91,7 +91,9 @@ def start_import_jobs(
                    importMode=mode)["datasetImportJobArn"]
         started.append(JobResult("dataset_import_job", name, arn))
     # All started first: Personalize runs up to 5 import jobs at once.
-    return [_finish(client, "dataset_import_job", job, wait, progress, sleep, poll_interval, timeout) for job in started]
+    return [
+        _finish(client, "dataset_import_job", job, wait, progress, sleep, poll_interval, timeout) for job in started
+    ]
 
 
 def start_data_deletion_job(

@@ -170,10 +170,15 @@ def plan(client: Any, desired: Mapping[str, Any] | Desired) -> Plan:
                 action.kind = BLOCKED  # set back to keep below if its dataset already exists
 
     group_arn = state.dataset_group_arn
-    listed = lambda method, key: list_all(client, method, key, datasetGroupArn=group_arn) if group_arn else []  # noqa: E731
+
+    def listed(method: str, key: str) -> list[dict[str, Any]]:
+        # Nothing can exist inside a dataset group that does not exist yet.
+        return list_all(client, method, key, datasetGroupArn=group_arn) if group_arn else []
+
     datasets = {x["datasetType"].lower(): x for x in listed("list_datasets", "datasets")} if d.datasets else {}
     for dataset_type, name in d.datasets.items():
-        action = _found(actions, state, "dataset", dataset_type, name, datasets.get(dataset_type.lower()), "datasetArn")
+        entry = datasets.get(dataset_type.lower())
+        action = _found(actions, state, "dataset", dataset_type, name, entry, "datasetArn")
         schema_action = next(a for a in actions if a.id == f"schema:{dataset_type}")
         if action.kind != CREATE and schema_action.kind == BLOCKED and schema_action.note.startswith("exists"):
             schema_action.kind = KEEP  # the dataset exists already: the difference is drift, not a blocker
@@ -225,7 +230,8 @@ def _plan_models(client, d, state, actions, warnings, listed) -> None:  # type: 
         versions, campaigns = [], {}
         if solution.kind != CREATE:
             versions = list_all(client, "list_solution_versions", "solutionVersions", solutionArn=solution.arn)
-            campaigns = {c["name"]: c for c in list_all(client, "list_campaigns", "campaigns", solutionArn=solution.arn)}
+            listing = list_all(client, "list_campaigns", "campaigns", solutionArn=solution.arn)
+            campaigns = {c["name"]: c for c in listing}
         usable = [v for v in versions if v.get("status") in SUCCEEDED]
         training = [v for v in versions if v.get("status") in IN_PROGRESS]
         pick = usable[0] if usable else (training[0] if training else None)
