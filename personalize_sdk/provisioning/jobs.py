@@ -241,3 +241,60 @@ def user_ids_csv(user_ids: Iterable[str]) -> str:
     buffer = io.StringIO()
     write_user_ids(buffer, user_ids)
     return buffer.getvalue()
+
+
+# -- whole workflows, so that management commands stay thin ------------------------
+def upload_text(s3_client: Any, text: str, uri: str) -> str:
+    """Put ``text`` (UTF-8) at the S3 object ``uri`` and return ``uri``."""
+    bucket, key = parse_s3_uri(uri)
+    if not key or key.endswith("/"):
+        raise ConfigurationError(f"the S3 URI {uri!r} must name an object, not a folder")
+    s3_client.put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
+    return uri
+
+
+def forget_users(
+    client: Any,
+    s3_client: Any,
+    *,
+    dataset_group_arn: str,
+    user_ids: Iterable[str],
+    s3_uri: str,
+    role_arn: str,
+    wait: bool = False,
+    **job_options: Any,
+) -> JobResult:
+    """Write the users' ids to ``s3_uri`` (a CSV object) and start a data deletion job on them.
+    ``job_options`` go to :func:`start_data_deletion_job` (``job_name``, ``progress``, ``sleep``...)."""
+    upload_text(s3_client, user_ids_csv(user_ids), s3_uri)
+    return start_data_deletion_job(client, dataset_group_arn=dataset_group_arn, data_location=s3_uri,
+                                   role_arn=role_arn, wait=wait, **job_options)
+
+
+def batch_recommendations_on_aws(
+    client: Any,
+    s3_client: Any,
+    *,
+    solution_version_arn: str,
+    input_uri: str,
+    output_prefix: str,
+    role_arn: str,
+    user_ids: Iterable[str] = (),
+    item_ids: Iterable[str] = (),
+    filter_values: Mapping[str, Any] | None = None,
+    **job_options: Any,
+) -> Iterator[dict[str, Any]]:
+    """Upload the batch input to ``input_uri``, run a batch inference job writing under
+    ``output_prefix`` (a folder), wait for it, then read ``<input name>.out`` back and
+    yield its lines as :func:`read_batch_output` does. ``job_options`` go to
+    :func:`start_batch_inference_job` (``num_results``, ``filter_arn``, ``progress``...)."""
+    buffer = io.StringIO()
+    write_batch_input(buffer, user_ids=user_ids, item_ids=item_ids, filter_values=filter_values)
+    upload_text(s3_client, buffer.getvalue(), input_uri)
+    if not output_prefix.endswith("/"):
+        output_prefix += "/"
+    start_batch_inference_job(client, solution_version_arn=solution_version_arn, input_path=input_uri,
+                              output_path=output_prefix, role_arn=role_arn, wait=True, **job_options)
+    bucket, key = parse_s3_uri(output_prefix + input_uri.rsplit("/", 1)[-1] + ".out")
+    body = s3_client.get_object(Bucket=bucket, Key=key)["Body"]
+    yield from read_batch_output(io.TextIOWrapper(body, encoding="utf-8"))

@@ -10,6 +10,8 @@ import pytest
 from personalize_sdk.exceptions import ConfigurationError
 from personalize_sdk.provisioning import (
     ProvisioningError,
+    batch_recommendations_on_aws,
+    forget_users,
     parse_s3_uri,
     read_batch_output,
     start_batch_inference_job,
@@ -129,3 +131,48 @@ def test_deletion_and_batch_files():
         {"user_id": "1", "items": [{"item_id": "a", "score": 0.6}, {"item_id": "b", "score": 0.4}], "error": None},
         {"item_id": "a", "items": [{"item_id": "c", "score": None}], "error": None},
     ]
+
+
+@pytest.fixture
+def s3():
+    boto3 = pytest.importorskip("boto3")
+    from botocore.stub import Stubber
+
+    client = boto3.client("s3", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def test_forget_users_uploads_the_ids_then_starts_the_job(account, s3):
+    s3_client, s3_stub = s3
+    s3_stub.add_response("put_object", {}, {"Bucket": "shop-data", "Key": "forget/42.csv", "Body": b"USER_ID\n42\n"})
+    job, group = arn("data-deletion-job", "forget-42"), arn("dataset-group", "shop")
+    account.expect("create_data_deletion_job", {"dataDeletionJobArn": job}, jobName="forget-42",
+                   datasetGroupArn=group, dataSource={"dataLocation": "s3://shop-data/forget/42.csv"}, roleArn=ROLE)
+    result = forget_users(account.client, s3_client, dataset_group_arn=group, user_ids=["42"],
+                          s3_uri="s3://shop-data/forget/42.csv", role_arn=ROLE, job_name="forget-42")
+    assert result.arn == job
+
+
+def test_batch_recommendations_on_aws_round_trip(account, s3):
+    import botocore.response
+
+    s3_client, s3_stub = s3
+    s3_stub.add_response("put_object", {}, {"Bucket": "b", "Key": "in/users.jsonl",
+                                             "Body": b'{"userId":"1"}\n{"userId":"2"}\n'})
+    job, version = arn("batch-inference-job", "b"), arn("solution", "shop-up/abc")
+    account.expect("create_batch_inference_job", {"batchInferenceJobArn": job}, jobName="mail", solutionVersionArn=version,
+                   roleArn=ROLE, numResults=3, jobInput={"s3DataSource": {"path": "s3://b/in/users.jsonl"}},
+                   jobOutput={"s3DataDestination": {"path": "s3://b/out/"}})
+    account.describe("describe_batch_inference_job", "batchInferenceJob", "batchInferenceJobArn", job, "ACTIVE")
+    out = (b'{"input":{"userId":"1"},"output":{"recommendedItems":["a"],"scores":[1.0]},"error":null}\n'
+           b'{"input":{"userId":"2"},"output":{"recommendedItems":[]},"error":null}\n')
+    s3_stub.add_response("get_object", {"Body": botocore.response.StreamingBody(io.BytesIO(out), len(out))},
+                         {"Bucket": "b", "Key": "out/users.jsonl.out"})
+    rows = list(batch_recommendations_on_aws(
+        account.client, s3_client, solution_version_arn=version, input_uri="s3://b/in/users.jsonl",
+        output_prefix="s3://b/out", role_arn=ROLE, user_ids=["1", "2"], num_results=3, job_name="mail",
+        sleep=FakeSleep()))
+    assert rows == [{"user_id": "1", "items": [{"item_id": "a", "score": 1.0}], "error": None},
+                    {"user_id": "2", "items": [], "error": None}]
