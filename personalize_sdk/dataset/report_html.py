@@ -28,8 +28,10 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, ver
     if not values:
         return f'<p class="empty">{escape(title)}: no data.</p>'
     top = max(values) or 1
+    # Horizontal bars get a fixed row height, so three event types make a short chart.
+    height = _H if vertical else _PAD_T + 24 * len(values) + 8
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-             f'viewBox="0 0 {_W} {_H}" width="{_W}" height="{_H}">', f"<title>{escape(title)}</title>"]
+             f'viewBox="0 0 {_W} {height}" width="{_W}" height="{height}">', f"<title>{escape(title)}</title>"]
     if vertical:
         inner_w, inner_h = _W - _PAD_L - _PAD_R, _H - _PAD_T - _PAD_B
         step = inner_w / len(values)
@@ -38,13 +40,15 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, ver
             x, y = _PAD_L + i * step, _PAD_T + inner_h - h
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(step - 1, 0.5):.1f}" height="{h:.1f}" '
                          f'fill="#2e90fa"><title>{escape(label)}: {_fmt(value)}</title></rect>')
-        for i in sorted({0, len(labels) // 2, len(labels) - 1}):
-            x = _PAD_L + i * step
-            parts.append(f'<text x="{x:.1f}" y="{_H - 12}" font-size="11">{escape(labels[i])}</text>')
+        last = len(labels) - 1
+        for i in sorted({0, last // 2, last}):
+            anchor = "end" if i == last and i else ("middle" if i else "start")
+            x = _PAD_L + (i + 1) * step if anchor == "end" else _PAD_L + i * step
+            parts.append(f'<text x="{x:.1f}" y="{_H - 12}" font-size="11" text-anchor="{anchor}">'
+                         f"{escape(labels[i])}</text>")
         parts.append(f'<text x="4" y="{_PAD_T + 10}" font-size="11">{_fmt(top)}</text>')
     else:
-        rows = len(values)
-        row_h = min(28.0, (_H - _PAD_T - 8) / rows)
+        row_h = 24.0
         label_w = 150
         for i, (label, value) in enumerate(zip(labels, values)):
             y = _PAD_T + i * row_h
