@@ -164,10 +164,16 @@ def plan(client: Any, desired: Mapping[str, Any] | Desired) -> Plan:
         action = _found(actions, state, "schema", dataset_type, name, schemas.get(name), "schemaArn")
         if action.kind != CREATE:
             existing = call(client, "describe_schema", "schema", name, schemaArn=action.arn)["schema"]
-            if not _same_schema(existing.get("schema", ""), body):
-                action.note = "exists with other fields; schemas cannot change: give the new one another name"
-                warnings.append(f"schema {name!r} exists with other fields than the settings describe")
-                action.kind = BLOCKED  # set back to keep below if its dataset already exists
+            domain = existing.get("domain") or schemas[name].get("domain") or None
+            if domain != d.domain:
+                difference = f"for the {domain or 'custom'} domain, not {d.domain or 'custom'}"
+            elif not _same_schema(existing.get("schema", ""), body):
+                difference = "with other fields than the settings describe"
+            else:
+                continue
+            action.note = f"exists {difference}; schemas cannot change: give the new one another name"
+            warnings.append(f"schema {name!r} exists {difference}")
+            action.kind = BLOCKED  # set back to keep below if its dataset already exists
 
     group_arn = state.dataset_group_arn
 

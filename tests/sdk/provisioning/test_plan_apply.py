@@ -48,7 +48,8 @@ def expect_existing_listing(account, *, datasets=("Interactions", "Items", "User
         "nextToken": "page-2"})
     account.expect("list_dataset_groups", {"datasetGroups": [
         {"name": "shop", "datasetGroupArn": GROUP, "status": "ACTIVE", "domain": "ECOMMERCE"}]}, nextToken="page-2")
-    account.expect("list_schemas", {"schemas": [{"name": f"shop-{t.lower()}", "schemaArn": a} for t, a in SCHEMAS.items()]})
+    account.expect("list_schemas", {"schemas": [{"name": f"shop-{t.lower()}", "schemaArn": a, "domain": "ECOMMERCE"}
+                                                for t, a in SCHEMAS.items()]})
     for t, a in SCHEMAS.items():
         account.expect("describe_schema", {"schema": {"name": f"shop-{t.lower()}", "schemaArn": a,
                                                       "schema": schema_json(t)}}, schemaArn=a)
@@ -229,7 +230,8 @@ def test_a_group_of_another_domain_blocks_the_plan_and_apply_changes_nothing(acc
 def test_drift_is_reported_not_changed(account):
     account.expect("list_dataset_groups", {"datasetGroups": [
         {"name": "shop", "datasetGroupArn": GROUP, "status": "ACTIVE", "domain": "ECOMMERCE"}]})
-    account.expect("list_schemas", {"schemas": [{"name": f"shop-{t.lower()}", "schemaArn": a} for t, a in SCHEMAS.items()]})
+    account.expect("list_schemas", {"schemas": [{"name": f"shop-{t.lower()}", "schemaArn": a, "domain": "ECOMMERCE"}
+                                                for t, a in SCHEMAS.items()]})
     for t, a in SCHEMAS.items():
         body = schema_json(t) if t != "Items" else json.dumps({"type": "record", "name": "Items", "fields": []})
         account.expect("describe_schema", {"schema": {"schemaArn": a, "schema": body}}, schemaArn=a)
@@ -255,10 +257,11 @@ def test_drift_is_reported_not_changed(account):
 def test_a_schema_conflict_blocks_a_dataset_that_would_use_it(account):
     account.expect("list_dataset_groups", {"datasetGroups": []})
     account.expect("list_schemas", {"schemas": [{"name": "shop-interactions", "schemaArn": SCHEMAS["Interactions"]}]})
-    account.expect("describe_schema", {"schema": {"schema": json.dumps({"fields": [{"name": "USER_ID"}]})}},
+    account.expect("describe_schema", {"schema": {"schema": schema_json("Interactions")}},
                    schemaArn=SCHEMAS["Interactions"])
     the_plan = plan(account.client, {"dataset_group": "shop", "datasets": ["Interactions"], "train": False})
     assert [a.id for a in the_plan.blocked] == ["schema:Interactions"]
+    assert the_plan.warnings == ["schema 'shop-interactions' exists for the custom domain, not ECOMMERCE"]
     assert "give the new one another name" in the_plan.format()
 
 
