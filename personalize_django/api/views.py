@@ -55,6 +55,17 @@ BROWSER_MAX_AGE = timedelta(days=1)
 BROWSER_MAX_AHEAD = timedelta(minutes=5)
 
 
+def documented(**kwargs: Any) -> Any:
+    """``extend_schema`` over drf-spectacular's AutoSchema, whatever
+    ``DEFAULT_SCHEMA_CLASS`` the project's REST_FRAMEWORK setting names."""
+
+    def decorator(method: Any) -> Any:
+        method.schema = AutoSchema  # extend_schema builds on the method's schema class first
+        return extend_schema(**kwargs)(method)
+
+    return decorator
+
+
 class BeaconJSONParser(JSONParser):
     """JSON sent as ``text/plain``: what ``navigator.sendBeacon`` can send
     without a CORS preflight. CSRF is enforced on these posts all the same."""
@@ -116,7 +127,7 @@ def list_payload(recs: Any, use_case: str | None, request: Request) -> dict[str,
 class RecommendationsView(PersonalizeAPIView):
     throttle_classes = [ReadsThrottle, TrustedThrottle]
 
-    @extend_schema(
+    @documented(
         operation_id="personalize_recommendations",
         parameters=[
             s.RecommendationQuerySerializer,
@@ -171,7 +182,7 @@ class RecommendationsView(PersonalizeAPIView):
 class RankingView(PersonalizeAPIView):
     throttle_classes = [ReadsThrottle, TrustedThrottle]
 
-    @extend_schema(
+    @documented(
         operation_id="personalize_ranking",
         request=s.RankingRequestSerializer,
         responses={200: s.RecommendationListSerializer, 400: s.ErrorSerializer, 403: s.ErrorSerializer,
@@ -322,7 +333,7 @@ class EventsView(RecordsView):
     throttle_classes = [EventsThrottle, TrustedThrottle]
     parser_classes = [JSONParser, BeaconJSONParser]
 
-    @extend_schema(
+    @documented(
         operation_id="personalize_events",
         request=s.EventsRequestSerializer,
         responses={
@@ -399,7 +410,7 @@ class ItemsView(_EntitiesView):
     record_class = Item
     queue = staticmethod(queue_items)
 
-    @extend_schema(
+    @documented(
         operation_id="personalize_items",
         request=s.ItemsRequestSerializer,
         responses={200: s.AcceptedSerializer, 400: s.AcceptedSerializer, 401: s.ErrorSerializer,
@@ -415,7 +426,7 @@ class UsersView(_EntitiesView):
     record_class = User
     queue = staticmethod(queue_users)
 
-    @extend_schema(
+    @documented(
         operation_id="personalize_users",
         request=s.UsersRequestSerializer,
         responses={200: s.AcceptedSerializer, 400: s.AcceptedSerializer, 401: s.ErrorSerializer,
