@@ -1,0 +1,258 @@
+"""Benchmarks of personalize_django: what recording costs a product page, and
+how fast one worker drains the outbox into the local engine.
+
+    python benchmarks/django_bench.py [--requests 400] [--events 10000] [--db sqlite|postgres]
+
+1. Product page: the same view with and without ``@track_item_view``, through
+   Django's test client (the whole middleware and template stack, no network),
+   interleaved in one run, a random product each round. With tracking, the
+   request writes one outbox row and (DELIVERY "celery") publishes one task to
+   a private ``redis-server`` when one can be started.
+2. Outbox drain: 10,000 events in the outbox delivered by one
+   ``deliver_pending`` run into a LocalBackend on disk, batched (as the backend
+   accepts: 500 per call) and one call per event.
+
+It prints tables and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen | None, str]:
+    """A private redis-server for the Celery variant (never the machine's shared one)."""
+    if shutil.which("redis-server") is None:
+        return None, ""
+    port = free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not port_open(port):
+        time.sleep(0.05)
+    if not port_open(port):
+        proc.terminate()
+        return None, ""
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def create_pg_database() -> str | None:
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    name = f"personalize_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(host="127.0.0.1", dbname="postgres", user=os.environ.get("PERSONALIZE_TEST_PG_USER", "postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as err:
+        print(f"(PostgreSQL unavailable: {err}; using SQLite)")
+        return None
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    import psycopg
+
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(host="127.0.0.1", dbname="postgres", user=os.environ.get("PERSONALIZE_TEST_PG_USER", "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_django(folder: Path, db: str, broker: str) -> str:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.bench_settings"
+    os.environ["PERSONALIZE_BENCH_SQLITE"] = str(folder / "bench.sqlite3")
+    os.environ["PERSONALIZE_BENCH_ENGINE"] = str(folder / "engine")
+    os.environ["PERSONALIZE_BENCH_BROKER"] = broker
+    label = "SQLite (WAL)"
+    if db == "postgres":
+        name = create_pg_database()
+        if name:
+            os.environ["PERSONALIZE_BENCH_PG_DB"] = name
+            label = "PostgreSQL"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    if broker:
+        from celery import Celery
+
+        app = Celery("bench")
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        app.set_default()
+    from django.core.management import call_command
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    return label
+
+
+def seed(products: int = 1000, categories: int = 20) -> list[int]:
+    from benchmarks.benchshop.models import Category, Product
+
+    cats = Category.objects.bulk_create([Category(name=f"Category {i}") for i in range(categories)])
+    Product.objects.bulk_create(
+        [
+            Product(
+                category=cats[i % categories],
+                name=f"product {i}",
+                description="A fine product.\nMade to last.",
+                price=5 + (i % 50),
+                stock=i % 7,
+            )
+            for i in range(products)
+        ]
+    )
+    return list(Product.objects.values_list("pk", flat=True))
+
+
+def bench_pages(pks: list[int], requests: int, celery: bool) -> list[tuple[str, list[float]]]:
+    from django.test import Client, override_settings
+    from django.conf import settings
+
+    base = dict(settings.PERSONALIZE)
+    variants = [
+        ("page in layout, no tracking", "plain-layout", None),
+        ("page in layout, tracking", "tracked-layout", "manual"),
+    ]
+    if celery:
+        variants.append(("page in layout, tracking + Celery publish", "tracked-layout", "celery"))
+    variants += [("bare page, no tracking", "plain", None), ("bare page, tracking", "tracked", "manual")]
+    client = Client()
+    rng = random.Random(1)
+    timings: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    for round_number in range(requests + 50):
+        pk = rng.choice(pks)
+        order = list(variants)
+        rng.shuffle(order)
+        for name, prefix, delivery in order:
+            config = dict(base, DELIVERY=delivery or "manual")
+            with override_settings(PERSONALIZE=config):
+                started, started_cpu = time.perf_counter(), time.process_time()
+                response = client.get(f"/{prefix}/{pk}/")
+                elapsed, elapsed_cpu = time.perf_counter() - started, time.process_time() - started_cpu
+            assert response.status_code == 200, response.status_code
+            if round_number >= 50:  # the first 50 rounds warm caches up
+                timings[name].append(elapsed * 1000)
+                cpu[name].append(elapsed_cpu * 1000)
+    return [(name, timings[name], cpu[name]) for name, _, _ in variants]
+
+
+def fill_outbox(count: int) -> None:
+    from personalize_django.models import OutboxEvent
+    from personalize_sdk import Event
+
+    OutboxEvent.objects.all().delete()
+    rng = random.Random(2)
+    rows = []
+    for i in range(count):
+        user = rng.randrange(500)
+        event = Event(
+            rng.choice(["View", "View", "View", "AddToCart", "Purchase"]),
+            session_id=f"s{user}-{i // 20}",
+            user_id=f"u{user}",
+            item_id=str(rng.randrange(1000)),
+        )
+        rows.append(OutboxEvent(kind="event", record_id=event.event_id, payload=event.to_dict()))
+    OutboxEvent.objects.bulk_create(rows, batch_size=1000)
+
+
+def bench_drain(events: int, folder: Path) -> list[tuple[str, int, float]]:
+    from personalize_django.delivery import deliver_pending
+    from personalize_sdk.backends.local import LocalBackend
+
+    class OneEventPerCall(LocalBackend):
+        max_events_per_call = 1
+
+    results = []
+    for label, cls in (("batched (500 events/call)", LocalBackend), ("one call per event", OneEventPerCall)):
+        fill_outbox(events)
+        backend = cls(str(folder / f"engine-{cls.__name__}"), auto_train=False)
+        started = time.perf_counter()
+        report = deliver_pending(backend=backend, time_limit=float("inf"))
+        seconds = time.perf_counter() - started
+        backend.close()
+        if report.delivered != events:
+            print(f"  ({label}: delivered {report.delivered} of {events}, dead {report.dead})")
+        results.append((label, report.calls, seconds))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=400, help="timed requests per variant")
+    parser.add_argument("--events", type=int, default=10_000, help="events drained into the local backend")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="personalize-bench-"))
+    redis, broker = start_redis(folder)
+    try:
+        label = setup_django(folder, args.db, broker)
+        pks = seed()
+        pages = bench_pages(pks, args.requests, celery=bool(broker))
+        print(f"\nProduct page, Django test client, {label}, {args.requests} requests per variant, interleaved")
+        print(f"{'variant':44} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'CPU ms':>8} {'CPU overhead':>13}")
+        baseline = baseline_cpu = 0.0
+        for name, values, cpu_values in pages:
+            median, median_cpu = statistics.median(values), statistics.median(cpu_values)
+            p90 = statistics.quantiles(values, n=10)[-1]
+            if "no tracking" in name:
+                baseline, baseline_cpu, overhead, overhead_cpu = median, median_cpu, "", ""
+            else:
+                overhead = f"{(median / baseline - 1) * 100:+.1f}%"
+                overhead_cpu = f"{(median_cpu / baseline_cpu - 1) * 100:+.1f}%"
+            print(f"{name:44} {median:10.3f} {p90:8.3f} {overhead:>9} {median_cpu:8.3f} {overhead_cpu:>13}")
+        print("(wall time on a shared machine includes waiting for a CPU after each write; CPU time does not)")
+        if not broker:
+            print("(no redis-server found: the Celery variant was skipped)")
+
+        drain = bench_drain(args.events, folder)
+        print(f"\nOutbox drain into LocalBackend, {args.events:,} events, one worker, {label}")
+        print(f"{'mode':28} {'calls':>7} {'seconds':>8} {'events/s':>9}")
+        for name, calls, seconds in drain:
+            print(f"{name:28} {calls:7d} {seconds:8.2f} {args.events / seconds:9.0f}")
+        pg = os.environ.get("PERSONALIZE_BENCH_PG_DB")
+        if pg:
+            drop_pg_database(pg)
+    finally:
+        if redis is not None:
+            redis.terminate()
+            redis.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

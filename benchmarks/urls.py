@@ -1,0 +1,10 @@
+from django.urls import path
+
+from benchmarks.benchshop import views
+
+urlpatterns = [
+    path("plain/<int:pk>/", views.product),
+    path("tracked/<int:pk>/", views.tracked_product),
+    path("plain-layout/<int:pk>/", views.product_layout),
+    path("tracked-layout/<int:pk>/", views.tracked_product_layout),
+]
