@@ -22,6 +22,7 @@ from .apply import ApplyResult, apply
 from .desired import CUSTOM_SOLUTIONS, ECOMMERCE_RECIPES, RANKING, Desired, desired_state
 from .jobs import (
     JobResult,
+    active_solution_version,
     batch_recommendations_on_aws,
     forget_users,
     parse_s3_uri,
@@ -63,6 +64,7 @@ __all__ = [
     "ProgressEvent",
     "ProvisionedState",
     "ProvisioningError",
+    "active_solution_version",
     "apply",
     "backend_options",
     "batch_recommendations_on_aws",

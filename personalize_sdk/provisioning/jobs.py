@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 
 from ..exceptions import ConfigurationError
-from ._aws import ProgressCallback, ProgressEvent, ProvisioningError, call, wait_until_done
+from ._aws import ProgressCallback, ProgressEvent, ProvisioningError, call, list_all, wait_until_done
 
 IMPORT_MODES = ("FULL", "INCREMENTAL")
 
@@ -286,7 +286,9 @@ def batch_recommendations_on_aws(
 ) -> Iterator[dict[str, Any]]:
     """Upload the batch input to ``input_uri``, run a batch inference job writing under
     ``output_prefix`` (a folder), wait for it, then read ``<input name>.out`` back and
-    yield its lines as :func:`read_batch_output` does. ``job_options`` go to
+    yield its lines, as they are (Personalize's batch shape, the shape
+    :func:`personalize_sdk.dataset.batch.write_batch_recommendations` writes too;
+    :func:`read_batch_output` parses either). ``job_options`` go to
     :func:`start_batch_inference_job` (``num_results``, ``filter_arn``, ``progress``...)."""
     buffer = io.StringIO()
     write_batch_input(buffer, user_ids=user_ids, item_ids=item_ids, filter_values=filter_values)
@@ -297,4 +299,22 @@ def batch_recommendations_on_aws(
                               output_path=output_prefix, role_arn=role_arn, wait=True, **job_options)
     bucket, key = parse_s3_uri(output_prefix + input_uri.rsplit("/", 1)[-1] + ".out")
     body = s3_client.get_object(Bucket=bucket, Key=key)["Body"]
-    yield from read_batch_output(io.TextIOWrapper(body, encoding="utf-8"))
+    for line in io.TextIOWrapper(body, encoding="utf-8"):
+        if line.strip():
+            yield line if line.endswith("\n") else line + "\n"
+
+
+def active_solution_version(client: Any, campaign_arn: str) -> str:
+    """The solution version a campaign serves now, as a batch inference job needs it:
+    for a campaign that follows ``<solution>/$LATEST``, the newest ACTIVE version."""
+    campaign = call(client, "describe_campaign", "campaign", campaign_arn, campaignArn=campaign_arn)["campaign"]
+    version = campaign["solutionVersionArn"]
+    if not version.endswith("/$LATEST"):
+        return version
+    solution = version[: -len("/$LATEST")]
+    versions = [v for v in list_all(client, "list_solution_versions", "solutionVersions", solutionArn=solution)
+                if v.get("status") == "ACTIVE"]
+    if not versions:
+        raise ProvisioningError(f"campaign {campaign_arn} has no ACTIVE solution version yet", resource="campaign",
+                                arn=campaign_arn)
+    return max(versions, key=lambda v: v.get("creationDateTime") or 0)["solutionVersionArn"]

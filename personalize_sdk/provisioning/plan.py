@@ -240,7 +240,9 @@ def _plan_models(client, d, state, actions, warnings, listed) -> None:  # type: 
             campaigns = {c["name"]: c for c in listing}
         usable = [v for v in versions if v.get("status") in SUCCEEDED]
         training = [v for v in versions if v.get("status") in IN_PROGRESS]
-        pick = usable[0] if usable else (training[0] if training else None)
+        # The newest usable version; else one still training (it will be waited for).
+        newest = lambda vs: max(vs, key=lambda v: v.get("creationDateTime") or 0)  # noqa: E731
+        pick = newest(usable) if usable else (newest(training) if training else None)
         version = _found(actions, state, "solution_version", spec.key, f"{spec.name} (training)", pick,
                          "solutionVersionArn")
         if version.kind == CREATE:

@@ -10,6 +10,7 @@ import pytest
 from personalize_sdk.exceptions import ConfigurationError
 from personalize_sdk.provisioning import (
     ProvisioningError,
+    active_solution_version,
     batch_recommendations_on_aws,
     forget_users,
     parse_s3_uri,
@@ -174,5 +175,20 @@ def test_batch_recommendations_on_aws_round_trip(account, s3):
         account.client, s3_client, solution_version_arn=version, input_uri="s3://b/in/users.jsonl",
         output_prefix="s3://b/out", role_arn=ROLE, user_ids=["1", "2"], num_results=3, job_name="mail",
         sleep=FakeSleep()))
-    assert rows == [{"user_id": "1", "items": [{"item_id": "a", "score": 1.0}], "error": None},
-                    {"user_id": "2", "items": [], "error": None}]
+    assert rows == out.decode().splitlines(keepends=True)
+    assert [r["items"] for r in read_batch_output(rows)] == [[{"item_id": "a", "score": 1.0}], []]
+
+
+def test_active_solution_version_of_a_campaign_that_follows_the_latest(account):
+    from datetime import datetime, timezone
+
+    campaign, solution = arn("campaign", "shop-up"), arn("solution", "shop-up")
+    account.expect("describe_campaign", {"campaign": {"campaignArn": campaign, "solutionVersionArn": f"{solution}/$LATEST"}},
+                   campaignArn=campaign)
+    account.expect("list_solution_versions", {"solutionVersions": [
+        {"solutionVersionArn": f"{solution}/old", "status": "ACTIVE", "creationDateTime": datetime(2024, 1, 1, tzinfo=timezone.utc)},
+        {"solutionVersionArn": f"{solution}/new", "status": "ACTIVE", "creationDateTime": datetime(2024, 2, 1, tzinfo=timezone.utc)},
+        {"solutionVersionArn": f"{solution}/training", "status": "CREATE IN_PROGRESS",
+         "creationDateTime": datetime(2024, 3, 1, tzinfo=timezone.utc)},
+    ]}, solutionArn=solution)
+    assert active_solution_version(account.client, campaign) == f"{solution}/new"
