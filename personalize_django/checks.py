@@ -37,8 +37,6 @@ from .conf import DEFAULTS, DELIVERY_MODES, REMOVED_SETTINGS, SETTING_NAME
 
 #: OPTIONS keys of the AWS backend that map use cases to ARNs
 AWS_USE_CASE_OPTIONS = ("recommenders", "campaigns")
-#: keys allowed in those mappings besides the use cases (GetPersonalizedRanking's campaign)
-AWS_EXTRA_TARGETS = ("ranking",)
 
 _NUMBERS = {
     # key: (minimum, whether the minimum itself is allowed, integer only)
@@ -211,7 +209,7 @@ def _check_filters(filters: dict[str, Any]) -> list:
 def _check_aws_use_cases(options: dict[str, Any]) -> list:
     errors: list = []
     mapped: set[str] = set()
-    allowed = list(USE_CASES) + list(AWS_EXTRA_TARGETS)
+    allowed = list(USE_CASES)
     for option in AWS_USE_CASE_OPTIONS:
         mapping = options.get(option) or {}
         if not isinstance(mapping, dict):
