@@ -23,3 +23,7 @@ from django.urls import include  # noqa: E402
 
 if _importlib_util.find_spec("rest_framework") and _importlib_util.find_spec("drf_spectacular"):
     urlpatterns.append(path("api/personalize/", include("personalize_django.api.urls")))
+    # A shop page with a recommendation block and personalize.js (tests/django/browser).
+    from .browser import views as _browser_views  # noqa: E402
+
+    urlpatterns.append(path("shop/recommended/", _browser_views.recommended_page, name="browser-recommended"))
