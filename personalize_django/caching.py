@@ -142,10 +142,8 @@ def on_event_recorded(sender: Any, event: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    """Connect :func:`on_event_recorded` (idempotent; called by serving and the app config)."""
+    """Connect :func:`on_event_recorded` to ``post_record`` (idempotent; the
+    app config calls it in ``ready()``)."""
     from .signals import post_record
 
     post_record.connect(on_event_recorded, dispatch_uid="personalize_django.caching.on_event_recorded")
-
-
-connect()
