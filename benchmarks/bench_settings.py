@@ -60,6 +60,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 
 PERSONALIZE = {
     "BACKEND": "local",
-    "OPTIONS": {"path": os.environ.get("PERSONALIZE_BENCH_ENGINE", "bench-engine"), "auto_train": False},
+    "OPTIONS": {
+        "path": os.environ.get("PERSONALIZE_BENCH_ENGINE", "bench-engine"),
+        "auto_train": False,
+    },
     "DELIVERY": "manual",
 }

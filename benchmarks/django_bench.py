@@ -53,9 +53,21 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen | None, str]:
         return None, ""
     port = free_port()
     proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not port_open(port):
@@ -73,7 +85,12 @@ def create_pg_database() -> str | None:
         return None
     name = f"personalize_bench_{uuid.uuid4().hex[:8]}"
     try:
-        with psycopg.connect(host="127.0.0.1", dbname="postgres", user=os.environ.get("PERSONALIZE_TEST_PG_USER", "postgres"), autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1",
+            dbname="postgres",
+            user=os.environ.get("PERSONALIZE_TEST_PG_USER", "postgres"),
+            autocommit=True,
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as err:
         print(f"(PostgreSQL unavailable: {err}; using SQLite)")
@@ -83,11 +100,15 @@ def create_pg_database() -> str | None:
 
 def drop_pg_database(name: str) -> None:
     import psycopg
-
     from django.db import connections
 
     connections.close_all()
-    with psycopg.connect(host="127.0.0.1", dbname="postgres", user=os.environ.get("PERSONALIZE_TEST_PG_USER", "postgres"), autocommit=True) as conn:
+    with psycopg.connect(
+        host="127.0.0.1",
+        dbname="postgres",
+        user=os.environ.get("PERSONALIZE_TEST_PG_USER", "postgres"),
+        autocommit=True,
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -138,8 +159,8 @@ def seed(products: int = 1000, categories: int = 20) -> list[int]:
 
 
 def bench_pages(pks: list[int], requests: int, celery: bool) -> list[tuple[str, list[float]]]:
-    from django.test import Client, override_settings
     from django.conf import settings
+    from django.test import Client, override_settings
 
     base = dict(settings.PERSONALIZE)
     variants = [
@@ -148,7 +169,10 @@ def bench_pages(pks: list[int], requests: int, celery: bool) -> list[tuple[str, 
     ]
     if celery:
         variants.append(("page in layout, tracking + Celery publish", "tracked-layout", "celery"))
-    variants += [("bare page, no tracking", "plain", None), ("bare page, tracking", "tracked", "manual")]
+    variants += [
+        ("bare page, no tracking", "plain", None),
+        ("bare page, tracking", "tracked", "manual"),
+    ]
     client = Client()
     rng = random.Random(1)
     timings: dict[str, list[float]] = {name: [] for name, _, _ in variants}
@@ -162,7 +186,10 @@ def bench_pages(pks: list[int], requests: int, celery: bool) -> list[tuple[str, 
             with override_settings(PERSONALIZE=config):
                 started, started_cpu = time.perf_counter(), time.process_time()
                 response = client.get(f"/{prefix}/{pk}/")
-                elapsed, elapsed_cpu = time.perf_counter() - started, time.process_time() - started_cpu
+                elapsed, elapsed_cpu = (
+                    time.perf_counter() - started,
+                    time.process_time() - started_cpu,
+                )
             assert response.status_code == 200, response.status_code
             if round_number >= 50:  # the first 50 rounds warm caches up
                 timings[name].append(elapsed * 1000)
@@ -197,7 +224,10 @@ def bench_drain(events: int, folder: Path) -> list[tuple[str, int, float]]:
         max_events_per_call = 1
 
     results = []
-    for label, cls in (("batched (500 events/call)", LocalBackend), ("one call per event", OneEventPerCall)):
+    for label, cls in (
+        ("batched (500 events/call)", LocalBackend),
+        ("one call per event", OneEventPerCall),
+    ):
         fill_outbox(events)
         backend = cls(str(folder / f"engine-{cls.__name__}"), auto_train=False)
         started = time.perf_counter()
@@ -211,9 +241,13 @@ def bench_drain(events: int, folder: Path) -> list[tuple[str, int, float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=400, help="timed requests per variant")
-    parser.add_argument("--events", type=int, default=10_000, help="events drained into the local backend")
+    parser.add_argument(
+        "--events", type=int, default=10_000, help="events drained into the local backend"
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args(argv)
 
@@ -223,8 +257,14 @@ def main(argv: list[str] | None = None) -> None:
         label = setup_django(folder, args.db, broker)
         pks = seed()
         pages = bench_pages(pks, args.requests, celery=bool(broker))
-        print(f"\nProduct page, Django test client, {label}, {args.requests} requests per variant, interleaved")
-        print(f"{'variant':44} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'CPU ms':>8} {'CPU overhead':>13}")
+        print(
+            f"\nProduct page, Django test client, {label}, {args.requests} requests per variant, "
+            "interleaved"
+        )
+        print(
+            f"{'variant':44} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'CPU ms':>8} "
+            f"{'CPU overhead':>13}"
+        )
         baseline = baseline_cpu = 0.0
         for name, values, cpu_values in pages:
             median, median_cpu = statistics.median(values), statistics.median(cpu_values)
@@ -234,8 +274,14 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 overhead = f"{(median / baseline - 1) * 100:+.1f}%"
                 overhead_cpu = f"{(median_cpu / baseline_cpu - 1) * 100:+.1f}%"
-            print(f"{name:44} {median:10.3f} {p90:8.3f} {overhead:>9} {median_cpu:8.3f} {overhead_cpu:>13}")
-        print("(wall time on a shared machine includes waiting for a CPU after each write; CPU time does not)")
+            print(
+                f"{name:44} {median:10.3f} {p90:8.3f} {overhead:>9} {median_cpu:8.3f} "
+                f"{overhead_cpu:>13}"
+            )
+        print(
+            "(wall time on a shared machine includes waiting for a CPU after each write; CPU time "
+            "does not)"
+        )
         if not broker:
             print("(no redis-server found: the Celery variant was skipped)")
 

@@ -17,18 +17,39 @@ from .models import DeadLetter, OutboxEvent
 @admin.action(description="Replay the selected dead letters", permissions=["change"])
 def replay_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     count = replay(queryset.filter(state=OutboxEvent.DEAD))
-    modeladmin.message_user(request, f"{count} dead letter(s) queued for delivery again.", messages.SUCCESS)
+    modeladmin.message_user(
+        request, f"{count} dead letter(s) queued for delivery again.", messages.SUCCESS
+    )
 
 
 class _ReadOnlyOutboxAdmin(admin.ModelAdmin):
-    list_display = ("id", "kind", "summary", "state", "attempts", "reclaims", "next_attempt_at", "created_at")
+    list_display = (
+        "id",
+        "kind",
+        "summary",
+        "state",
+        "attempts",
+        "reclaims",
+        "next_attempt_at",
+        "created_at",
+    )
     list_filter = ("state", "kind")
     search_fields = ("record_id", "last_error")
     date_hierarchy = "created_at"
     actions = [replay_selected]
     readonly_fields = (
-        "kind", "record_id", "payload", "state", "attempts", "reclaims", "next_attempt_at",
-        "claimed_at", "claimed_by", "last_error", "created_at", "delivered_at",
+        "kind",
+        "record_id",
+        "payload",
+        "state",
+        "attempts",
+        "reclaims",
+        "next_attempt_at",
+        "claimed_at",
+        "claimed_by",
+        "last_error",
+        "created_at",
+        "delivered_at",
     )
     list_per_page = 100
     show_full_result_count = False  # counting a large outbox on every page is costly

@@ -73,7 +73,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
     for key in config:
         if key in REMOVED_SETTINGS:
             errors.append(
-                Error(f"{SETTING_NAME}[{key!r}] was removed.", hint=REMOVED_SETTINGS[key], id="personalize.E003")
+                Error(
+                    f"{SETTING_NAME}[{key!r}] was removed.",
+                    hint=REMOVED_SETTINGS[key],
+                    id="personalize.E003",
+                )
             )
         elif key not in DEFAULTS:
             close = difflib.get_close_matches(str(key), list(DEFAULTS), n=1)
@@ -91,18 +95,27 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             errors.append(
                 Error(
                     f"{SETTING_NAME}[{key!r}] must be a dict, not {type(value).__name__}.",
-                    hint="OPTIONS are the backend's keyword options; FILTERS map names to expressions.",
+                    hint=(
+                        "OPTIONS are the backend's keyword options; FILTERS map names to "
+                        "expressions."
+                    ),
                     id="personalize.E005",
                 )
             )
     for key, (minimum, inclusive, integer) in _NUMBERS.items():
         value = _value(config, key)
         kind_ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-        if isinstance(value, bool) or not kind_ok or value < minimum or (value == minimum and not inclusive):
+        if (
+            isinstance(value, bool)
+            or not kind_ok
+            or value < minimum
+            or (value == minimum and not inclusive)
+        ):
             bound = f"at least {minimum}" if inclusive else f"more than {minimum}"
             errors.append(
                 Error(
-                    f"{SETTING_NAME}[{key!r}] must be {'an integer' if integer else 'a number'} {bound}, not {value!r}.",
+                    f"{SETTING_NAME}[{key!r}] must be {'an integer' if integer else 'a number'} "
+                    f"{bound}, not {value!r}.",
                     hint=f"The default is {DEFAULTS[key]!r}.",
                     id="personalize.E012",
                 )
@@ -124,7 +137,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             errors.append(
                 Error(
                     f"{SETTING_NAME}['CONSENT'] {consent!r} cannot be imported: {err}.",
-                    hint="Give the dotted path of a function (request) -> bool, e.g. 'shop.privacy.has_consent'.",
+                    hint=(
+                        "Give the dotted path of a function (request) -> bool, e.g. "
+                        "'shop.privacy.has_consent'."
+                    ),
                     id="personalize.E011",
                 )
             )
@@ -132,8 +148,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             if not callable(target):
                 errors.append(
                     Error(
-                        f"{SETTING_NAME}['CONSENT'] must be a callable (request) -> bool, not {target!r}.",
-                        hint="Give a function or its dotted path; None means consent is always given.",
+                        f"{SETTING_NAME}['CONSENT'] must be a callable (request) -> bool, not "
+                        f"{target!r}.",
+                        hint=(
+                            "Give a function or its dotted path; None means consent is always "
+                            "given."
+                        ),
                         id="personalize.E011",
                     )
                 )
@@ -185,8 +205,12 @@ def _check_filters(filters: dict[str, Any]) -> list:
         if not isinstance(expression, str) or not expression.strip():
             errors.append(
                 Error(
-                    f"{SETTING_NAME}['FILTERS'][{name!r}] must be a filter expression string, not {expression!r}.",
-                    hint="For example: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"Purchase\")'.",
+                    f"{SETTING_NAME}['FILTERS'][{name!r}] must be a filter expression string, not "
+                    f"{expression!r}.",
+                    hint=(
+                        "For example: 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN "
+                        '("Purchase")\'.'
+                    ),
                     id="personalize.E009",
                 )
             )
@@ -215,8 +239,12 @@ def _check_aws_use_cases(options: dict[str, Any]) -> list:
         if not isinstance(mapping, dict):
             errors.append(
                 Error(
-                    f"{SETTING_NAME}['OPTIONS'][{option!r}] must map use cases to ARNs, not {type(mapping).__name__}.",
-                    hint='For example {"recommended_for_you": "arn:aws:personalize:...:recommender/rfy"}.',
+                    f"{SETTING_NAME}['OPTIONS'][{option!r}] must map use cases to ARNs, not "
+                    f"{type(mapping).__name__}.",
+                    hint=(
+                        "For example "
+                        '{"recommended_for_you": "arn:aws:personalize:...:recommender/rfy"}.'
+                    ),
                     id="personalize.E010",
                 )
             )
@@ -226,16 +254,24 @@ def _check_aws_use_cases(options: dict[str, Any]) -> list:
                 close = difflib.get_close_matches(str(use_case), allowed, n=1)
                 errors.append(
                     Error(
-                        f"{SETTING_NAME}['OPTIONS'][{option!r}] names an unknown use case {use_case!r}.",
-                        hint=(f"Did you mean {close[0]!r}? " if close else "") + "Use cases: " + ", ".join(allowed) + ".",
+                        f"{SETTING_NAME}['OPTIONS'][{option!r}] names an unknown use case "
+                        f"{use_case!r}.",
+                        hint=(f"Did you mean {close[0]!r}? " if close else "")
+                        + "Use cases: "
+                        + ", ".join(allowed)
+                        + ".",
                         id="personalize.E010",
                     )
                 )
             elif not (isinstance(arn, str) and arn.strip()):
                 errors.append(
                     Error(
-                        f"{SETTING_NAME}['OPTIONS'][{option!r}][{use_case!r}] is mapped to nothing ({arn!r}).",
-                        hint="Give the recommender or campaign ARN, or remove the key to serve the fallback.",
+                        f"{SETTING_NAME}['OPTIONS'][{option!r}][{use_case!r}] is mapped to "
+                        f"nothing ({arn!r}).",
+                        hint=(
+                            "Give the recommender or campaign ARN, or remove the key to serve "
+                            "the fallback."
+                        ),
                         id="personalize.E010",
                     )
                 )
@@ -245,8 +281,12 @@ def _check_aws_use_cases(options: dict[str, Any]) -> list:
         if use_case not in mapped:
             errors.append(
                 Warning(
-                    f"The AWS backend has no recommender or campaign for {use_case!r}; requests for it get the fallback.",
-                    hint=f"Add it to {SETTING_NAME}['OPTIONS']['recommenders'] (or 'campaigns') if the shop uses it.",
+                    f"The AWS backend has no recommender or campaign for {use_case!r}; requests "
+                    "for it get the fallback.",
+                    hint=(
+                        f"Add it to {SETTING_NAME}['OPTIONS']['recommenders'] (or 'campaigns') "
+                        "if the shop uses it."
+                    ),
                     id="personalize.W002",
                 )
             )
@@ -264,8 +304,12 @@ def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
     if mode not in DELIVERY_MODES:
         return [
             Error(
-                f"{SETTING_NAME}['DELIVERY'] must be one of {', '.join(map(repr, DELIVERY_MODES))}, not {mode!r}.",
-                hint="'auto' uses Celery when an app is configured and delivers in-process otherwise.",
+                f"{SETTING_NAME}['DELIVERY'] must be one of "
+                f"{', '.join(map(repr, DELIVERY_MODES))}, not {mode!r}.",
+                hint=(
+                    "'auto' uses Celery when an app is configured and delivers in-process "
+                    "otherwise."
+                ),
                 id="personalize.E006",
             )
         ]
@@ -274,7 +318,10 @@ def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
             return [
                 Error(
                     f"{SETTING_NAME}['DELIVERY'] is 'celery' but Celery is not installed.",
-                    hint='pip install "personalize-django[celery]", or set DELIVERY to "auto" or "sync".',
+                    hint=(
+                        'pip install "personalize-django[celery]", or set DELIVERY to "auto" or '
+                        '"sync".'
+                    ),
                     id="personalize.E007",
                 )
             ]
@@ -292,9 +339,13 @@ def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
     if effective in ("sync", "auto") and not settings.DEBUG:
         return [
             Warning(
-                "Outbox delivery runs in the web process after each commit, so requests wait for the backend.",
-                hint="Configure a Celery app (DELIVERY 'auto' or 'celery') for production, or set DELIVERY "
-                "to 'manual' and run personalize_deliver from a scheduler.",
+                "Outbox delivery runs in the web process after each commit, so requests wait for "
+                "the backend.",
+                hint=(
+                    "Configure a Celery app (DELIVERY 'auto' or 'celery') for production, or set "
+                    "DELIVERY "
+                    "to 'manual' and run personalize_deliver from a scheduler."
+                ),
                 id="personalize.W001",
             )
         ]
@@ -327,10 +378,14 @@ def check_registrations(app_configs: Any = None, **kwargs: Any) -> list:
         if isinstance(spec, str) and not _path_exists(model, spec):
             errors.append(
                 Error(
-                    f"The personalize registration of {model._meta.label} names {spec!r} for {what}, "
+                    f"The personalize registration of {model._meta.label} names {spec!r} for "
+                    f"{what}, "
                     f"which {model.__name__} does not have.",
-                    hint="Use a field, property or method name (follow relations with '.' or '__'), "
-                    "or a callable taking the instance.",
+                    hint=(
+                        "Use a field, property or method name (follow relations with '.' or "
+                        "'__'), "
+                        "or a callable taking the instance."
+                    ),
                     obj=model,
                     id="personalize.E013",
                 )

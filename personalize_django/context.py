@@ -36,7 +36,8 @@ _current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.Conte
 
 
 def current_request() -> HttpRequest | None:
-    """The request being served (set by :class:`~personalize_django.middleware.PersonalizeMiddleware`)."""
+    """The request being served (set by
+    :class:`~personalize_django.middleware.PersonalizeMiddleware`)."""
     return _current_request.get()
 
 

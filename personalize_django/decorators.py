@@ -55,20 +55,27 @@ def track_view(
         return
     try:
         record_event(
-            event_type or personalize_settings.VIEW_EVENT_TYPE, request=request, item=item, properties=properties
+            event_type or personalize_settings.VIEW_EVENT_TYPE,
+            request=request,
+            item=item,
+            properties=properties,
         )
     except InvalidRecordError:
         logger.exception("not recording a view of %r", item)
 
 
-def _model_getter(model: type[models.Model], lookup: str, url_kwarg: str | None) -> Callable[..., Any]:
+def _model_getter(
+    model: type[models.Model], lookup: str, url_kwarg: str | None
+) -> Callable[..., Any]:
     from .registry import registry
 
     kwarg = url_kwarg or lookup
 
     def getter(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if kwarg not in kwargs:
-            raise TypeError(f"track_item_view({model.__name__}) needs the URL keyword argument {kwarg!r}")
+            raise TypeError(
+                f"track_item_view({model.__name__}) needs the URL keyword argument {kwarg!r}"
+            )
         value = kwargs[kwarg]
         reg = registry.item_registration(model)
         id_field = reg.id_field if reg is not None else "pk"
@@ -98,7 +105,9 @@ def track_item_view(
     elif callable(model_or_getter):
         getter = model_or_getter
     else:
-        raise TypeError(f"track_item_view needs a model class or a callable, not {model_or_getter!r}")
+        raise TypeError(
+            f"track_item_view needs a model class or a callable, not {model_or_getter!r}"
+        )
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)

@@ -34,10 +34,26 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from django.db import connections, transaction
-from django.db.models import Case, Count, F, Min, PositiveIntegerField, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Min,
+    PositiveIntegerField,
+    Q,
+    QuerySet,
+    When,
+)
 from django.utils import timezone
 
-from personalize_sdk import BackendError, ConfigurationError, Event, InvalidRecordError, Item, User
+from personalize_sdk import (
+    BackendError,
+    ConfigurationError,
+    Event,
+    InvalidRecordError,
+    Item,
+    User,
+)
 from personalize_sdk.backends.base import Backend
 from personalize_sdk.batching import chunks, event_batches
 
@@ -48,7 +64,11 @@ from .signals import dead_lettered, delivered
 
 logger = logging.getLogger("personalize_django")
 
-_RECORD_CLASSES = {OutboxEvent.KIND_EVENT: Event, OutboxEvent.KIND_ITEM: Item, OutboxEvent.KIND_USER: User}
+_RECORD_CLASSES = {
+    OutboxEvent.KIND_EVENT: Event,
+    OutboxEvent.KIND_ITEM: Item,
+    OutboxEvent.KIND_USER: User,
+}
 _MAX_ERROR_LENGTH = 2000
 
 
@@ -83,7 +103,10 @@ def worker_name() -> str:
 def backoff_delay(attempts: int, rng: Callable[[], float] = random.random) -> float:
     """Seconds before the next try of a row that failed ``attempts`` times:
     exponential with "equal jitter" (half fixed, half random)."""
-    cap = min(personalize_settings.RETRY_MAX_DELAY, personalize_settings.RETRY_BASE_DELAY * 2 ** max(attempts - 1, 0))
+    cap = min(
+        personalize_settings.RETRY_MAX_DELAY,
+        personalize_settings.RETRY_BASE_DELAY * 2 ** max(attempts - 1, 0),
+    )
     return cap / 2 + cap / 2 * rng()
 
 
@@ -94,7 +117,9 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def claim(limit: int, *, using: str | None = None, worker: str | None = None) -> tuple[str, list[OutboxEvent], int]:
+def claim(
+    limit: int, *, using: str | None = None, worker: str | None = None
+) -> tuple[str, list[OutboxEvent], int]:
     """Claim up to ``limit`` due rows (oldest first) for this worker; returns
     the claim token, the rows (now ``in_flight``) and how many of them were
     claimed again after their lease expired."""
@@ -146,7 +171,9 @@ def _describe(err: BaseException) -> str:
     return text[:_MAX_ERROR_LENGTH]
 
 
-def _send(method: Callable[[list], None], batch: list[tuple[OutboxEvent, Any]], outcome: _Outcome) -> None:
+def _send(
+    method: Callable[[list], None], batch: list[tuple[OutboxEvent, Any]], outcome: _Outcome
+) -> None:
     outcome.calls += 1
     try:
         method([record for _, record in batch])
@@ -323,23 +350,43 @@ def prune_delivered(*, using: str | None = None, older_than: float | None = None
     db = using or outbox_db()
     keep = personalize_settings.KEEP_DELIVERED if older_than is None else older_than
     cutoff = timezone.now() - timedelta(seconds=keep)
-    deleted, _ = OutboxEvent.objects.using(db).filter(state=OutboxEvent.DELIVERED, delivered_at__lt=cutoff).delete()
+    deleted, _ = (
+        OutboxEvent.objects.using(db)
+        .filter(state=OutboxEvent.DELIVERED, delivered_at__lt=cutoff)
+        .delete()
+    )
     return deleted
 
 
 def next_due(*, using: str | None = None) -> datetime | None:
     """When the earliest pending row becomes due (``None``: nothing pending)."""
     db = using or outbox_db()
-    return OutboxEvent.objects.using(db).filter(state=OutboxEvent.PENDING).aggregate(t=Min("next_attempt_at"))["t"]
+    return (
+        OutboxEvent.objects.using(db)
+        .filter(state=OutboxEvent.PENDING)
+        .aggregate(t=Min("next_attempt_at"))["t"]
+    )
 
 
 def replay(rows: QuerySet | Iterable[OutboxEvent], *, using: str | None = None) -> int:
     """Send dead letters again: back to ``pending`` with a fresh attempt count
     (the last error is kept until a delivery succeeds). Returns how many."""
     db = using or outbox_db()
-    ids = [row.pk for row in rows] if not isinstance(rows, QuerySet) else list(rows.values_list("pk", flat=True))
-    count = OutboxEvent.objects.using(db).filter(pk__in=ids, state=OutboxEvent.DEAD).update(
-        state=OutboxEvent.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_by="", claimed_at=None
+    ids = (
+        [row.pk for row in rows]
+        if not isinstance(rows, QuerySet)
+        else list(rows.values_list("pk", flat=True))
+    )
+    count = (
+        OutboxEvent.objects.using(db)
+        .filter(pk__in=ids, state=OutboxEvent.DEAD)
+        .update(
+            state=OutboxEvent.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            claimed_by="",
+            claimed_at=None,
+        )
     )
     if count:
         schedule_on_commit(db)

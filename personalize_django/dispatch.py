@@ -78,7 +78,9 @@ def schedule_delivery(using: str | None = None) -> None:
             deliver_outbox.apply_async(kwargs={"using": using}, **options)
         except Exception:  # broker down, serialisation, anything: the sweep will catch up
             _broker_paused_until = time.monotonic() + BROKER_PAUSE
-            logger.warning("could not queue outbox delivery; the sweep will deliver later", exc_info=True)
+            logger.warning(
+                "could not queue outbox delivery; the sweep will deliver later", exc_info=True
+            )
         else:
             _broker_paused_until = 0.0
         return

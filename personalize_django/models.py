@@ -35,10 +35,16 @@ class OutboxEvent(models.Model):
     IN_FLIGHT = "in_flight"
     DELIVERED = "delivered"
     DEAD = "dead"
-    STATE_CHOICES = [(PENDING, "pending"), (IN_FLIGHT, "in flight"), (DELIVERED, "delivered"), (DEAD, "dead")]
+    STATE_CHOICES = [
+        (PENDING, "pending"),
+        (IN_FLIGHT, "in flight"),
+        (DELIVERED, "delivered"),
+        (DEAD, "dead"),
+    ]
 
     kind = models.CharField(max_length=8, choices=KIND_CHOICES, default=KIND_EVENT)
-    #: the event's ``event_id`` (so an event is queued at most once); a random id for items and users
+    #: the event's ``event_id`` (so an event is queued at most once);
+    #: a random id for items and users
     record_id = models.CharField(max_length=256, unique=True, default=_new_record_id)
     #: the record's ``to_dict()``
     payload = models.JSONField()

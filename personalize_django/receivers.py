@@ -40,7 +40,14 @@ def disconnect(model: type) -> None:
     pre_delete.disconnect(sender=model, dispatch_uid=_uid("delete", model))
 
 
-def on_save(sender: type, instance: Any, created: bool, raw: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
+def on_save(
+    sender: type,
+    instance: Any,
+    created: bool,
+    raw: bool = False,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
     """Queue the item or user, and record the events the registration maps."""
     from .recording import queue_items, queue_users
     from .registry import registry
@@ -57,7 +64,9 @@ def on_save(sender: type, instance: Any, created: bool, raw: bool = False, updat
         if user_reg is not None:
             queue_users([user_reg.to_user(instance)])
     except InvalidRecordError:
-        logger.exception("not syncing %s %s: its record is invalid", sender._meta.label, instance.pk)
+        logger.exception(
+            "not syncing %s %s: its record is invalid", sender._meta.label, instance.pk
+        )
     for reg in registry.events.get(sender, ()):
         if reg.applies(instance, created):
             _record_model_event(reg, instance)
@@ -77,7 +86,11 @@ def on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
     try:
         queue_items([item_reg.to_item(instance, deleted=True)])
     except InvalidRecordError:
-        logger.exception("not syncing the deletion of %s %s: its record is invalid", sender._meta.label, instance.pk)
+        logger.exception(
+            "not syncing the deletion of %s %s: its record is invalid",
+            sender._meta.label,
+            instance.pk,
+        )
 
 
 def _record_model_event(reg: Any, instance: Any) -> None:
@@ -113,7 +126,9 @@ def _record_model_event(reg: Any, instance: Any) -> None:
             event_id=reg.event_id_for(instance, event_type),
         )
     except InvalidRecordError:
-        logger.exception("not recording %s for %s %s", event_type, reg.model._meta.label, instance.pk)
+        logger.exception(
+            "not recording %s for %s %s", event_type, reg.model._meta.label, instance.pk
+        )
 
 
 def _event_properties(instance: Any, spec: Any) -> dict[str, Any] | None:

@@ -72,7 +72,9 @@ def record_event(
         session_id = f"user-{user_id}"
     if session_id is None:
         raise InvalidRecordError(
-            "session_id", "is required: pass request=, session_id= or user= to derive it from", record="Event"
+            "session_id",
+            "is required: pass request=, session_id= or user= to derive it from",
+            record="Event",
         )
     event = Event(
         event_type,
@@ -82,7 +84,9 @@ def record_event(
         sent_at=sent_at,
         event_value=value,
         properties=properties,
-        impression=[registry.item_id_for(i) for i in impression] if impression is not None else None,
+        impression=[registry.item_id_for(i) for i in impression]
+        if impression is not None
+        else None,
         recommendation_id=recommendation_id,
         event_id=event_id,
     )
@@ -92,7 +96,9 @@ def record_event(
         logger.debug("event %s cancelled by a pre_record receiver: %s", event.event_id, reason)
         return None
     db = outbox_db()
-    row = OutboxEvent(kind=OutboxEvent.KIND_EVENT, record_id=event.event_id, payload=event.to_dict())
+    row = OutboxEvent(
+        kind=OutboxEvent.KIND_EVENT, record_id=event.event_id, payload=event.to_dict()
+    )
     if event_id is None:
         row.save(using=db, force_insert=True)
     else:

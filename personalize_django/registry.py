@@ -52,7 +52,9 @@ def _check_spec(value: Any, name: str, *, optional: bool = True) -> None:
         return
     if isinstance(value, str) and value:
         return
-    raise TypeError(f"{name} must be an attribute path (str) or a callable taking the instance, not {value!r}")
+    raise TypeError(
+        f"{name} must be an attribute path (str) or a callable taking the instance, not {value!r}"
+    )
 
 
 def resolve(instance: Any, spec: Any) -> Any:
@@ -66,7 +68,11 @@ def resolve(instance: Any, spec: Any) -> Any:
         if value is None:
             return None
         value = getattr(value, part)
-    if callable(value) and not isinstance(value, (models.Model, models.Manager)) and hasattr(value, "__self__"):
+    if (
+        callable(value)
+        and not isinstance(value, (models.Model, models.Manager))
+        and hasattr(value, "__self__")
+    ):
         value = value()  # a bound method at the end of the path
     return value
 
@@ -104,7 +110,11 @@ def property_value(value: Any) -> Any:
 def _properties(instance: Any, spec: Any) -> dict[str, Any]:
     if spec is None:
         return {}
-    raw = spec(instance) if callable(spec) else {column: resolve(instance, path) for column, path in spec.items()}
+    raw = (
+        spec(instance)
+        if callable(spec)
+        else {column: resolve(instance, path) for column, path in spec.items()}
+    )
     out: dict[str, Any] = {}
     for column, value in dict(raw or {}).items():
         value = property_value(value)
@@ -266,7 +276,8 @@ def register_item(
     others = [m for m in registry.items if m is not model]
     if others:
         raise ImproperlyConfigured(
-            f"Cannot register {model._meta.label} as the item model: {others[0]._meta.label} already is "
+            f"Cannot register {model._meta.label} as the item model: {others[0]._meta.label} "
+            "already is "
             "(Personalize has one Items dataset per dataset group)"
         )
     reg = ItemRegistration(model, id_field, properties, available)
@@ -289,7 +300,8 @@ def register_user(
     others = [m for m in registry.users if m is not model]
     if others:
         raise ImproperlyConfigured(
-            f"Cannot register {model._meta.label} as the user model: {others[0]._meta.label} already is"
+            f"Cannot register {model._meta.label} as the user model: {others[0]._meta.label} "
+            "already is"
         )
     reg = UserRegistration(model, id_field, properties)
     registry.users[model] = reg

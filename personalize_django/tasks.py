@@ -46,7 +46,9 @@ def _follow_up(task: Any, report: Any, using: str | None) -> None:
     try:
         deliver_outbox.apply_async(kwargs={"using": using}, countdown=countdown, **_queue_options())
     except Exception:
-        logger.warning("could not queue the follow-up delivery; the sweep will carry on", exc_info=True)
+        logger.warning(
+            "could not queue the follow-up delivery; the sweep will carry on", exc_info=True
+        )
 
 
 @shared_task(name="personalize_django.tasks.deliver_outbox", bind=True, ignore_result=True)
@@ -72,4 +74,3 @@ def sweep_outbox(self: Any, using: str | None = None) -> dict[str, Any]:
     result = report.as_dict()
     result["pruned"] = pruned
     return result
-

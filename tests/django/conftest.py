@@ -30,7 +30,9 @@ def shop(db):
     hats = Category.objects.create(name="Hats")
     return {
         "boot": Product.objects.create(category=shoes, name="Boot", slug="boot", price="79.90"),
-        "sandal": Product.objects.create(category=shoes, name="Sandal", slug="sandal", price="25.00", stock=0),
+        "sandal": Product.objects.create(
+            category=shoes, name="Sandal", slug="sandal", price="25.00", stock=0
+        ),
         "cap": Product.objects.create(category=hats, name="Cap", slug="cap", price="12.50"),
     }
 

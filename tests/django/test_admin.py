@@ -60,6 +60,8 @@ def test_replay_action(admin_client, outbox):
 def test_rows_cannot_be_added_or_edited(admin_client, outbox):
     assert admin_client.get("/admin/personalize/outboxevent/add/").status_code == 403
     row = OutboxEvent.objects.first()
-    response = admin_client.post(f"/admin/personalize/outboxevent/{row.pk}/change/", {"state": "dead"})
+    response = admin_client.post(
+        f"/admin/personalize/outboxevent/{row.pk}/change/", {"state": "dead"}
+    )
     row.refresh_from_db()
     assert row.state != "dead" or response.status_code != 302

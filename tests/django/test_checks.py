@@ -8,7 +8,6 @@ from django.test import override_settings
 
 from personalize_django import checks
 from personalize_django.conf import DEFAULTS
-from personalize_django.registry import registry
 
 KNOWN = ", ".join(sorted(DEFAULTS))
 
@@ -59,7 +58,10 @@ def test_e004_backend_not_importable():
     assert ids(errors) == ["personalize.E004"]
     assert errors[0].msg.startswith("PERSONALIZE['BACKEND'] 'shop.backends.Nope' cannot be loaded:")
     assert "no module named 'shop'" in errors[0].msg
-    assert errors[0].hint == "Use an alias (local, aws, http, memory) or the dotted path of a Backend subclass."
+    assert (
+        errors[0].hint
+        == "Use an alias (local, aws, http, memory) or the dotted path of a Backend subclass."
+    )
 
 
 @override_settings(PERSONALIZE={"BACKEND": "personalize_sdk.backends.memory.Nope"})
@@ -78,7 +80,8 @@ def test_e005_options_and_filters_must_be_dicts():
 def test_e006_unknown_delivery_mode():
     assert checks.check_delivery() == [
         Error(
-            "PERSONALIZE['DELIVERY'] must be one of 'auto', 'celery', 'sync', 'manual', not 'carrier-pigeon'.",
+            "PERSONALIZE['DELIVERY'] must be one of 'auto', 'celery', 'sync', 'manual', not "
+            "'carrier-pigeon'.",
             hint="'auto' uses Celery when an app is configured and delivers in-process otherwise.",
             id="personalize.E006",
         )
@@ -119,7 +122,10 @@ def test_e008_passes_with_a_celery_app(celery_app):
 def test_e009_filter_is_not_an_expression():
     errors = checks.check_backend()
     assert ids(errors) == ["personalize.E009", "personalize.E009"]
-    assert errors[0].msg == "PERSONALIZE['FILTERS']['empty'] must be a filter expression string, not ''."
+    assert (
+        errors[0].msg
+        == "PERSONALIZE['FILTERS']['empty'] must be a filter expression string, not ''."
+    )
 
 
 def test_e009_filter_does_not_parse():
@@ -127,7 +133,9 @@ def test_e009_filter_does_not_parse():
 
     if not hasattr(filters, "parse"):
         pytest.skip("personalize_sdk.filters.parse is not there yet")
-    with override_settings(PERSONALIZE={"BACKEND": "memory", "FILTERS": {"bad": "EXCLUDE ItemID WHERE"}}):
+    with override_settings(
+        PERSONALIZE={"BACKEND": "memory", "FILTERS": {"bad": "EXCLUDE ItemID WHERE"}}
+    ):
         errors = checks.check_backend()
     assert ids(errors) == ["personalize.E009"]
     assert errors[0].msg.startswith("PERSONALIZE['FILTERS']['bad'] does not parse:")
@@ -153,13 +161,20 @@ def test_e010_and_w002_aws_use_cases():
         ),
         Error(
             "PERSONALIZE['OPTIONS']['recommenders'] names an unknown use case 'best_seller'.",
-            hint="Did you mean 'best_sellers'? Use cases: recommended_for_you, also_viewed, bought_together, "
-            "best_sellers, most_viewed.",
+            hint=(
+                "Did you mean 'best_sellers'? Use cases: recommended_for_you, also_viewed, "
+                "bought_together, "
+                "best_sellers, most_viewed."
+            ),
             id="personalize.E010",
         ),
     ]
     unmapped = [e for e in errors if e.id == "personalize.W002"]
-    assert [w.msg.split("'")[1] for w in unmapped] == ["also_viewed", "bought_together", "best_sellers"]
+    assert [w.msg.split("'")[1] for w in unmapped] == [
+        "also_viewed",
+        "bought_together",
+        "best_sellers",
+    ]
     assert isinstance(unmapped[0], Warning)
 
 
@@ -172,7 +187,10 @@ def test_aws_use_case_checks_do_not_apply_to_other_backends():
 def test_e011_consent_not_importable():
     errors = checks.check_settings()
     assert ids(errors) == ["personalize.E011"]
-    assert errors[0].hint == "Give the dotted path of a function (request) -> bool, e.g. 'shop.privacy.has_consent'."
+    assert (
+        errors[0].hint
+        == "Give the dotted path of a function (request) -> bool, e.g. 'shop.privacy.has_consent'."
+    )
 
 
 @override_settings(PERSONALIZE={"BACKEND": "memory", "CONSENT": "tests.django.test_checks.KNOWN"})
@@ -180,7 +198,15 @@ def test_e011_consent_not_callable():
     assert ids(checks.check_settings()) == ["personalize.E011"]
 
 
-@override_settings(PERSONALIZE={"BACKEND": "memory", "BATCH_SIZE": 0, "MAX_ATTEMPTS": 2.5, "LEASE_SECONDS": 0, "ENABLED": "yes"})
+@override_settings(
+    PERSONALIZE={
+        "BACKEND": "memory",
+        "BATCH_SIZE": 0,
+        "MAX_ATTEMPTS": 2.5,
+        "LEASE_SECONDS": 0,
+        "ENABLED": "yes",
+    }
+)
 def test_e012_values_out_of_range():
     errors = checks.check_settings()
     assert ids(errors) == ["personalize.E012"] * 4
@@ -193,9 +219,8 @@ def test_e012_values_out_of_range():
 
 
 def test_e013_registration_path_does_not_exist(saved_registry):
-    from tests.django.testapp.models import CartLine
-
     from personalize_django.registry import register_event, unregister
+    from tests.django.testapp.models import CartLine
 
     unregister(CartLine)
     register_event(CartLine, event_type="AddToCart", item="product.nmae", user="customer")

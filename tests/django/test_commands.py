@@ -29,7 +29,9 @@ def run(*args):
 
 def test_sync_queues_what_bypassed_the_signals(backend):
     category = Category.objects.create(name="Bulk")
-    Product.objects.bulk_create([Product(category=category, name=f"p{i}", price=i, stock=i % 2) for i in range(25)])
+    Product.objects.bulk_create(
+        [Product(category=category, name=f"p{i}", price=i, stock=i % 2) for i in range(25)]
+    )
     Product.objects.filter(stock=0).update(stock=5)  # raw-ish change: no signal either
     assert OutboxEvent.objects.count() == 0
     out, err = run("personalize_sync", "--items", "--chunk-size", "10", "--deliver")
@@ -51,7 +53,9 @@ def test_sync_counts_invalid_records(backend, saved_registry):
 
     register_item(Product, id_field=lambda p: "x" * 300 if p.name == "bad" else str(p.pk))
     category = Category.objects.create(name="C")
-    Product.objects.bulk_create([Product(category=category, name=n, price=1) for n in ("ok", "bad")])
+    Product.objects.bulk_create(
+        [Product(category=category, name=n, price=1) for n in ("ok", "bad")]
+    )
     out, err = run("personalize_sync", "--items", "--no-progress")
     assert "Queued 1 products (1 skipped: invalid)." in out
     assert "item_id: must be at most 256 characters" in err

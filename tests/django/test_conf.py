@@ -50,7 +50,9 @@ def test_non_dict_setting_runs_on_defaults():
 
 
 def test_consent_dotted_path_is_imported():
-    with override_settings(PERSONALIZE={"BACKEND": "memory", "CONSENT": "tests.django.test_conf.allow_all"}):
+    with override_settings(
+        PERSONALIZE={"BACKEND": "memory", "CONSENT": "tests.django.test_conf.allow_all"}
+    ):
         assert personalize_settings.CONSENT is allow_all
 
 
@@ -83,5 +85,10 @@ def test_client_is_rebuilt_when_settings_change():
 def test_client_gets_the_availability_filter():
     # testapp registers Product with available="in_stock"
     assert "available" in get_client().filters
-    with override_settings(PERSONALIZE={"BACKEND": "memory", "FILTERS": {"available": 'EXCLUDE ItemID WHERE Items.PRICE > 10'}}):
+    with override_settings(
+        PERSONALIZE={
+            "BACKEND": "memory",
+            "FILTERS": {"available": "EXCLUDE ItemID WHERE Items.PRICE > 10"},
+        }
+    ):
         assert get_client().filters["available"] is not None

@@ -64,7 +64,9 @@ def test_a_getter_chooses_the_item(client, db):
 
 
 def test_no_consent_records_nothing(client, shop):
-    with override_settings(PERSONALIZE={"BACKEND": "memory", "CONSENT": lambda request: "ok" in request.COOKIES}):
+    with override_settings(
+        PERSONALIZE={"BACKEND": "memory", "CONSENT": lambda request: "ok" in request.COOKIES}
+    ):
         client.get(f"/products/{shop['boot'].pk}/")
         assert views() == []
         client.cookies["ok"] = "1"
@@ -88,7 +90,11 @@ def test_custom_event_type():
 
 
 def test_without_sessions_a_signed_cookie_keeps_the_id(client, shop):
-    middleware = [m for m in MIDDLEWARE if "session" not in m.lower() and "auth" not in m and "messages" not in m]
+    middleware = [
+        m
+        for m in MIDDLEWARE
+        if "session" not in m.lower() and "auth" not in m and "messages" not in m
+    ]
     with override_settings(MIDDLEWARE=middleware):
         first = client.get(f"/products/{shop['boot'].pk}/")
         assert "personalize_sid" in first.cookies

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from personalize_django import delivery
 from personalize_django.client import get_backend
-from personalize_django.delivery import backoff_delay, claim, deliver_pending, prune_delivered, state_counts
+from personalize_django.delivery import (
+    backoff_delay,
+    claim,
+    deliver_pending,
+    prune_delivered,
+    state_counts,
+)
 from personalize_django.models import OutboxEvent
 from personalize_django.recording import queue_items, record_event
 from personalize_django.signals import dead_lettered
@@ -18,7 +24,13 @@ from personalize_sdk.backends.memory import MemoryBackend
 
 pytestmark = pytest.mark.django_db
 
-MANUAL = {"BACKEND": "memory", "DELIVERY": "manual", "RETRY_BASE_DELAY": 1.0, "RETRY_MAX_DELAY": 60.0, "MAX_ATTEMPTS": 3}
+MANUAL = {
+    "BACKEND": "memory",
+    "DELIVERY": "manual",
+    "RETRY_BASE_DELAY": 1.0,
+    "RETRY_MAX_DELAY": 60.0,
+    "MAX_ATTEMPTS": 3,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +39,9 @@ def manual_delivery(settings):
 
 
 def record(n, session="s1", user=None, start=0):
-    return [record_event("View", item=str(start + i), session_id=session, user=user) for i in range(n)]
+    return [
+        record_event("View", item=str(start + i), session_id=session, user=user) for i in range(n)
+    ]
 
 
 def states():
@@ -79,7 +93,12 @@ def test_a_throttled_batch_backs_off(backend):
     assert {r.attempts for r in rows} == {1}
     assert all("ThrottledError" in r.last_error for r in rows)
     # first retry waits between base/2 and base seconds
-    assert all(before + timedelta(seconds=0.5) <= r.next_attempt_at <= timezone.now() + timedelta(seconds=1) for r in rows)
+    assert all(
+        before + timedelta(seconds=0.5)
+        <= r.next_attempt_at
+        <= timezone.now() + timedelta(seconds=1)
+        for r in rows
+    )
     assert report.next_attempt_at == min(r.next_attempt_at for r in rows)
     assert deliver_pending().claimed == 0  # not due yet
     OutboxEvent.objects.update(next_attempt_at=timezone.now())
@@ -97,7 +116,9 @@ def test_backoff_grows_exponentially_and_is_capped():
 def test_after_max_attempts_a_row_is_a_dead_letter(backend):
     record(1)
     dead = []
-    dead_lettered.connect(lambda sender, rows, reason, **kw: dead.append(reason), weak=False, dispatch_uid="t")
+    dead_lettered.connect(
+        lambda sender, rows, reason, **kw: dead.append(reason), weak=False, dispatch_uid="t"
+    )
     try:
         for attempt in range(3):
             backend.fail_next(BackendError("service unavailable", retryable=True, status_code=503))
@@ -107,7 +128,10 @@ def test_after_max_attempts_a_row_is_a_dead_letter(backend):
         dead_lettered.disconnect(dispatch_uid="t")
     row = OutboxEvent.objects.get()
     assert (row.state, row.attempts) == ("dead", 3)
-    assert row.last_error == "gave up after 3 attempts; last error: BackendError: service unavailable (HTTP 503)"
+    assert (
+        row.last_error
+        == "gave up after 3 attempts; last error: BackendError: service unavailable (HTTP 503)"
+    )
     assert dead == [row.last_error]
 
 
@@ -225,7 +249,9 @@ def test_replay_sends_dead_letters_again(backend):
     assert OutboxEvent.objects.first().last_error == ""
 
 
-def test_sync_delivery_failures_never_reach_the_caller(settings, django_capture_on_commit_callbacks):
+def test_sync_delivery_failures_never_reach_the_caller(
+    settings, django_capture_on_commit_callbacks
+):
     settings.PERSONALIZE = {"BACKEND": "memory", "DELIVERY": "sync"}
     backend = get_backend()
     backend.fail_next(RuntimeError("backend bug"))

@@ -38,13 +38,18 @@ def test_a_deleted_item_is_queued_unavailable(shop):
     pk = shop["cap"].pk
     Product.objects.get(pk=pk).delete()
     last = outbox_payloads("item")[-1]
-    assert last == {"item_id": str(pk), "properties": {"available": "False", "categoryL1": "Hats", "price": 12.5}}
+    assert last == {
+        "item_id": str(pk),
+        "properties": {"available": "False", "categoryL1": "Hats", "price": 12.5},
+    }
 
 
 def test_cascade_delete_of_a_category_queues_its_items(shop):
     OutboxEvent.objects.all().delete()
     shop["boot"].category.delete()
-    assert sorted(p["item_id"] for p in outbox_payloads("item")) == sorted([str(shop["boot"].pk), str(shop["sandal"].pk)])
+    assert sorted(p["item_id"] for p in outbox_payloads("item")) == sorted(
+        [str(shop["boot"].pk), str(shop["sandal"].pk)]
+    )
     assert {p["properties"]["available"] for p in outbox_payloads("item")} == {"False"}
 
 
@@ -60,14 +65,23 @@ def test_raw_saves_are_skipped(shop):
     before = OutboxEvent.objects.count()
     from django.db.models.signals import post_save
 
-    post_save.send(sender=Product, instance=shop["boot"], created=False, raw=True, using="default", update_fields=None)
+    post_save.send(
+        sender=Product,
+        instance=shop["boot"],
+        created=False,
+        raw=True,
+        using="default",
+        update_fields=None,
+    )
     assert OutboxEvent.objects.count() == before
 
 
 def test_an_order_line_records_a_purchase_with_its_price(shop):
     user = get_user_model().objects.create_user("bob")
     order = Order.objects.create(customer=user)
-    line = OrderLine.objects.create(order=order, product=shop["boot"], price=decimal.Decimal("79.90"))
+    line = OrderLine.objects.create(
+        order=order, product=shop["boot"], price=decimal.Decimal("79.90")
+    )
     (event,) = outbox_payloads("event")
     assert event["event_type"] == "Purchase"
     assert event["item_id"] == str(shop["boot"].pk)
@@ -80,7 +94,9 @@ def test_an_order_line_records_a_purchase_with_its_price(shop):
 
 
 def test_a_guest_order_line_outside_a_request_still_counts(shop):
-    line = OrderLine.objects.create(order=Order.objects.create(), product=shop["cap"], price="12.50")
+    line = OrderLine.objects.create(
+        order=Order.objects.create(), product=shop["cap"], price="12.50"
+    )
     (event,) = outbox_payloads("event")
     assert event["session_id"] == f"testapp.orderline-{line.pk}"
     assert "user_id" not in event
@@ -90,7 +106,11 @@ def test_a_cart_line_records_add_to_cart(shop):
     user = get_user_model().objects.create_user("cy")
     CartLine.objects.create(user=user, product=shop["cap"])
     (event,) = outbox_payloads("event")
-    assert (event["event_type"], event["item_id"], event["user_id"]) == ("AddToCart", str(shop["cap"].pk), str(user.pk))
+    assert (event["event_type"], event["item_id"], event["user_id"]) == (
+        "AddToCart",
+        str(shop["cap"].pk),
+        str(user.pk),
+    )
 
 
 def test_a_rolled_back_save_queues_nothing(shop):

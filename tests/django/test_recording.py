@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_row_with_the_event_payload():
-    event = record_event("View", item="42", user="7", session_id="s1", properties={"device": "mobile"})
+    event = record_event(
+        "View", item="42", user="7", session_id="s1", properties={"device": "mobile"}
+    )
     row = OutboxEvent.objects.get()
     assert (row.kind, row.state, row.record_id) == ("event", "pending", event.event_id)
     assert row.payload == event.to_dict()
@@ -27,7 +29,9 @@ def test_model_instances_are_turned_into_ids(shop):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user("dee")
-    event = record_event("View", item=shop["boot"], user=user, impression=[shop["boot"], shop["cap"], "99"])
+    event = record_event(
+        "View", item=shop["boot"], user=user, impression=[shop["boot"], shop["cap"], "99"]
+    )
     assert event.item_id == str(shop["boot"].pk)
     assert event.user_id == str(user.pk)
     assert event.session_id == f"user-{user.pk}"
@@ -61,7 +65,9 @@ def test_a_rolled_back_transaction_records_nothing(backend, django_capture_on_co
     assert backend.events == []
 
 
-def test_a_committed_transaction_is_delivered_after_commit(backend, django_capture_on_commit_callbacks):
+def test_a_committed_transaction_is_delivered_after_commit(
+    backend, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
             for n in range(3):
@@ -72,7 +78,9 @@ def test_a_committed_transaction_is_delivered_after_commit(backend, django_captu
     assert set(OutboxEvent.objects.values_list("state", flat=True)) == {"delivered"}
 
 
-def test_a_rolled_back_savepoint_keeps_the_outer_delivery(backend, django_capture_on_commit_callbacks):
+def test_a_rolled_back_savepoint_keeps_the_outer_delivery(
+    backend, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
             try:
@@ -150,4 +158,7 @@ def test_disabled_records_nothing():
 
 def test_queue_items_writes_one_row_each():
     assert queue_items([Item("1"), Item("2", {"price": 3})]) == 2
-    assert outbox_payloads("item") == [{"item_id": "1"}, {"item_id": "2", "properties": {"price": 3}}]
+    assert outbox_payloads("item") == [
+        {"item_id": "1"},
+        {"item_id": "2", "properties": {"price": 3}},
+    ]

@@ -8,6 +8,7 @@ import decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
+
 from personalize_django.registry import (
     property_key,
     property_value,
@@ -38,7 +39,12 @@ def test_package_exposes_the_api_lazily():
 
 @pytest.mark.parametrize(
     "column, key",
-    [("CATEGORY_L1", "categoryL1"), ("PRICE", "price"), ("CREATION_TIMESTAMP", "creationTimestamp"), ("brand", "brand")],
+    [
+        ("CATEGORY_L1", "categoryL1"),
+        ("PRICE", "price"),
+        ("CREATION_TIMESTAMP", "creationTimestamp"),
+        ("brand", "brand"),
+    ],
 )
 def test_property_keys_are_camel_cased(column, key):
     assert property_key(column) == key
@@ -72,7 +78,9 @@ def test_resolve_follows_dots_and_double_underscores():
 
 def test_item_record_with_properties_and_availability():
     reg = registry.items[Product]
-    product = Product(pk=7, name="Boot", price=decimal.Decimal("79.90"), stock=0, category=Category(name="Shoes"))
+    product = Product(
+        pk=7, name="Boot", price=decimal.Decimal("79.90"), stock=0, category=Category(name="Shoes")
+    )
     item = reg.to_item(product)
     assert item.item_id == "7"
     assert item.properties == {"categoryL1": "Shoes", "price": 79.9, "available": "False"}
@@ -83,7 +91,9 @@ def test_item_record_with_properties_and_availability():
 
 def test_callable_properties_and_id_field(saved_registry):
     unregister(Product)
-    reg = register_item(Product, id_field=lambda p: f"sku-{p.pk}", properties=lambda p: {"PRICE": p.price})
+    reg = register_item(
+        Product, id_field=lambda p: f"sku-{p.pk}", properties=lambda p: {"PRICE": p.price}
+    )
     item = reg.to_item(Product(pk=3, name="Cap", price=decimal.Decimal("2.50")))
     assert item.item_id == "sku-3"
     assert item.properties == {"price": 2.5}  # no availability declared: no AVAILABLE property

@@ -69,5 +69,7 @@ def test_a_dead_broker_never_reaches_the_request(
             assert record_event("View", item="2", session_id="s") is not None
     # one warning: after a failure the broker is left alone for a few seconds
     assert caplog.text.count("could not queue outbox delivery; the sweep will deliver later") == 1
-    assert set(OutboxEvent.objects.values_list("state", flat=True)) == {"pending"}  # the sweep will find them
+    assert set(OutboxEvent.objects.values_list("state", flat=True)) == {
+        "pending"
+    }  # the sweep will find them
     monkeypatch.setattr(dispatch, "_broker_paused_until", 0.0)

@@ -12,9 +12,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--all", action="store_true", help="replay every dead letter")
-        parser.add_argument("--id", type=int, action="append", dest="ids", default=[], help="replay this row (repeatable)")
-        parser.add_argument("--reason-contains", help="replay dead letters whose reason contains this text")
-        parser.add_argument("--kind", choices=["event", "item", "user"], help="only rows of this kind")
+        parser.add_argument(
+            "--id",
+            type=int,
+            action="append",
+            dest="ids",
+            default=[],
+            help="replay this row (repeatable)",
+        )
+        parser.add_argument(
+            "--reason-contains", help="replay dead letters whose reason contains this text"
+        )
+        parser.add_argument(
+            "--kind", choices=["event", "item", "user"], help="only rows of this kind"
+        )
         parser.add_argument("--dry-run", action="store_true", help="count, change nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -54,9 +54,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--items", action="store_true", help="items only")
         parser.add_argument("--users", action="store_true", help="users only")
-        parser.add_argument("--chunk-size", type=int, default=1000, help="rows read and queued per transaction")
+        parser.add_argument(
+            "--chunk-size", type=int, default=1000, help="rows read and queued per transaction"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-        parser.add_argument("--deliver", action="store_true", help="also deliver now, in this process")
+        parser.add_argument(
+            "--deliver", action="store_true", help="also deliver now, in this process"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from personalize_django.recording import outbox_db, queue_items, queue_users
@@ -69,16 +73,23 @@ class Command(BaseCommand):
         if both or options["users"]:
             jobs += [(reg, "user") for reg in registry.users.values()]
         if not jobs:
-            raise CommandError("Nothing is registered: add register_item/register_user calls to an app's personalize.py")
+            raise CommandError(
+                "Nothing is registered: add register_item/register_user calls to an app's "
+                "personalize.py"
+            )
         db = outbox_db()
         show = not options["no_progress"] and options["verbosity"] > 0
         for reg, kind in jobs:
             name = reg.model._meta.verbose_name_plural
             queryset = reg.model._default_manager.order_by("pk")
             # the raw stream under the command's stderr (OutputWrapper would add newlines)
-            bar = _progress(queryset.count(), str(name), show, getattr(self.stderr, "_out", sys.stderr))
+            bar = _progress(
+                queryset.count(), str(name), show, getattr(self.stderr, "_out", sys.stderr)
+            )
             queued = skipped = 0
-            for chunk in _chunked(queryset.iterator(chunk_size=options["chunk_size"]), options["chunk_size"]):
+            for chunk in _chunked(
+                queryset.iterator(chunk_size=options["chunk_size"]), options["chunk_size"]
+            ):
                 records = []
                 for obj in chunk:
                     try:
@@ -92,9 +103,15 @@ class Command(BaseCommand):
                     bar.update(len(chunk))
             if bar is not None:
                 bar.close()
-            self.stdout.write(f"Queued {queued} {name}" + (f" ({skipped} skipped: invalid)" if skipped else "") + ".")
+            self.stdout.write(
+                f"Queued {queued} {name}"
+                + (f" ({skipped} skipped: invalid)" if skipped else "")
+                + "."
+            )
         if options["deliver"]:
             from personalize_django.delivery import deliver_pending
 
             report = deliver_pending(time_limit=float("inf"))
-            self.stdout.write(f"Delivered {report.delivered}, deferred {report.deferred}, dead {report.dead}.")
+            self.stdout.write(
+                f"Delivered {report.delivered}, deferred {report.deferred}, dead {report.dead}."
+            )

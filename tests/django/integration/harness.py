@@ -36,7 +36,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 60.0, every: float = 0.1) -> Any:
+def wait_for(
+    condition: Callable[[], Any], what: str, timeout: float = 60.0, every: float = 0.1
+) -> Any:
     """Poll ``condition`` until it returns something truthy; fail after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -77,7 +79,9 @@ class Database:
         return self.query(sql, params)[0][0]
 
     def states(self) -> dict[str, int]:
-        return dict(self.query("SELECT state, count(*) FROM personalize_outboxevent GROUP BY state"))
+        return dict(
+            self.query("SELECT state, count(*) FROM personalize_outboxevent GROUP BY state")
+        )
 
     def drop(self) -> None:
         self.conn.close()
@@ -123,7 +127,12 @@ class Process:
         self.log_path = log
         self.log = open(log, "ab")
         self.proc = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def alive(self) -> bool:
@@ -185,31 +194,75 @@ class Stack:
     def start_redis(self) -> None:
         self.redis = self._start(
             "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-             "no", "--daemonize", "no", "--dir", str(self.tmp)],
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
         )
-        wait_for(lambda: services.port_open("127.0.0.1", self.redis_port, 0.2), "redis-server to listen", 20)
+        wait_for(
+            lambda: services.port_open("127.0.0.1", self.redis_port, 0.2),
+            "redis-server to listen",
+            20,
+        )
 
     def stop_redis(self) -> None:
         assert self.redis is not None
         self.redis.stop()
-        wait_for(lambda: not services.port_open("127.0.0.1", self.redis_port, 0.2), "redis-server to stop", 20)
+        wait_for(
+            lambda: not services.port_open("127.0.0.1", self.redis_port, 0.2),
+            "redis-server to stop",
+            20,
+        )
 
     def start_worker(self) -> Process:
         self.workers_started += 1
         self.worker = self._start(
             f"worker{self.workers_started}",
-            [sys.executable, "-m", "celery", "-A", "tests.django.integration.celery_app", "worker", "-B",
-             "--schedule", str(self.tmp / f"beat{self.workers_started}"), "--pool=prefork", "--concurrency=2",
-             "--loglevel=INFO", "--without-mingle", "--without-gossip", "--without-heartbeat",
-             "-n", f"it{self.workers_started}@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.django.integration.celery_app",
+                "worker",
+                "-B",
+                "--schedule",
+                str(self.tmp / f"beat{self.workers_started}"),
+                "--pool=prefork",
+                "--concurrency=2",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "-n",
+                f"it{self.workers_started}@%h",
+            ],
         )
         return self.worker
 
     def start_web(self) -> None:
         web = self._start(
             "web",
-            [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{self.web_port}", "--noreload", "--skip-checks"],
+            [
+                sys.executable,
+                "-m",
+                "django",
+                "runserver",
+                f"127.0.0.1:{self.web_port}",
+                "--noreload",
+                "--skip-checks",
+            ],
         )
 
         def answers() -> bool:
@@ -221,7 +274,9 @@ class Stack:
 
     def get(self, path: str) -> int:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}{path}", timeout=30) as response:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{self.web_port}{path}", timeout=30
+            ) as response:
                 response.read()
                 return response.status
         except urllib.error.HTTPError as err:
@@ -246,7 +301,11 @@ def migrate(db: Database, tmp: Path) -> None:
     env = dict(os.environ, **db.env(), DJANGO_SETTINGS_MODULE=SETTINGS, PYTHONPATH=str(ROOT))
     result = subprocess.run(
         [sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     if result.returncode != 0:
         raise AssertionError(f"migrate failed:\n{result.stdout}\n{result.stderr}")

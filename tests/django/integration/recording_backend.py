@@ -23,7 +23,9 @@ from personalize_sdk.backends.base import Backend
 from personalize_sdk.records import Event, Item, User
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS received (event_id TEXT NOT NULL, pid INTEGER NOT NULL, call INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS received (
+    event_id TEXT NOT NULL, pid INTEGER NOT NULL, call INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS engine (event_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS throttled (pid INTEGER NOT NULL, call INTEGER NOT NULL);
 """
@@ -72,9 +74,12 @@ class RecordingBackend(Backend):
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany(
-                "INSERT INTO received VALUES (?, ?, ?)", [(e.event_id, os.getpid(), self.calls) for e in events]
+                "INSERT INTO received VALUES (?, ?, ?)",
+                [(e.event_id, os.getpid(), self.calls) for e in events],
             )
-            self.db.executemany("INSERT OR IGNORE INTO engine VALUES (?)", [(e.event_id,) for e in events])
+            self.db.executemany(
+                "INSERT OR IGNORE INTO engine VALUES (?)", [(e.event_id,) for e in events]
+            )
         if self.delay_after:
             time.sleep(self.delay_after)  # the backend took the call; its answer is slow
 

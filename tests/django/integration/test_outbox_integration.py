@@ -61,7 +61,8 @@ def wait_delivered(stack: Stack, db: Database, total: int, timeout: float = 90.0
         wait_for(done, f"{total} events delivered", timeout)
     except AssertionError as err:
         raise AssertionError(
-            f"{err}\nengine={stack.ledger.engine()} received={stack.ledger.received()} outbox={db.states()}\n"
+            f"{err}\nengine={stack.ledger.engine()} received={stack.ledger.received()} "
+            f"outbox={db.states()}\n"
             f"{stack.logs()}"
         ) from None
 
@@ -77,7 +78,10 @@ def test_concurrent_requests_all_arrive_exactly_once(pg, stack):
 
     assert statuses.count(200) == 1000
     assert db.value("SELECT count(*) FROM personalize_outboxevent") == 1000
-    assert db.value("SELECT count(DISTINCT payload->>'session_id') FROM personalize_outboxevent") == 1000
+    assert (
+        db.value("SELECT count(DISTINCT payload->>'session_id') FROM personalize_outboxevent")
+        == 1000
+    )
     wait_delivered(it, db, 1000)
     assert it.ledger.received() == 1000  # no event sent twice
     assert it.ledger.distinct() == 1000
@@ -105,7 +109,9 @@ def test_a_broker_down_while_recording_loses_nothing(pg, stack):
     assert it.ledger.distinct() == 300
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_and_the_engine_keeps_each_event_once(pg, stack, tmp_path):
+def test_a_worker_killed_mid_batch_loses_nothing_and_the_engine_keeps_each_event_once(
+    pg, stack, tmp_path
+):
     db, products = pg
     engine_path = tmp_path / "engine"
     # Slow answers (after the backend took each call of 10) and a short lease, so
@@ -167,4 +173,3 @@ def test_a_throttling_backend_gets_everything_exactly_once(pg, stack):
     assert db.value("SELECT count(*) FROM personalize_outboxevent WHERE attempts > 1") > 0
     assert it.ledger.received() == 500  # a throttled call stores nothing: no duplicates
     assert db.states() == {"delivered": 500}
-

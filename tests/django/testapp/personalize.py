@@ -12,5 +12,7 @@ personalize.register_item(
     available="in_stock",
 )
 personalize.register_user(get_user_model(), properties={"USERNAME": "username"})
-personalize.register_event(OrderLine, event_type="Purchase", user="order.customer", item="product", value="price")
+personalize.register_event(
+    OrderLine, event_type="Purchase", user="order.customer", item="product", value="price"
+)
 personalize.register_event(CartLine, event_type="AddToCart", user="user", item="product")

@@ -48,7 +48,9 @@ class QuickLookDetail(ProductDetail):
 def checkout(request):
     """Buys the products in ?p=1&p=2; ?fail=1 raises after creating the lines."""
     with transaction.atomic():
-        order = Order.objects.create(customer=request.user if request.user.is_authenticated else None)
+        order = Order.objects.create(
+            customer=request.user if request.user.is_authenticated else None
+        )
         for pk in request.GET.getlist("p"):
             item = Product.objects.get(pk=pk)
             OrderLine.objects.create(order=order, product=item, price=item.price)
