@@ -271,3 +271,31 @@ def test_context_and_filter_values_reach_the_backend_decoded(scripted):
 
     request = scripted.backend.requests[-1]
     assert (request.user_id, dict(request.context)) == ("u1", {"DEVICE": "mobile"})
+
+
+def test_concurrent_clients_are_all_served(shop):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def shopper(n: int) -> int:
+        events = shop.client("personalize-events")
+        runtime = shop.client("personalize-runtime")
+        events.put_events(
+            trackingId=TRACKING_ID,
+            userId=f"c{n}",
+            sessionId=f"cs{n}",
+            eventList=[{"eventType": "View", "itemId": ITEMS[n % 12], "sentAt": NOW}],
+        )
+        return len(recommend_with(runtime, shop, f"c{n}")["itemList"])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        counts = list(pool.map(shopper, range(24)))
+
+    assert all(count > 0 for count in counts)
+    stored = {e.user_id for e in shop.backend.iter_events() if (e.user_id or "").startswith("c")}
+    assert stored == {f"c{n}" for n in range(24)}
+
+
+def recommend_with(runtime, shop, user: str) -> dict:
+    return runtime.get_recommendations(
+        recommenderArn=shop.config.recommender_arn("recommended_for_you"), userId=user, numResults=5
+    )
