@@ -61,16 +61,19 @@ class EngineConfig:
 
     # -- recommended for you ----------------------------------------------
     #: recent events read per request to score from
-    history_length: int = 50
+    history_length: int = 200
     #: weight of the k-th most recent event: ``history_decay ** k``
-    history_decay: float = 0.9
+    history_decay: float = 0.95
+    #: and an event's weight halves for every this many days it is older than the
+    #: user's latest event (a new visit weeks later is a new intent); None: off
+    history_half_life_days: float | None = 1.0
     #: share of the score from the next-item (transition) model, the rest from item similarity
-    transition_weight: float = 0.5
+    transition_weight: float = 0.3
     #: the transition model's own position decay (it is about what comes *next*)
-    transition_decay: float = 0.5
+    transition_decay: float = 0.7
     #: EASE regularisation (for catalogues up to ``ease_max_items``; item-kNN beyond)
-    ease_lambda: float = 250.0
-    ease_max_items: int = 6000
+    ease_lambda: float = 300.0
+    ease_max_items: int = 5000
     #: popularity damping of the transition model's targets, 0..1
     transition_popularity_damping: float = 0.3
     #: event types whose items are not recommended again to the same user ("all" for every type)
@@ -85,8 +88,11 @@ class EngineConfig:
     # -- readiness -------------------------------------------------------
     #: multiplies Personalize's training minimums (1000 interactions...); e.g. 0.01 for a small shop
     min_data_scale: float = 1.0
-    #: filters see the latest this-many interactions per user and event type (Personalize: 100)
+    #: filters, and the "already purchased" rule, see the latest this-many
+    #: interactions per user and event type (Personalize: 100)
     filter_interactions_per_type: int = 100
+    #: a user's events read per request (for scoring, exclusions and filters)
+    history_scan: int = 500
 
     # -- serving ---------------------------------------------------------
     #: remember the items of each recommendation id (implicit impressions for exploration)
@@ -99,11 +105,13 @@ class EngineConfig:
             raise ConfigurationError("exploration_item_age_cutoff must be at least 1 (day), as in Personalize")
         if self.basket not in ("session", "user"):
             raise ConfigurationError("basket must be 'session' or 'user'")
+        if self.history_half_life_days is not None and self.history_half_life_days <= 0:
+            raise ConfigurationError("history_half_life_days must be positive (or None)")
         if self.min_data_scale <= 0:
             raise ConfigurationError("min_data_scale must be positive")
         if not 0 <= self.transition_weight <= 1:
             raise ConfigurationError("transition_weight must be between 0 and 1")
-        for name in ("history_length", "neighbours", "max_basket_size", "bought_together_min_support"):
+        for name in ("history_length", "history_scan", "filter_interactions_per_type", "neighbours", "max_basket_size", "bought_together_min_support"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
         for name in ("history_decay", "transition_decay"):

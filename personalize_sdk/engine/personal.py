@@ -42,21 +42,27 @@ class PersonalModel:
     def kind(self) -> str:
         return "ease" if isinstance(self.similarity, np.ndarray) else "knn"
 
-    def score(self, items: Sequence[int], weights: Sequence[float]) -> Any:
+    def score(self, items: Sequence[int], weights: Sequence[float], recency: Sequence[float] | None = None) -> Any:
         """Scores over the catalogue for a history of item indices, most recent
-        first, with a weight per event (its event type's weight)."""
+        first, with a weight per event (its event type's weight) and a recency
+        factor per event (1 for the latest; see ``history_half_life_days``)."""
         n = self.transition.shape[0]
         items = np.asarray(items, dtype=np.int64)
         if not len(items):
             return np.zeros(n, dtype=np.float32)
         weights = np.asarray(weights, dtype=np.float32)
         position = np.arange(len(items), dtype=np.float32)
+        if recency is not None:
+            recency = np.asarray(recency, dtype=np.float32)
+            weights = weights * recency
+        else:
+            recency = np.ones(len(items), dtype=np.float32)
         total = np.zeros(n, dtype=np.float32)
         # Event-type weights shape the similarity part (a purchase says more about
         # taste); the transition part is about what comes next, so only recency counts.
         for matrix, decay, share, base in (
             (self.similarity, self.history_decay, 1.0 - self.transition_weight, weights),
-            (self.transition, self.transition_decay, self.transition_weight, np.ones_like(weights)),
+            (self.transition, self.transition_decay, self.transition_weight, recency),
         ):
             if share <= 0:
                 continue

@@ -32,11 +32,8 @@ from .cooccurrence import neighbours
 from .filtering import FilterSet, interactions_by_type
 from .interactions import schema_properties
 from .model import Model
+from .popularity import DAY
 from .store import Store
-
-#: events read per request: the scoring history and the filters' interactions
-HISTORY_SCAN = 500
-
 
 def new_recommendation_id() -> str:
     return "RID-" + uuid.uuid4().hex[:32]
@@ -61,7 +58,7 @@ class Server:
 
     # -- shared steps ----------------------------------------------------
     def _history(self, user_id: str | None) -> list[tuple[str, str, float]]:
-        return self.store.history(user_id, HISTORY_SCAN) if user_id else []
+        return self.store.history(user_id, self.config.history_scan) if user_id else []
 
     def _allowed(self, model: Model, request: Any, history: list, current_item: str | None) -> Any:
         allowed = np.ones(model.n_items, dtype=bool)
@@ -101,10 +98,14 @@ class Server:
         idx = np.flatnonzero(allowed)
         if not len(idx):
             return []
-        if not tie_breakers and len(idx) > 4 * n:
-            # argpartition first: the sort then only touches a few candidates.
-            part = np.argpartition(-scores[idx], n - 1)[:n] if n < len(idx) else np.arange(len(idx))
-            idx = idx[part]
+        if n < len(idx):
+            # Partition first, so the sort only touches the few items that can
+            # make the cut (all those tied with the n-th best included).
+            values = scores[idx]
+            kth = np.partition(values, len(values) - n)[len(values) - n]
+            candidates = idx[values >= kth]
+            if len(candidates) <= 50 * n:
+                idx = candidates
         keys = [idx] + [-t[idx] for t in reversed(tie_breakers)] + [-scores[idx]]
         order = np.lexsort(keys)[:n]
         return [(int(i), float(scores[i])) for i in idx[order]]
@@ -232,15 +233,20 @@ class Server:
     def _personal_scores(self, model: Model, history: list) -> Any | None:
         if model.personal is None:
             return None
-        items, weights = [], []
-        for item_id, event_type, _ts in history[: self.config.history_length]:
+        items, weights, stamps = [], [], []
+        for item_id, event_type, ts in history[: self.config.history_length]:
             index = model.item_index.get(item_id)
             if index is not None:
                 items.append(index)
                 weights.append(self.config.weight(event_type))
+                stamps.append(ts)
         if not items:
             return None
-        return model.personal.score(items, weights)
+        recency = None
+        if self.config.history_half_life_days:
+            age_days = (stamps[0] - np.asarray(stamps)) / DAY
+            recency = np.power(0.5, age_days / self.config.history_half_life_days)
+        return model.personal.score(items, weights, recency)
 
     def _personal(self, model: Model, request: RecommendationRequest, history: list, allowed: Any, n: int) -> Answer:
         allowed = allowed & ~self._consumed(model, history)
