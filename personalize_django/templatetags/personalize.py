@@ -33,6 +33,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from .. import serving
+from ..conf import personalize_settings
 
 register = template.Library()
 logger = logging.getLogger("personalize_django")
@@ -144,8 +145,11 @@ def personalize_js(context: template.Context, events_url: str | None = None) -> 
             return ""
     token = get_token(request) if request is not None else ""
     return format_html(
-        '<script src="{}" defer data-personalize-events-url="{}" data-personalize-csrf-token="{}"></script>',
+        '<script src="{}" defer data-personalize-events-url="{}" data-personalize-csrf-token="{}"'
+        ' data-personalize-impression-type="{}" data-personalize-click-type="{}"></script>',
         static("personalize/personalize.js"),
         events_url,
         token,
+        personalize_settings.IMPRESSION_EVENT_TYPE,
+        personalize_settings.CLICK_EVENT_TYPE,
     )

@@ -88,6 +88,8 @@ def test_personalize_js_renders_the_script_with_events_url_and_csrf_token(make_r
     html = render("{% personalize_js %}", request)
     assert 'src="/static/personalize/personalize.js"' in html
     assert 'data-personalize-events-url="/api/personalize/events/"' in html
+    assert 'data-personalize-impression-type="Impression"' in html
+    assert 'data-personalize-click-type="Click"' in html
     token = re.search(r'data-personalize-csrf-token="([^"]+)"', html).group(1)
     assert len(token) == 64
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # Django will set the cookie
