@@ -12,6 +12,7 @@ are harmless inside the quotes and are kept.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Mapping, Sequence, Union
 
@@ -43,13 +44,16 @@ def _check_value(name: str, index: int, value: object) -> str:
     where = f"filter_values[{name!r}][{index}]"
     if isinstance(value, bool):
         raise InvalidRequestError(where, "must be a string or a number, not a boolean")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidRequestError(where, f"must be a finite number, not {value!r}")
     if isinstance(value, (int, float)):
         value = repr(value) if isinstance(value, float) else str(value)
     if not isinstance(value, str):
         raise InvalidRequestError(where, f"must be a string or a number, not {type(value).__name__}")
     if _FORBIDDEN.search(value):
         raise InvalidRequestError(
-            where, "must not contain double quotes, backslashes or control characters (Personalize has no escape for them)"
+            where,
+            "must not contain double quotes, backslashes or control characters (Personalize has no escape for them)",
         )
     return value
 
@@ -72,7 +76,13 @@ def normalize_filter_values(values: Mapping[str, FilterValue] | None) -> dict[st
         if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
             items: Sequence[object] = [raw]
         elif isinstance(raw, (list, tuple, set, frozenset)):
-            items = sorted(raw) if isinstance(raw, (set, frozenset)) else list(raw)
+            # Sets have no order; sort them (by type, then text, so mixed sets
+            # of numbers and strings do not raise) to make the wire form stable.
+            items = (
+                sorted(raw, key=lambda v: (type(v).__name__, str(v)))
+                if isinstance(raw, (set, frozenset))
+                else list(raw)
+            )
         else:
             raise InvalidRequestError(
                 f"filter_values[{name!r}]", f"must be a string, a number or a list of them, not {type(raw).__name__}"
@@ -107,13 +117,17 @@ def decode_filter_values(wire: Mapping[str, str] | None) -> dict[str, tuple[str,
         return {}
     if not isinstance(wire, Mapping):
         raise InvalidRequestError("filterValues", "must be a mapping of placeholder name to string")
+    if len(wire) > MAX_FILTER_VALUES:
+        raise InvalidRequestError("filterValues", f"must have at most {MAX_FILTER_VALUES} placeholders")
     result: dict[str, tuple[str, ...]] = {}
     for name, text in wire.items():
         name = _check_name(name)
         if not isinstance(text, str):
             raise InvalidRequestError(f"filterValues[{name!r}]", "must be a string of double-quoted values")
         if len(text) > MAX_FILTER_VALUE_LENGTH:
-            raise InvalidRequestError(f"filterValues[{name!r}]", f"must be at most {MAX_FILTER_VALUE_LENGTH} characters")
+            raise InvalidRequestError(
+                f"filterValues[{name!r}]", f"must be at most {MAX_FILTER_VALUE_LENGTH} characters"
+            )
         values: list[str] = []
         pos = 0
         while pos < len(text):
@@ -123,7 +137,8 @@ def decode_filter_values(wire: Mapping[str, str] | None) -> dict[str, tuple[str,
                     f"filterValues[{name!r}]",
                     f'must be double-quoted values joined by commas, like "\\"a\\",\\"b\\"" (fault at character {pos})',
                 )
-            values.append(match.group(1))
+            # What encode refuses, decode refuses too: the two stay inverses.
+            values.append(_check_value(name, len(values), match.group(1)))
             pos = match.end()
             if match.group(2) == "," and pos >= len(text):
                 raise InvalidRequestError(f"filterValues[{name!r}]", "must not end with a comma")
