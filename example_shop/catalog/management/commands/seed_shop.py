@@ -1,46 +1,272 @@
-"""Fill the catalogue with a repeatable set of categories and products."""
+"""Fill the example shop: a catalogue, shoppers and their history.
+
+    python example_shop/manage.py seed_shop                 # 2,400 products, 3,000 shoppers
+    python example_shop/manage.py seed_shop --products 200 --shoppers 300 --seed 1
+    python example_shop/manage.py seed_shop --reset         # start over
+
+Repeatable: the same ``--seed`` and sizes give the same products, shoppers,
+sessions and orders (timestamps are spread over the weeks before the hour of
+the run). Steps:
+
+1. categories and products (bulk insert), then ``personalize_sync`` sends
+   them to the backend through the outbox;
+2. shoppers (Django users) and the demo user ``demo`` / ``demo``, synced too;
+3. their sessions: View, AddToCart and Purchase events written straight into
+   the backend in bulk (the history a shop would import once; live events go
+   through the outbox), and their orders inserted as rows.
+
+Then ``personalize_train`` trains the local engine on that history.
+"""
+
+from __future__ import annotations
 
 import random
-from decimal import Decimal
+import shutil
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
-from catalog.models import Category, Product
+from catalog.catalogue import CATEGORIES, generate_products
+from catalog.models import Cart, Category, Order, OrderLine, Product
+from catalog.shoppers import Catalogue, ProductInfo, Shopper, make_shoppers, simulate
 
-CATEGORIES = ["Books", "Coffee", "Garden", "Kitchen", "Music", "Outdoor", "Shoes", "Toys"]
-ADJECTIVES = ["Classic", "Compact", "Deluxe", "Eco", "Handmade", "Light", "Smart", "Sturdy", "Vintage", "Urban"]
-NOUNS = {
-    "Books": ["Novel", "Cookbook", "Atlas", "Guide", "Anthology"],
-    "Coffee": ["Espresso Beans", "Grinder", "French Press", "Mug", "Filter"],
-    "Garden": ["Trowel", "Planter", "Hose", "Seed Kit", "Gloves"],
-    "Kitchen": ["Knife", "Pan", "Cutting Board", "Whisk", "Kettle"],
-    "Music": ["Vinyl", "Headphones", "Ukulele", "Speaker", "Capo"],
-    "Outdoor": ["Tent", "Backpack", "Lantern", "Sleeping Bag", "Bottle"],
-    "Shoes": ["Sneakers", "Boots", "Sandals", "Loafers", "Socks"],
-    "Toys": ["Puzzle", "Kite", "Blocks", "Board Game", "Plush Bear"],
-}
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo"
+#: what the demo user likes (category slugs), so their home page looks personal
+DEMO_LIKES = ["coffee-tea", "books"]
+#: events per write to the backend (the client splits further to the backend's limit)
+EVENT_CHUNK = 5000
+
+
+class _Counter:
+    """A plain progress line when tqdm is not installed."""
+
+    def __init__(self, total: int, desc: str, stream: Any) -> None:
+        self.total, self.desc, self.stream, self.n = total, desc, stream, 0
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        if self.n == self.total or self.n % max(1, self.total // 50) == 0:
+            self.stream.write(f"\r{self.desc}: {self.n}/{self.total}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+
+
+class _Quiet:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 class Command(BaseCommand):
-    help = "Create the example catalogue (repeatable: the same seed gives the same shop)."
+    help = "Create a repeatable demo catalogue, shoppers and their history (see the module docstring)."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--products", type=int, default=400)
-        parser.add_argument("--seed", type=int, default=7)
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--products", type=int, default=2400, help="number of products (default 2400)")
+        parser.add_argument("--shoppers", type=int, default=3000, help="number of registered shoppers (default 3000)")
+        parser.add_argument("--guests", type=int, default=None, help="guest sessions (default: half the shoppers)")
+        parser.add_argument("--days", type=float, default=42.0, help="history spread over this many days")
+        parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same shop)")
+        parser.add_argument("--reset", action="store_true", help="delete the shop's data and the local engine's first")
+        parser.add_argument("--no-events", action="store_true", help="catalogue and users only, no history")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
-    @transaction.atomic
-    def handle(self, *args, **options):
-        if Product.objects.exists():
-            self.stdout.write("The catalogue is already seeded.")
+    # -- helpers ---------------------------------------------------------
+    def progress(self, total: int, desc: str) -> Any:
+        if self.quiet:
+            return _Quiet()
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return _Counter(total, desc, stream)
+        return tqdm(total=total, desc=desc, unit="", file=stream, leave=True)
+
+    def say(self, text: str) -> None:
+        if self.verbosity > 0:
+            self.stdout.write(text)
+
+    # -- the command -----------------------------------------------------
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = options["verbosity"]
+        self.quiet = options["no_progress"] or self.verbosity == 0
+        started = time.monotonic()
+        if options["reset"]:
+            self.reset()
+        elif Product.objects.exists():
+            self.say("The shop is already seeded (seed_shop --reset starts over).")
+            self.ensure_demo_user()
+            self.print_login()
             return
         rng = random.Random(options["seed"])
-        categories = {name: Category.objects.create(name=name, slug=name.lower()) for name in CATEGORIES}
-        products = []
-        for index in range(options["products"]):
-            category = CATEGORIES[index % len(CATEGORIES)]
-            name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS[category])} #{index + 1}"
-            price = Decimal(rng.randint(300, 20000)) / 100
-            products.append(Product(category=categories[category], name=name, price=price, stock=rng.randint(0, 40)))
-        Product.objects.bulk_create(products)
-        self.stdout.write(self.style.SUCCESS(f"Created {len(categories)} categories and {len(products)} products."))
+        # Anchored to the hour, so two runs in the same hour give identical data.
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        products = self.create_catalogue(rng, options["products"], now)
+        users = self.create_shoppers(rng, options["shoppers"])
+        self.say("Syncing products and users to the backend…")
+        call_command("personalize_sync", deliver=True, no_progress=self.quiet, verbosity=self.verbosity)
+        if not options["no_events"]:
+            guests = options["guests"] if options["guests"] is not None else options["shoppers"] // 2
+            self.create_history(rng, products, users, guests, now, options["days"])
+        self.say(self.style.SUCCESS(f"Seeded in {time.monotonic() - started:.1f} s."))
+        self.print_login()
+
+    def reset(self) -> None:
+        """Delete the shop's rows, the outbox and the local engine's folder."""
+        from personalize_django.models import OutboxEvent
+
+        with transaction.atomic():
+            OrderLine.objects.all().delete()
+            Order.objects.all().delete()
+            Cart.objects.all().delete()
+            Product.objects.all().delete()
+            Category.objects.all().delete()
+            get_user_model().objects.filter(is_superuser=False).delete()
+            OutboxEvent.objects.all().delete()
+        config = getattr(settings, "PERSONALIZE", {}) or {}
+        backend = str(config.get("BACKEND") or "local")
+        path = (config.get("OPTIONS") or {}).get("path")
+        if backend.endswith("LocalBackend") or backend == "local":
+            from personalize_django.client import reset_client
+
+            reset_client()  # close the engine's database before its folder goes
+            if path and Path(path).exists():
+                shutil.rmtree(path)
+        self.say("Deleted the shop's data" + (f" and the local engine under {path}." if path else "."))
+
+    @transaction.atomic
+    def create_catalogue(self, rng: random.Random, count: int, now: Any) -> list[ProductInfo]:
+        categories = {
+            spec.slug: Category(
+                name=spec.name, slug=spec.slug, tagline=spec.tagline, color=spec.color, motif=spec.motif,
+                position=index,
+            )
+            for index, spec in enumerate(CATEGORIES)
+        }
+        Category.objects.bulk_create(categories.values())
+        categories = {c.slug: c for c in Category.objects.all()}
+        specs = generate_products(rng, count, now)
+        rows = [
+            Product(
+                category=categories[s.category], name=s.name, slug=s.slug, brand=s.brand, kind=s.kind,
+                description=s.description, price=s.price, stock=s.stock, created_at=s.created_at,
+            )
+            for s in specs
+        ]
+        Product.objects.bulk_create(rows, batch_size=500)
+        self.say(f"Created {len(categories)} categories and {len(rows)} products.")
+        return [
+            ProductInfo(pk, slug, kind, price, stock > 0)
+            for pk, slug, kind, price, stock in Product.objects.order_by("pk").values_list(
+                "pk", "category__slug", "kind", "price", "stock"
+            )
+        ]
+
+    @transaction.atomic
+    def create_shoppers(self, rng: random.Random, count: int) -> list[int]:
+        User = get_user_model()
+        # One unusable password for all: shoppers never log in, and hashing
+        # thousands of passwords would take most of the seeding time.
+        unusable = make_password(None)
+        first = ("Alex", "Sam", "Robin", "Kim", "Noa", "Jo", "Lee", "Mika", "Ari", "Charlie", "Dana", "Eli")
+        users = [
+            User(
+                username=f"shopper{index:05d}",
+                first_name=rng.choice(first),
+                email=f"shopper{index:05d}@example.com",
+                password=unusable,
+                date_joined=timezone.now() - timedelta(days=rng.uniform(1, 400)),
+            )
+            for index in range(count)
+        ]
+        User.objects.bulk_create(users, batch_size=1000)
+        self.ensure_demo_user()
+        self.say(f"Created {count} shoppers and the demo user.")
+        return list(User.objects.filter(username__startswith="shopper").order_by("pk").values_list("pk", flat=True))
+
+    def ensure_demo_user(self) -> Any:
+        User = get_user_model()
+        user = User.objects.filter(username=DEMO_USERNAME).first()
+        if user is None:
+            user = User.objects.create_user(
+                DEMO_USERNAME, email="demo@example.com", password=DEMO_PASSWORD, first_name="Demo"
+            )
+        return user
+
+    def print_login(self) -> None:
+        self.say(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+
+    def create_history(
+        self, rng: random.Random, products: list[ProductInfo], users: list[int], guests: int, now: Any, days: float
+    ) -> None:
+        from personalize_django.client import get_client
+
+        client = get_client()
+        if client.backend.name not in ("local", "memory"):
+            self.say(
+                f"Not writing the synthetic history into the {client.backend.name} backend (PutEvents would "
+                "bill and throttle it); export it with the dataset tools and import it in bulk instead."
+            )
+            return
+        catalogue = Catalogue(rng, products)
+        shoppers = make_shoppers(rng, catalogue, [*users, *([None] * guests)])
+        demo = self.ensure_demo_user()
+        demo_likes = [slug for slug in DEMO_LIKES if slug in catalogue.by_category] or catalogue.categories[:1]
+        shoppers.append(Shopper(demo.pk, demo_likes, 6))
+        total_sessions = sum(s.sessions for s in shoppers)
+        bar = self.progress(total_sessions, "history (sessions)")
+        pending: list[Any] = []
+        orders = []
+        counts = {"View": 0, "AddToCart": 0, "Purchase": 0}
+        for events, order in simulate(rng, catalogue, shoppers, now=now, days=days):
+            pending.extend(events)
+            for event in events:
+                counts[event.event_type] = counts.get(event.event_type, 0) + 1
+            if order is not None:
+                orders.append(order)
+            if len(pending) >= EVENT_CHUNK:
+                client.record_many(pending)
+                pending = []
+            bar.update(1)
+        if pending:
+            client.record_many(pending)
+        bar.close()
+        self.save_orders(orders)
+        summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        self.say(f"Recorded {total_sessions} sessions ({summary}) and {len(orders)} orders.")
+
+    @transaction.atomic
+    def save_orders(self, orders: list[Any]) -> None:
+        User = get_user_model()
+        emails = dict(User.objects.values_list("pk", "email"))
+        rows = [
+            Order(
+                customer_id=o.user_pk,
+                email=emails.get(o.user_pk, "guest@example.com"),
+                total=sum(price for _, price in o.lines),
+                created_at=o.created_at,
+            )
+            for o in orders
+        ]
+        # bulk_create sends no signals: these Purchases are already in the history.
+        Order.objects.bulk_create(rows, batch_size=1000)
+        lines = [
+            OrderLine(order=row, product_id=pk, quantity=1, price=price)
+            for row, order in zip(rows, orders)
+            for pk, price in order.lines
+        ]
+        OrderLine.objects.bulk_create(lines, batch_size=1000)

@@ -1,0 +1,191 @@
+"""A live example shop in a subprocess, seeded small, for the browser tests.
+
+The shop runs with its embedded defaults (SQLite, the local engine, eager
+Celery tasks) under a temporary ``EXAMPLE_SHOP_VAR``, on a free port of
+127.0.0.1, with ``manage.py runserver --noreload``. Tests read its SQLite
+database (the outbox) directly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MANAGE = ROOT / "example_shop" / "manage.py"
+#: environment variables that would switch the shop away from its embedded defaults
+FOREIGN_ENV = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "PERSONALIZE_BACKEND", "DJANGO_SETTINGS_MODULE")
+#: a small shop: quick to seed and train, big enough for every use case to be ready
+SEED_ARGS = ("--products", "240", "--shoppers", "300", "--seed", "3", "--no-progress")
+STARTUP_TIMEOUT = 60.0
+#: screenshots copied into the docs when this is "1"
+UPDATE_SCREENSHOTS = os.environ.get("PERSONALIZE_UPDATE_SCREENSHOTS") == "1"
+DOCS_SCREENSHOTS = ROOT / "docs" / "_static" / "screenshots"
+
+
+@dataclass
+class Shop:
+    url: str
+    var: Path
+    process: subprocess.Popen
+
+    @property
+    def database(self) -> Path:
+        return self.var / "shop.sqlite3"
+
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        """Read the shop's database (a fresh read-only connection each time)."""
+        conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=10)
+        conn.row_factory = sqlite3.Row
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def wait_for(self, what: str, probe: Callable[[], Any], timeout: float = 15.0) -> Any:
+        """Poll ``probe`` until it returns something truthy (bounded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = probe()
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            time.sleep(0.1)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(var: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in FOREIGN_ENV}
+    env.update(EXAMPLE_SHOP_VAR=str(var), DJANGO_DEBUG="1", PYTHONUNBUFFERED="1")
+    return env
+
+
+def _manage(var: Path, *args: str, timeout: float = 120) -> None:
+    result = subprocess.run(
+        [sys.executable, str(MANAGE), *args], env=_env(var), cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty shop database, made once and copied by each shop
+    (SQLite migrations fsync a lot: seconds each time)."""
+    var = tmp_path_factory.mktemp("example_shop_template")
+    _manage(var, "migrate", "--noinput")
+    return var / "shop.sqlite3"
+
+
+def new_shop_var(parent: Path, migrated_database: Path) -> Path:
+    """A fresh ``EXAMPLE_SHOP_VAR`` holding a copy of the migrated database."""
+    parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_database, parent / "shop.sqlite3")
+    return parent
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> Iterator[Shop]:
+    from tests.services import require_chromium
+
+    require_chromium()  # no point in seeding a shop nobody can browse
+    var = new_shop_var(tmp_path_factory.mktemp("example_shop_var"), migrated_database)
+    _manage(var, "seed_shop", *SEED_ARGS)
+    _manage(var, "personalize_train")
+    port = _free_port()
+    log = open(var / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, str(MANAGE), "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=_env(var), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the shop exited with {process.returncode}:\n{(var / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(url + "/", timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the shop did not answer within {STARTUP_TIMEOUT:.0f} s")
+            time.sleep(0.2)
+        yield Shop(url, var, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(shop: Shop) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.services import require_chromium
+
+    path = require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies: a new guest) and page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path) -> Callable[..., Path]:
+    """``screenshot(page, "shop-home")``: a PNG in the test's tmp dir, copied into
+    the docs when ``PERSONALIZE_UPDATE_SCREENSHOTS=1``."""
+
+    def take(page: Any, name: str, *, full_page: bool = False) -> Path:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        if UPDATE_SCREENSHOTS:
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            (DOCS_SCREENSHOTS / path.name).write_bytes(path.read_bytes())
+        return path
+
+    return take
