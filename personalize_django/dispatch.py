@@ -3,9 +3,11 @@
 ``DELIVERY`` chooses how:
 
 ``"celery"``
-    queue the ``deliver_outbox`` task. If the broker is down the error is
-    logged, never raised into the request: the rows stay in the outbox and
-    the periodic ``sweep_outbox`` task delivers them later.
+    queue the ``deliver_outbox`` task, from a background thread so the request
+    never waits for the broker (see :mod:`personalize_django.publisher`; with
+    ``task_always_eager`` the task runs inline, as eager means). If the broker
+    is down the error is logged, never raised into the request: the rows stay
+    in the outbox and the periodic ``sweep_outbox`` task delivers them later.
 ``"sync"``
     deliver in this process right after the commit (demos, tests, small
     sites; the request waits for the backend call).
@@ -23,17 +25,10 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import time
 
 from .conf import personalize_settings
 
 logger = logging.getLogger("personalize_django")
-
-#: after a failed publish, seconds during which this process does not try the
-#: broker again (each try can cost a connection timeout on the request path;
-#: the rows wait in the outbox for the sweep or the next publish)
-BROKER_PAUSE = 5.0
-_broker_paused_until = 0.0
 
 
 def celery_installed() -> bool:
@@ -66,23 +61,14 @@ def schedule_delivery(using: str | None = None) -> None:
     if mode == "manual":
         return
     if mode == "celery":
-        global _broker_paused_until
-        if time.monotonic() < _broker_paused_until:
-            return  # the broker failed moments ago: leave the rows to the sweep
-        try:
-            from .tasks import deliver_outbox
+        from celery import current_app
 
-            options = {"retry": False}  # a dead broker must not hold the request
-            if personalize_settings.CELERY_QUEUE:
-                options["queue"] = personalize_settings.CELERY_QUEUE
-            deliver_outbox.apply_async(kwargs={"using": using}, **options)
-        except Exception:  # broker down, serialisation, anything: the sweep will catch up
-            _broker_paused_until = time.monotonic() + BROKER_PAUSE
-            logger.warning(
-                "could not queue outbox delivery; the sweep will deliver later", exc_info=True
-            )
+        from .publisher import publish, publisher
+
+        if current_app.conf.task_always_eager:
+            publish(using)  # eager: run the task here and now (demos, tests)
         else:
-            _broker_paused_until = 0.0
+            publisher.kick(using)
         return
     try:
         from .delivery import deliver_pending

@@ -12,8 +12,9 @@ import logging
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from personalize_sdk import Event, InvalidRecordError, Item, User
 
@@ -96,17 +97,15 @@ def record_event(
         logger.debug("event %s cancelled by a pre_record receiver: %s", event.event_id, reason)
         return None
     db = outbox_db()
-    row = OutboxEvent(
-        kind=OutboxEvent.KIND_EVENT, record_id=event.event_id, payload=event.to_dict()
-    )
+    payload = event.to_dict()
     if event_id is None:
-        row.save(using=db, force_insert=True)
+        outbox_id = insert_row(db, OutboxEvent.KIND_EVENT, event.event_id, payload)
     else:
         # A caller-chosen id may come again (a client retrying): recording it
         # twice is a no-op, and the savepoint keeps the caller's transaction usable.
         try:
             with transaction.atomic(using=db):
-                row.save(using=db, force_insert=True)
+                outbox_id = insert_row(db, OutboxEvent.KIND_EVENT, event.event_id, payload)
         except IntegrityError:
             if OutboxEvent.objects.using(db).filter(record_id=event.event_id).exists():
                 logger.debug("event %s was already recorded", event.event_id)
@@ -115,8 +114,47 @@ def record_event(
     if request is not None and user_id is None:
         context.mark_guest_activity(request)
     schedule_on_commit(db)
-    post_record.send(sender=Event, event=event, request=request, outbox_id=row.pk)
+    post_record.send(sender=Event, event=event, request=request, outbox_id=outbox_id)
     return event
+
+
+_INSERT_COLUMNS = (
+    "kind", "record_id", "payload", "state", "attempts", "reclaims",
+    "next_attempt_at", "claimed_by", "last_error", "created_at",
+)  # fmt: skip
+_insert_sql: dict[str, tuple[str, bool]] = {}
+
+
+def insert_row(db: str, kind: str, record_id: str, payload: dict[str, Any]) -> int:
+    """INSERT one pending outbox row; returns its id.
+
+    This is the request path's only write, so it skips ``Model.save()`` (model
+    signals, field defaults, instance state): one prepared INSERT, values
+    adapted by the fields themselves, about half the CPU time of a save.
+    """
+    connection = connections[db]
+    now = timezone.now()
+    values = (kind, record_id, payload, OutboxEvent.PENDING, 0, 0, now, "", "", now)
+    meta = OutboxEvent._meta
+    params = [
+        meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in zip(_INSERT_COLUMNS, values)
+    ]
+    cached = _insert_sql.get(connection.vendor)
+    if cached is None:
+        quote = connection.ops.quote_name
+        returning = connection.features.can_return_columns_from_insert
+        sql = "INSERT INTO {} ({}) VALUES ({}){}".format(
+            quote(meta.db_table),
+            ", ".join(quote(meta.get_field(name).column) for name in _INSERT_COLUMNS),
+            ", ".join(["%s"] * len(_INSERT_COLUMNS)),
+            f" RETURNING {quote(meta.pk.column)}" if returning else "",
+        )
+        cached = _insert_sql[connection.vendor] = (sql, returning)
+    sql, returning = cached
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0] if returning else cursor.lastrowid
 
 
 def queue_items(items: Iterable[Item], *, batch_size: int = 500) -> int:

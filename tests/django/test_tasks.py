@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 
 from personalize_django import dispatch
+from personalize_django import publisher as publisher_module
 from personalize_django.client import get_backend
 from personalize_django.models import OutboxEvent
+from personalize_django.publisher import publisher
 from personalize_django.recording import record_event
 from personalize_sdk import ThrottledError
 
@@ -62,14 +65,46 @@ def test_a_dead_broker_never_reaches_the_request(
     celery_app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
     celery_app.conf.broker_transport_options = {"max_retries": 0}  # fail fast (as the docs advise)
     settings.PERSONALIZE = {"BACKEND": "memory", "DELIVERY": "celery"}
+    monkeypatch.setattr(publisher_module, "_paused_until", 0.0)
     with caplog.at_level(logging.WARNING, logger="personalize_django"):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert record_event("View", item="1", session_id="s") is not None
-        with django_capture_on_commit_callbacks(execute=True):
-            assert record_event("View", item="2", session_id="s") is not None
-    # one warning: after a failure the broker is left alone for a few seconds
-    assert caplog.text.count("could not queue outbox delivery; the sweep will deliver later") == 1
-    assert set(OutboxEvent.objects.values_list("state", flat=True)) == {
-        "pending"
-    }  # the sweep will find them
-    monkeypatch.setattr(dispatch, "_broker_paused_until", 0.0)
+        for item in ("1", "2"):
+            with django_capture_on_commit_callbacks(execute=True):
+                assert record_event("View", item=item, session_id="s") is not None
+            assert publisher.flush(timeout=30)
+    # one warning: after a failure this process leaves the broker alone for a while
+    warning = "could not queue outbox delivery; the sweep will deliver later"
+    assert caplog.text.count(warning) == 1
+    # the sweep will find them
+    assert set(OutboxEvent.objects.values_list("state", flat=True)) == {"pending"}
+    monkeypatch.setattr(publisher_module, "_paused_until", 0.0)
+
+
+def test_the_publisher_coalesces_kicks_into_few_publishes(monkeypatch):
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow_publish(using):
+        calls.append(using)
+        started.set()
+        assert release.wait(timeout=30)
+        return True
+
+    monkeypatch.setattr(publisher_module, "publish", slow_publish)
+    local = publisher_module.Publisher()
+    local.kick("default")
+    assert started.wait(timeout=30)  # the first publish is under way...
+    for _ in range(5):
+        local.kick("default")  # ...these return at once and wait for the next one
+    release.set()
+    assert local.flush(timeout=30)
+    assert calls == ["default", "default"]
+
+
+def test_the_publisher_restarts_its_thread_after_a_fork(monkeypatch):
+    monkeypatch.setattr(publisher_module, "publish", lambda using: True)
+    local = publisher_module.Publisher()
+    local.kick(None)
+    first = local._thread
+    local._pid = -1  # as seen from a forked child
+    local.kick(None)
+    assert local._thread is not first and local._thread.is_alive()
+    assert local.flush(timeout=30)
