@@ -103,6 +103,16 @@ def _version() -> str:
     return __version__
 
 
+#: ids each ECOMMERCE recommender requires (reference 3.3); campaigns follow their recipe instead
+RECOMMENDER_REQUIRED_IDS: dict[str, frozenset[str]] = {
+    "recommended_for_you": frozenset({"user_id"}),
+    "also_viewed": frozenset({"user_id", "item_id"}),
+    "bought_together": frozenset({"item_id"}),
+    "best_sellers": frozenset({"user_id"}),
+    "most_viewed": frozenset({"user_id"}),
+}
+
+
 class AwsBackend(Backend):
     """Amazon Personalize through boto3. See ``docs/backends/aws.rst`` for the options.
 
@@ -381,6 +391,12 @@ class AwsBackend(Backend):
             raise InvalidRequestError("num_results", f"must be between 1 and {MAX_NUM_RESULTS}")
         if request.use_case in self.recommenders:
             params: dict[str, Any] = {"recommenderArn": self.recommenders[request.use_case]}
+            if "user_id" in RECOMMENDER_REQUIRED_IDS[request.use_case] and request.user_id is None:
+                raise InvalidRequestError(
+                    "user_id",
+                    f"is required by Personalize's {request.use_case!r} recommender: "
+                    "pass the user's id, or the session id for a guest",
+                )
         elif request.use_case in self.campaigns:
             params = {"campaignArn": self.campaigns[request.use_case]}
         else:

@@ -372,6 +372,7 @@ def test_recommend_sends_recommender_filter_and_encoded_values(client, runtime_s
         },
         {
             "recommenderArn": ALSO_VIEWED_ARN,
+            "userId": "u1",
             "itemId": "42",
             "numResults": 5,
             "filterArn": IN_CATEGORY_ARN,
@@ -381,6 +382,7 @@ def test_recommend_sends_recommender_filter_and_encoded_values(client, runtime_s
 
     result = client.recommend(
         "also_viewed",
+        user_id="u1",
         item_id="42",
         num_results=5,
         filter="in_category",
@@ -432,6 +434,7 @@ def test_recommend_sends_the_configured_promotion(events_stub, runtime_stub):
         {"itemList": []},
         {
             "recommenderArn": ALSO_VIEWED_ARN,
+            "userId": "u1",
             "itemId": "42",
             "numResults": 10,
             "promotions": [
@@ -446,7 +449,7 @@ def test_recommend_sends_the_configured_promotion(events_stub, runtime_stub):
     )
 
     with Client(backend, sync_mode=True) as client:
-        assert client.recommend("also_viewed", item_id="42").item_ids == []
+        assert client.recommend("also_viewed", user_id="u1", item_id="42").item_ids == []
 
 
 def test_an_unmapped_use_case_is_a_configuration_error(client):
@@ -456,7 +459,7 @@ def test_an_unmapped_use_case_is_a_configuration_error(client):
 
 def test_an_unknown_filter_is_a_configuration_error(client):
     with pytest.raises(ConfigurationError, match="'cheap'.*'filters'"):
-        client.recommend("also_viewed", item_id="1", filter="cheap")
+        client.recommend("also_viewed", user_id="u1", item_id="1", filter="cheap")
 
 
 def test_client_filters_without_arns_are_refused_at_construction(backend):
@@ -483,7 +486,7 @@ def test_a_missing_recommender_is_not_ready(client, runtime_stub):
     )
 
     with pytest.raises(NotReadyError) as info:
-        client.recommend("also_viewed", item_id="1")
+        client.recommend("also_viewed", user_id="u1", item_id="1")
 
     assert info.value.use_case == "also_viewed"
     assert "Recommender not found" in str(info.value)
@@ -495,7 +498,7 @@ def test_a_throttled_read_is_retried_by_the_read_policy(client, runtime_stub):
     )
     runtime_stub.add_response("get_recommendations", {"itemList": [{"itemId": "9"}]})
 
-    assert client.recommend("also_viewed", item_id="1").item_ids == ["9"]
+    assert client.recommend("also_viewed", user_id="u1", item_id="1").item_ids == ["9"]
     assert client.stats["retries"] == 1
 
 
@@ -568,7 +571,7 @@ def test_26_impressions_are_refused():
 
 def test_501_results_are_refused(client):
     with pytest.raises(InvalidRequestError, match="num_results"):
-        client.recommend("also_viewed", item_id="1", num_results=501)
+        client.recommend("also_viewed", user_id="u1", item_id="1", num_results=501)
 
 
 def test_a_ranking_input_of_501_items_is_refused(client):
@@ -586,7 +589,7 @@ def test_a_filter_value_over_1000_characters_is_refused(client):
 def test_a_request_tampered_after_validation_is_refused(backend):
     from personalize_sdk.use_cases import RankingRequest, RecommendationRequest
 
-    request = RecommendationRequest("also_viewed", item_id="1")
+    request = RecommendationRequest("also_viewed", user_id="u1", item_id="1")
     object.__setattr__(request, "num_results", 501)
     with pytest.raises(InvalidRequestError, match="num_results"):
         backend.recommend(request)
@@ -688,3 +691,13 @@ def test_missing_boto3_raises_improperly_installed():
     lines = result.stdout.splitlines()
     assert lines[0] == "boto3 aws"
     assert 'pip install "personalize-django[aws]"' in lines[1]
+
+
+def test_recommenders_that_need_a_user_refuse_a_request_without_one(client, runtime_stub):
+    # Personalize's "customers who viewed X" recommender needs userId and itemId (reference 3.3);
+    # no call is made, so the stubber has nothing queued.
+    with pytest.raises(InvalidRequestError) as info:
+        client.recommend("also_viewed", item_id="42")
+    assert info.value.field == "user_id"
+    assert "session id for a guest" in info.value.rule
+    runtime_stub.assert_no_pending_responses()

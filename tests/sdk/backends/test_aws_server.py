@@ -16,8 +16,10 @@ from datetime import datetime, timezone
 import pytest
 
 boto3 = pytest.importorskip("boto3")
+import botocore.exceptions  # noqa: E402
 
 from personalize_sdk import (  # noqa: E402
+    InvalidRequestError,
     BackendError,
     Client,
     Event,
@@ -318,17 +320,18 @@ def test_recommend_sends_recommender_filter_and_decodable_values(client, memory)
     assert dict(request.filter_values) == {"CATEGORY": ("shoes", "socks"), "BRAND": ("acme",)}
 
 
-def test_also_viewed_without_a_user_is_refused_as_personalize_refuses_it(client, memory):
+def test_also_viewed_without_a_user_is_refused_as_personalize_refuses_it(client, server, memory):
     # The ECOMMERCE "Customers who viewed X also viewed" recommender needs the
-    # user too (to leave out what they bought): Personalize answers 400.
-    with pytest.raises(BackendError) as info:
+    # user too (to leave out what they bought). AwsBackend refuses before sending...
+    with pytest.raises(InvalidRequestError) as info:
         client.recommend("also_viewed", item_id="42")
+    assert info.value.field == "user_id"
 
-    assert (info.value.code, info.value.status_code, info.value.retryable) == (
-        "InvalidInputException",
-        400,
-        False,
-    )
+    # ...and a raw boto3 call that sends it anyway gets Personalize's 400.
+    runtime = client.backend.runtime_client
+    with pytest.raises(botocore.exceptions.ClientError) as raw:
+        runtime.get_recommendations(recommenderArn=client.backend.recommenders["also_viewed"], itemId="42")
+    assert raw.value.response["Error"]["Code"] == "InvalidInputException"
     assert memory.requests == []
 
 
