@@ -91,7 +91,9 @@ def bump(*identities: str) -> None:
         return
     cache = _cache()
     timeout = _generation_timeout()
-    cache.set_many({_generation_key(identity): secrets.token_hex(8) for identity in identities}, timeout)
+    cache.set_many(
+        {_generation_key(identity): secrets.token_hex(8) for identity in identities}, timeout
+    )
 
 
 def list_key(identity: str, kind: str, request: Mapping[str, Any]) -> str:
@@ -146,4 +148,6 @@ def connect() -> None:
     app config calls it in ``ready()``)."""
     from .signals import post_record
 
-    post_record.connect(on_event_recorded, dispatch_uid="personalize_django.caching.on_event_recorded")
+    post_record.connect(
+        on_event_recorded, dispatch_uid="personalize_django.caching.on_event_recorded"
+    )

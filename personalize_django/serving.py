@@ -27,19 +27,36 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest
 
 from personalize_sdk import BackendError, ConfigurationError, NotReadyError
 from personalize_sdk.exceptions import InvalidRequestError
-from personalize_sdk.recommendations import SOURCE_FALLBACK, SOURCE_MODEL, Recommendation, RecommendationList
-from personalize_sdk.use_cases import MAX_NUM_RESULTS, USE_CASES, RankingRequest, RecommendationRequest
+from personalize_sdk.recommendations import (
+    SOURCE_FALLBACK,
+    SOURCE_MODEL,
+    Recommendation,
+    RecommendationList,
+)
+from personalize_sdk.use_cases import (
+    MAX_NUM_RESULTS,
+    USE_CASES,
+    RankingRequest,
+    RecommendationRequest,
+)
 
 from . import caching, context
 from .client import AVAILABLE_FILTER_NAME, get_client
 from .conf import personalize_settings
-from .registry import ItemRegistration, registry
+from .hydration import (
+    annotate,
+    from_fallback_queryset,
+    hydrate,
+    id_lookup,
+    item_registration,
+)
+from .registry import registry
 from .signals import recommendations_served
 
 logger = logging.getLogger("personalize_django")
@@ -69,7 +86,9 @@ class Identity:
         return "anonymous"
 
 
-def identity_for(request: HttpRequest | None = None, *, user: Any = None, session_id: str | None = None) -> Identity:
+def identity_for(
+    request: HttpRequest | None = None, *, user: Any = None, session_id: str | None = None
+) -> Identity:
     """The identity of ``user`` / ``session_id`` when given, else of ``request``
     (a logged-in user is identified without touching the session)."""
     user_id = registry.user_id_for(user)
@@ -103,80 +122,8 @@ class Recommendations(list):
         return [getattr(obj, "personalize_item_id", None) or str(obj.pk) for obj in self]
 
     def __repr__(self) -> str:
-        return f"<Recommendations {self.use_case} {self.source} {self.recommendation_id} {list.__repr__(self)}>"
-
-
-# -- the item model ----------------------------------------------------------
-def item_registration() -> ItemRegistration:
-    reg = registry.item_registration()
-    if reg is None:
-        raise ImproperlyConfigured(
-            "Serving recommendations needs an item model: call personalize_django.register_item(...) "
-            "in an app's personalize.py"
-        )
-    return reg
-
-
-def _id_lookup(reg: ItemRegistration) -> tuple[str, Any]:
-    """The ORM path of the item id and its field (``None`` across relations)."""
-    spec = reg.id_field
-    if not isinstance(spec, str):
-        raise ImproperlyConfigured(
-            f"Loading recommended {reg.model._meta.label} items needs id_field to be a field name, "
-            f"not {spec!r} (a callable cannot be queried)"
-        )
-    path = spec.replace(".", "__")
-    meta = reg.model._meta
-    if path == "pk":
-        return "pk", meta.pk
-    try:
-        return path, meta.get_field(path)
-    except FieldDoesNotExist:
-        if "__" in path:
-            return path, None
-        raise ImproperlyConfigured(
-            f"id_field {spec!r} of {meta.label} is not a model field, so recommended items cannot be loaded by it"
-        ) from None
-
-
-def item_queryset(request: HttpRequest | None = None) -> models.QuerySet:
-    """``ITEM_QUERYSET(request)``, or the item model's default manager."""
-    factory = personalize_settings.ITEM_QUERYSET
-    if factory is not None:
-        return factory(request)
-    return item_registration().model._default_manager.all()
-
-
-def fallback_queryset(request: HttpRequest | None = None) -> models.QuerySet:
-    """``FALLBACK_QUERYSET(request)``, or :func:`item_queryset` newest first."""
-    factory = personalize_settings.FALLBACK_QUERYSET
-    if factory is not None:
-        return factory(request)
-    return item_queryset(request).order_by("-pk")
-
-
-def hydrate(item_ids: Iterable[str], request: HttpRequest | None = None) -> dict[str, Any]:
-    """Load the items of ``item_ids`` in ONE query: ``{item id: instance}``.
-    Ids that cannot be ids of the model (``"abc"`` for an integer key) and
-    rows that do not exist are simply absent."""
-    reg = item_registration()
-    path, field = _id_lookup(reg)
-    cleaned = []
-    for item_id in dict.fromkeys(item_ids):
-        try:
-            cleaned.append(field.to_python(item_id) if field is not None else item_id)
-        except (ValidationError, ValueError, TypeError):
-            continue
-    if not cleaned:
-        return {}
-    return {reg.item_id(obj): obj for obj in item_queryset(request).filter(**{f"{path}__in": cleaned})}
-
-
-def _annotate(obj: Any, item_id: str, score: float | None, source: str) -> Any:
-    obj.personalize_item_id = item_id
-    obj.personalize_score = score
-    obj.personalize_source = source
-    return obj
+        head = f"{self.use_case} {self.source} {self.recommendation_id}"
+        return f"<Recommendations {head} {list.__repr__(self)}>"
 
 
 # -- asking the backend ------------------------------------------------------
@@ -196,7 +143,9 @@ def default_filter(filter: str | None) -> str | None:
 def check_filter(filter: str | None) -> None:
     if filter is not None and filter not in get_client().filters:
         known = ", ".join(sorted(get_client().filters)) or "none"
-        raise InvalidRequestError("filter", f"{filter!r} is not a configured filter (configured: {known})")
+        raise InvalidRequestError(
+            "filter", f"{filter!r} is not a configured filter (configured: {known})"
+        )
 
 
 def _strict(strict: bool | None) -> bool:
@@ -233,7 +182,11 @@ def _ask(call: Any, what: str) -> tuple[RecommendationList | None, str | None]:
 def _cached(identity: Identity, kind: str, req: Any, compute: Any) -> RecommendationList:
     """``compute()`` through the cache (when on). Failures are cached too (as an
     empty fallback list) so a failing backend is not asked on every page."""
-    key = caching.list_key(identity.cache_key, kind, _request_dict(req)) if caching.enabled() else None
+    key = (
+        caching.list_key(identity.cache_key, kind, _request_dict(req))
+        if caching.enabled()
+        else None
+    )
     if key is not None:
         hit = caching.get_list(key)
         if hit is not None:
@@ -244,8 +197,15 @@ def _cached(identity: Identity, kind: str, req: Any, compute: Any) -> Recommenda
     return result
 
 
-def _build_request(use_case: str, identity: Identity, item_id: str | None, num_results: int,
-                   filter: str | None, filter_values: Any, ctx: Any) -> RecommendationRequest:
+def _build_request(
+    use_case: str,
+    identity: Identity,
+    item_id: str | None,
+    num_results: int,
+    filter: str | None,
+    filter_values: Any,
+    ctx: Any,
+) -> RecommendationRequest:
     return RecommendationRequest(
         use_case=use_case,
         user_id=identity.backend_user_id,
@@ -259,18 +219,35 @@ def _build_request(use_case: str, identity: Identity, item_id: str | None, num_r
 
 def _call_recommend(req: RecommendationRequest) -> RecommendationList:
     return get_client().recommend(
-        req.use_case, user_id=req.user_id, item_id=req.item_id, num_results=req.num_results,
-        filter=req.filter, filter_values=req.filter_values, context=req.context,
+        req.use_case,
+        user_id=req.user_id,
+        item_id=req.item_id,
+        num_results=req.num_results,
+        filter=req.filter,
+        filter_values=req.filter_values,
+        context=req.context,
     )
 
 
 def _fallback_use_cases(use_case: str | None) -> list[str]:
-    return [uc for uc in personalize_settings.FALLBACK_USE_CASES if uc != use_case and USE_CASES.get(uc) != "item_id"]
+    return [
+        uc
+        for uc in personalize_settings.FALLBACK_USE_CASES
+        if uc != use_case and USE_CASES.get(uc) != "item_id"
+    ]
 
 
-def fetch(use_case: str, identity: Identity, *, item_id: str | None = None, num_results: int = 10,
-          filter: str | None = None, filter_values: Any = None, context: Any = None,
-          strict: bool | None = None) -> RecommendationList:
+def fetch(
+    use_case: str,
+    identity: Identity,
+    *,
+    item_id: str | None = None,
+    num_results: int = 10,
+    filter: str | None = None,
+    filter_values: Any = None,
+    context: Any = None,
+    strict: bool | None = None,
+) -> RecommendationList:
     """The backend's list of ids for ``use_case``, through the cache, falling
     back along ``FALLBACK_USE_CASES``; an empty fallback list when all fail.
     The request is validated first: a bad one raises when ``strict``."""
@@ -278,7 +255,9 @@ def fetch(use_case: str, identity: Identity, *, item_id: str | None = None, num_
     filter = default_filter(filter)
     try:
         check_filter(filter)
-        primary = _build_request(use_case, identity, item_id, num_results, filter, filter_values, context)
+        primary = _build_request(
+            use_case, identity, item_id, num_results, filter, filter_values, context
+        )
     except CONFIG_ERRORS:
         if strict:
             raise
@@ -297,7 +276,12 @@ def fetch(use_case: str, identity: Identity, *, item_id: str | None = None, num_
                 logger.exception("the %s fallback cannot be asked", fallback)
                 continue
             if answer is not None:
-                return replace(answer, use_case=use_case, source=SOURCE_FALLBACK, reason=f"{why}; served {fallback}")
+                return replace(
+                    answer,
+                    use_case=use_case,
+                    source=SOURCE_FALLBACK,
+                    reason=f"{why}; served {fallback}",
+                )
         return RecommendationList((), use_case=use_case, source=SOURCE_FALLBACK, reason=why)
 
     return _cached(identity, "recommend", primary, compute)
@@ -324,9 +308,15 @@ def recommend(
     strict = _strict(strict)
     try:
         reg = item_registration()
-        _id_lookup(reg)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_NUM_RESULTS:
-            raise InvalidRequestError("limit", f"must be an integer between 1 and {MAX_NUM_RESULTS}")
+        id_lookup(reg)
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int)
+            or not 1 <= limit <= MAX_NUM_RESULTS
+        ):
+            raise InvalidRequestError(
+                "limit", f"must be an integer between 1 and {MAX_NUM_RESULTS}"
+            )
     except CONFIG_ERRORS:
         if strict:
             raise
@@ -356,7 +346,9 @@ def recommend(
     def top_up_ids() -> bool:
         """Add the next fallback use case's ids; False when none is left."""
         for fallback in fallbacks:
-            add(fetch(fallback, identity, num_results=want, strict=False, **common), SOURCE_FALLBACK)
+            add(
+                fetch(fallback, identity, num_results=want, strict=False, **common), SOURCE_FALLBACK
+            )
             return True
         return False
 
@@ -374,40 +366,33 @@ def recommend(
             obj = instances.get(item_id_)
             if obj is not None and reg.is_available(obj) and len(chosen) < limit:
                 score, source = candidates[item_id_]
-                chosen.append(_annotate(obj, item_id_, score, source))
+                chosen.append(annotate(obj, item_id_, score, source))
         if len(chosen) >= limit or not top_up_ids():
             break
     if len(chosen) < limit:
-        chosen.extend(_from_queryset(request, reg, limit - len(chosen), {*excluded, *(o.personalize_item_id for o in chosen)}))
+        chosen.extend(
+            from_fallback_queryset(
+                request,
+                reg,
+                limit - len(chosen),
+                {*excluded, *(o.personalize_item_id for o in chosen)},
+            )
+        )
     result = Recommendations(
-        chosen, use_case=use_case, recommendation_id=primary.recommendation_id,
-        source=primary.source, reason=primary.reason,
+        chosen,
+        use_case=use_case,
+        recommendation_id=primary.recommendation_id,
+        source=primary.source,
+        reason=primary.reason,
     )
     _served(request, use_case, result)
     return result
 
 
-def _from_queryset(request: HttpRequest | None, reg: ItemRegistration, missing: int, exclude: set[str]) -> list[Any]:
-    """The last fallback: ``FALLBACK_QUERYSET``, skipping what is already shown."""
-    try:
-        rows = list(fallback_queryset(request)[: missing + len(exclude) + 10])
-    except Exception:
-        logger.exception("the fallback queryset failed")
-        return []
-    out = []
-    for obj in rows:
-        item_id = reg.item_id(obj)
-        if item_id in exclude or not reg.is_available(obj):
-            continue
-        exclude.add(item_id)
-        out.append(_annotate(obj, item_id, None, SOURCE_FALLBACK))
-        if len(out) == missing:
-            break
-    return out
-
-
 def _served(request: HttpRequest | None, use_case: str | None, result: Recommendations) -> None:
-    recommendations_served.send(sender=Recommendations, request=request, use_case=use_case, recommendations=result)
+    recommendations_served.send(
+        sender=Recommendations, request=request, use_case=use_case, recommendations=result
+    )
 
 
 # -- ranking -----------------------------------------------------------------
@@ -429,7 +414,9 @@ def fetch_ranking(
             raise InvalidRequestError("item_ids", "must hold at least one item id")
         flt = default_filter(filter)
         check_filter(flt)
-        req = RankingRequest(identity.backend_user_id or "", tuple(ids), flt, filter_values or {}, context or {})
+        req = RankingRequest(
+            identity.backend_user_id or "", tuple(ids), flt, filter_values or {}, context or {}
+        )
     except CONFIG_ERRORS:
         if _strict(strict):
             raise
@@ -437,9 +424,16 @@ def fetch_ranking(
         return replace(given, reason=BAD_REQUEST)
 
     def compute() -> RecommendationList:
-        answer, why = _ask(lambda: get_client().rank(
-            req.user_id, req.item_ids, filter=req.filter, filter_values=req.filter_values, context=req.context
-        ), "ranking")
+        answer, why = _ask(
+            lambda: get_client().rank(
+                req.user_id,
+                req.item_ids,
+                filter=req.filter,
+                filter_values=req.filter_values,
+                context=req.context,
+            ),
+            "ranking",
+        )
         return answer if answer is not None else replace(given, reason=why)
 
     return _cached(identity, "rank", req, compute)
@@ -474,35 +468,24 @@ def rank(
     else:
         try:
             reg = item_registration()
-            by_id = {k: v for k, v in hydrate(ranking.item_ids, request).items() if reg.is_available(v)}
+            by_id = {
+                k: v for k, v in hydrate(ranking.item_ids, request).items() if reg.is_available(v)
+            }
         except CONFIG_ERRORS:
             if strict:
                 raise
             logger.exception("cannot load ranked items")
             by_id = {}
-    chosen = [_annotate(by_id[r.item_id], r.item_id, r.score, ranking.source) for r in ranking if r.item_id in by_id]
+    chosen = [
+        annotate(by_id[r.item_id], r.item_id, r.score, ranking.source)
+        for r in ranking
+        if r.item_id in by_id
+    ]
     result = Recommendations(
-        chosen, recommendation_id=ranking.recommendation_id, source=ranking.source, reason=ranking.reason
+        chosen,
+        recommendation_id=ranking.recommendation_id,
+        source=ranking.source,
+        reason=ranking.reason,
     )
     _served(request, None, result)
     return result
-
-
-def known_item_ids(item_ids: Iterable[str]) -> set[str]:
-    """Which of ``item_ids`` exist in the item model (one query; deleted or
-    malformed ids are absent). Without an item registration, all of them."""
-    ids = list(dict.fromkeys(item_ids))
-    reg = registry.item_registration()
-    if reg is None or not ids:
-        return set(ids)
-    path, field = _id_lookup(reg)
-    cleaned = []
-    for item_id in ids:
-        try:
-            cleaned.append(field.to_python(item_id) if field is not None else item_id)
-        except (ValidationError, ValueError, TypeError):
-            continue
-    if not cleaned:
-        return set()
-    found = reg.model._default_manager.filter(**{f"{path}__in": cleaned}).values_list(path, flat=True)
-    return {str(value) for value in found}

@@ -8,7 +8,10 @@ See ``docs/django/rest-api.rst`` for the endpoints, their shapes and their error
 
 from __future__ import annotations
 
-for _package, _module in (("djangorestframework", "rest_framework"), ("drf-spectacular", "drf_spectacular")):
+for _package, _module in (
+    ("djangorestframework", "rest_framework"),
+    ("drf-spectacular", "drf_spectacular"),
+):
     try:
         __import__(_module)
     except ModuleNotFoundError as err:

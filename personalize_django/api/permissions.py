@@ -18,7 +18,8 @@ class IsTrustedService(BasePermission):
     @property
     def message(self) -> str:  # type: ignore[override]
         return (
-            "Only trusted services may call this endpoint: authenticate with a token whose user has "
+            "Only trusted services may call this endpoint: "
+            "authenticate with a token whose user has "
             f"the {personalize_settings.API_TRUSTED_PERMISSION!r} permission."
         )
 

@@ -9,18 +9,25 @@ from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.views import SpectacularAPIView
 
 
-def only_personalize_endpoints(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
+def only_personalize_endpoints(
+    endpoints: list[tuple[Any, ...]], **kwargs: Any
+) -> list[tuple[Any, ...]]:
     """drf-spectacular preprocessing hook: keep this package's views (but the schema's own)."""
     kept = []
     for endpoint in endpoints:
         cls = getattr(endpoint[3], "cls", None)
-        if cls is not None and cls.__module__.startswith(__package__) and not issubclass(cls, SpectacularAPIView):
+        if (
+            cls is not None
+            and cls.__module__.startswith(__package__)
+            and not issubclass(cls, SpectacularAPIView)
+        ):
             kept.append(endpoint)
     return kept
 
 
 class PersonalizeSchemaView(SpectacularAPIView):
-    """``GET schema/``: YAML by default, JSON with ``?format=json`` or ``Accept: application/vnd.oai.openapi+json``."""
+    """``GET schema/``: YAML by default, JSON with ``?format=json`` or
+    ``Accept: application/vnd.oai.openapi+json``."""
 
     custom_settings = {
         "TITLE": "personalize-django API",

@@ -50,7 +50,9 @@ class RecommendedItemSerializer(serializers.Serializer):
     promotion_name = serializers.CharField(required=False)
     reason = serializers.ListField(child=serializers.CharField(), required=False)
     title = serializers.CharField(required=False, help_text="added by the default ITEM_SERIALIZER")
-    url = serializers.CharField(required=False, allow_null=True, help_text="added by the default ITEM_SERIALIZER")
+    url = serializers.CharField(
+        required=False, allow_null=True, help_text="added by the default ITEM_SERIALIZER"
+    )
 
 
 class RecommendationListSerializer(serializers.Serializer):
@@ -65,14 +67,21 @@ class RecommendationQuerySerializer(serializers.Serializer):
     """The query string of ``GET recommendations/<use_case>/`` (besides filter values)."""
 
     item = serializers.CharField(required=False, max_length=256)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUM_RESULTS, default=10)
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_NUM_RESULTS, default=10
+    )
     filter = serializers.CharField(required=False, max_length=256)
-    user = serializers.CharField(required=False, max_length=256, help_text="trusted callers only; ignored for browsers")
+    user = serializers.CharField(
+        required=False, max_length=256, help_text="trusted callers only; ignored for browsers"
+    )
 
 
 class RankingRequestSerializer(serializers.Serializer):
     user_id = serializers.CharField(
-        required=False, allow_null=True, max_length=256, help_text="trusted callers only; ignored for browsers"
+        required=False,
+        allow_null=True,
+        max_length=256,
+        help_text="trusted callers only; ignored for browsers",
     )
     item_ids = serializers.ListField(
         child=serializers.CharField(max_length=256), min_length=1, max_length=MAX_RANKING_INPUT
@@ -91,21 +100,31 @@ class EventSerializer(serializers.Serializer):
     event_type = serializers.CharField(max_length=256)
     item_id = serializers.CharField(required=False, max_length=256)
     recommendation_id = serializers.CharField(required=False, max_length=40)
-    impression = serializers.ListField(child=serializers.CharField(max_length=256), required=False, max_length=25)
+    impression = serializers.ListField(
+        child=serializers.CharField(max_length=256), required=False, max_length=25
+    )
     event_value = serializers.FloatField(required=False)
     properties = serializers.DictField(required=False)
     sent_at = serializers.DateTimeField(required=False)
     event_id = serializers.CharField(required=False, max_length=256)
     use_case = serializers.ChoiceField(
-        choices=sorted(USE_CASES), required=False, help_text="the recommendation block's use case (browsers)"
+        choices=sorted(USE_CASES),
+        required=False,
+        help_text="the recommendation block's use case (browsers)",
     )
-    user_id = serializers.CharField(required=False, max_length=256, help_text="trusted callers only")
-    session_id = serializers.CharField(required=False, max_length=256, help_text="trusted callers (required there)")
+    user_id = serializers.CharField(
+        required=False, max_length=256, help_text="trusted callers only"
+    )
+    session_id = serializers.CharField(
+        required=False, max_length=256, help_text="trusted callers (required there)"
+    )
 
 
 class EventsRequestSerializer(serializers.Serializer):
     events = EventSerializer(many=True)
-    csrf_token = serializers.CharField(required=False, help_text="CSRF token of a beacon post (no header possible)")
+    csrf_token = serializers.CharField(
+        required=False, help_text="CSRF token of a beacon post (no header possible)"
+    )
 
 
 class ItemRecordSerializer(serializers.Serializer):

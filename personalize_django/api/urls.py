@@ -15,7 +15,11 @@ from .schema import PersonalizeSchemaView
 app_name = "personalize_api"
 
 urlpatterns = [
-    path("recommendations/<str:use_case>/", views.RecommendationsView.as_view(), name="recommendations"),
+    path(
+        "recommendations/<str:use_case>/",
+        views.RecommendationsView.as_view(),
+        name="recommendations",
+    ),
     path("ranking/", views.RankingView.as_view(), name="ranking"),
     path("events/", views.EventsView.as_view(), name="events"),
     path("items/", views.ItemsView.as_view(), name="items"),

@@ -34,7 +34,7 @@ from personalize_sdk.exceptions import InvalidRequestError
 from personalize_sdk.recommendations import RecommendationList
 from personalize_sdk.use_cases import USE_CASES
 
-from .. import serving
+from .. import hydration, serving
 from ..conf import personalize_settings
 from ..recording import outbox_db, queue_items, queue_users, record_event
 from ..registry import registry
@@ -46,10 +46,21 @@ from .throttling import EventsThrottle, ReadsThrottle, TrustedThrottle
 #: query names of the recommendations endpoint that are not filter placeholders
 RESERVED_QUERY_NAMES = frozenset({"user", "item", "limit", "filter", "format"})
 #: members of a browser event; user_id and session_id are accepted and ignored
-BROWSER_EVENT_FIELDS = frozenset({
-    "event_type", "item_id", "recommendation_id", "impression", "event_value", "properties",
-    "sent_at", "event_id", "use_case", "user_id", "session_id",
-})
+BROWSER_EVENT_FIELDS = frozenset(
+    {
+        "event_type",
+        "item_id",
+        "recommendation_id",
+        "impression",
+        "event_value",
+        "properties",
+        "sent_at",
+        "event_id",
+        "use_case",
+        "user_id",
+        "session_id",
+    }
+)
 #: how far a browser's ``sent_at`` may stray from the server's clock
 BROWSER_MAX_AGE = timedelta(days=1)
 BROWSER_MAX_AHEAD = timedelta(minutes=5)
@@ -73,8 +84,12 @@ class BeaconJSONParser(JSONParser):
     media_type = "text/plain"
 
 
-def error_response(err: InvalidRequestError | InvalidRecordError, status_code: int = 400, **extra: Any) -> Response:
-    return Response({"detail": str(err), "field": err.field, "rule": err.rule, **extra}, status=status_code)
+def error_response(
+    err: InvalidRequestError | InvalidRecordError, status_code: int = 400, **extra: Any
+) -> Response:
+    return Response(
+        {"detail": str(err), "field": err.field, "rule": err.rule, **extra}, status=status_code
+    )
 
 
 class PersonalizeAPIView(APIView):
@@ -131,7 +146,9 @@ class RecommendationsView(PersonalizeAPIView):
         operation_id="personalize_recommendations",
         parameters=[
             s.RecommendationQuerySerializer,
-            OpenApiParameter("use_case", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(USE_CASES)),
+            OpenApiParameter(
+                "use_case", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(USE_CASES)
+            ),
         ],
         responses={
             200: s.RecommendationListSerializer,
@@ -140,7 +157,8 @@ class RecommendationsView(PersonalizeAPIView):
             429: s.ErrorSerializer,
         },
         description=(
-            "Recommendations for a use case. Other query parameters are filter values by placeholder name "
+            "Recommendations for a use case. "
+            "Other query parameters are filter values by placeholder name "
             "(repeat one for a list); `context.<KEY>` parameters are context values."
         ),
     )
@@ -148,12 +166,18 @@ class RecommendationsView(PersonalizeAPIView):
         if use_case not in USE_CASES:
             rule = "must be one of " + ", ".join(sorted(USE_CASES))
             return Response(
-                {"detail": f"Unknown use case {use_case!r}.", "code": "unknown_use_case", "field": "use_case",
-                 "rule": rule},
+                {
+                    "detail": f"Unknown use case {use_case!r}.",
+                    "code": "unknown_use_case",
+                    "field": "use_case",
+                    "rule": rule,
+                },
                 status=status.HTTP_404_NOT_FOUND,
             )
         query = request.query_params
-        params = s.RecommendationQuerySerializer(data={k: query.get(k) for k in ("item", "limit", "filter", "user") if k in query})
+        params = s.RecommendationQuerySerializer(
+            data={k: query.get(k) for k in ("item", "limit", "filter", "user") if k in query}
+        )
         params.is_valid(raise_exception=True)
         data = params.validated_data
         filter_values = {
@@ -161,10 +185,18 @@ class RecommendationsView(PersonalizeAPIView):
             for name in query
             if name not in RESERVED_QUERY_NAMES and not name.startswith("context.")
         }
-        context = {name[len("context."):]: query.get(name) for name in query if name.startswith("context.")}
+        context = {
+            name[len("context.") :]: query.get(name)
+            for name in query
+            if name.startswith("context.")
+        }
         identity = self.identity(request, data.get("user"))
         options = dict(
-            item_id=data.get("item"), filter=data.get("filter"), filter_values=filter_values, context=context, strict=True
+            item_id=data.get("item"),
+            filter=data.get("filter"),
+            filter_values=filter_values,
+            context=context,
+            strict=True,
         )
         try:
             if registry.item_registration() is None:
@@ -172,7 +204,11 @@ class RecommendationsView(PersonalizeAPIView):
             else:
                 options["item"] = options.pop("item_id")
                 recs = serving.recommend(
-                    use_case, request=request._request, identity=identity, limit=data["limit"], **options
+                    use_case,
+                    request=request._request,
+                    identity=identity,
+                    limit=data["limit"],
+                    **options,
                 )
         except InvalidRequestError as err:
             return error_response(err)
@@ -185,9 +221,16 @@ class RankingView(PersonalizeAPIView):
     @documented(
         operation_id="personalize_ranking",
         request=s.RankingRequestSerializer,
-        responses={200: s.RecommendationListSerializer, 400: s.ErrorSerializer, 403: s.ErrorSerializer,
-                   429: s.ErrorSerializer},
-        description="The posted item ids, reordered for the user (browsers: the user or guest of the request).",
+        responses={
+            200: s.RecommendationListSerializer,
+            400: s.ErrorSerializer,
+            403: s.ErrorSerializer,
+            429: s.ErrorSerializer,
+        },
+        description=(
+            "The posted item ids, reordered for the user "
+            "(browsers: the user or guest of the request)."
+        ),
     )
     def post(self, request: Request) -> Response:
         body = s.RankingRequestSerializer(data=request.data)
@@ -195,13 +238,18 @@ class RankingView(PersonalizeAPIView):
         data = body.validated_data
         identity = self.identity(request, data.get("user_id"))
         options = dict(
-            filter=data.get("filter"), filter_values=data.get("filter_values"), context=data.get("context"), strict=True
+            filter=data.get("filter"),
+            filter_values=data.get("filter_values"),
+            context=data.get("context"),
+            strict=True,
         )
         try:
             if registry.item_registration() is None:
                 recs: Any = serving.fetch_ranking(data["item_ids"], identity, **options)
             else:
-                recs = serving.rank(data["item_ids"], request=request._request, identity=identity, **options)
+                recs = serving.rank(
+                    data["item_ids"], request=request._request, identity=identity, **options
+                )
         except InvalidRequestError as err:
             return error_response(err)
         return Response(list_payload(recs, None, request))
@@ -222,7 +270,9 @@ class RecordsView(PersonalizeAPIView):
         cap = personalize_settings.API_MAX_BATCH
         if len(records) > cap:
             return error_response(
-                InvalidRequestError(self.key, f"must hold at most {cap} records (got {len(records)})"),
+                InvalidRequestError(
+                    self.key, f"must hold at most {cap} records (got {len(records)})"
+                ),
                 status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                 code="batch_too_large",
             )
@@ -267,7 +317,9 @@ def _browser_sent_at(value: Any) -> datetime | None:
         parsed = parsed.replace(tzinfo=dt_timezone.utc)
     now = timezone.now()
     if not now - BROWSER_MAX_AGE <= parsed <= now + BROWSER_MAX_AHEAD:
-        raise InvalidRecordError("sent_at", "must be within the last 24 hours (browser clocks are not trusted further)")
+        raise InvalidRecordError(
+            "sent_at", "must be within the last 24 hours (browser clocks are not trusted further)"
+        )
     return parsed
 
 
@@ -338,13 +390,16 @@ class EventsView(RecordsView):
         request=s.EventsRequestSerializer,
         responses={
             200: s.AcceptedSerializer,
-            400: OpenApiResponse(s.AcceptedSerializer, description="no event accepted, or a malformed body"),
+            400: OpenApiResponse(
+                s.AcceptedSerializer, description="no event accepted, or a malformed body"
+            ),
             403: s.ErrorSerializer,
             413: s.ErrorSerializer,
             429: s.ErrorSerializer,
         },
         description=(
-            "Record events. Each refused event is answered with its index, field and rule; the others are kept. "
+            "Record events. Each refused event is answered with its index, field and rule; "
+            "the others are kept. "
             "Browsers: the user and the session come from the request."
         ),
     )
@@ -362,10 +417,14 @@ class EventsView(RecordsView):
                 errors.append(_error(index, err))
         if not trusted:
             # A browser may only talk about items that exist (one query for the batch).
-            known = serving.known_item_ids(str(kw["item"]) for _, kw in parsed if kw["item"] is not None)
+            known = hydration.known_item_ids(
+                str(kw["item"]) for _, kw in parsed if kw["item"] is not None
+            )
             for index, kw in list(parsed):
                 if kw["item"] is not None and str(kw["item"]) not in known:
-                    errors.append({"index": index, "field": "item_id", "rule": "is not a known item"})
+                    errors.append(
+                        {"index": index, "field": "item_id", "rule": "is not a known item"}
+                    )
                     parsed.remove((index, kw))
         accepted = 0
         http_request = None if trusted else request._request
@@ -377,7 +436,8 @@ class EventsView(RecordsView):
                 except (InvalidRecordError, TypeError, ValueError) as err:
                     errors.append(_error(index, err))
                 else:
-                    accepted += 1  # recorded, or dropped on purpose (consent, a pre_record receiver, a repeat)
+                    # recorded, or dropped on purpose (consent, a pre_record receiver, a repeat)
+                    accepted += 1
         errors.sort(key=lambda e: e["index"])
         return self.answer(accepted, errors)
 
@@ -413,8 +473,13 @@ class ItemsView(_EntitiesView):
     @documented(
         operation_id="personalize_items",
         request=s.ItemsRequestSerializer,
-        responses={200: s.AcceptedSerializer, 400: s.AcceptedSerializer, 401: s.ErrorSerializer,
-                   403: s.ErrorSerializer, 413: s.ErrorSerializer},
+        responses={
+            200: s.AcceptedSerializer,
+            400: s.AcceptedSerializer,
+            401: s.ErrorSerializer,
+            403: s.ErrorSerializer,
+            413: s.ErrorSerializer,
+        },
         description="Create or replace catalogue items (trusted services).",
     )
     def post(self, request: Request) -> Response:
@@ -429,8 +494,13 @@ class UsersView(_EntitiesView):
     @documented(
         operation_id="personalize_users",
         request=s.UsersRequestSerializer,
-        responses={200: s.AcceptedSerializer, 400: s.AcceptedSerializer, 401: s.ErrorSerializer,
-                   403: s.ErrorSerializer, 413: s.ErrorSerializer},
+        responses={
+            200: s.AcceptedSerializer,
+            400: s.AcceptedSerializer,
+            401: s.ErrorSerializer,
+            403: s.ErrorSerializer,
+            413: s.ErrorSerializer,
+        },
         description="Create or replace users (trusted services).",
     )
     def post(self, request: Request) -> Response:

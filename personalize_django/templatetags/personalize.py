@@ -100,7 +100,13 @@ def recommendation_block(
     (or ``template``) with the recommendations, carrying the data attributes
     personalize.js reads. Nothing is rendered for an empty list."""
     recs = recommendations(
-        context, use_case, item=item, limit=limit, filter=filter, context_values=context_values, **filter_values
+        context,
+        use_case,
+        item=item,
+        limit=limit,
+        filter=filter,
+        context_values=context_values,
+        **filter_values,
     )
     names = [template] if template else [name.format(use_case=use_case) for name in BLOCK_TEMPLATES]
     return select_template(names).render(

@@ -31,9 +31,12 @@ def test_impression_when_visible_then_click_with_the_recommendation_id(live_serv
     page.goto(live_server.url + "/shop/recommended/")
     block = page.locator("[data-personalize-use-case]")
     assert block.get_attribute("data-personalize-recommendation-id") == "RID-browser-1"
-    assert block.locator("[data-personalize-item-id]").evaluate_all(
-        "els => els.map(e => e.dataset.personalizeItemId)"
-    ) == scripted
+    assert (
+        block.locator("[data-personalize-item-id]").evaluate_all(
+            "els => els.map(e => e.dataset.personalizeItemId)"
+        )
+        == scripted
+    )
     assert recorded() == []  # below the fold: nothing seen yet
 
     with page.expect_response(is_events_post) as first:
@@ -61,7 +64,9 @@ def test_impression_when_visible_then_click_with_the_recommendation_id(live_serv
     assert click["session_id"] == impression["session_id"]
 
 
-def test_a_logged_in_shopper_is_recorded_as_themselves(live_server, page, scripted, django_user_model):
+def test_a_logged_in_shopper_is_recorded_as_themselves(
+    live_server, page, scripted, django_user_model
+):
     from django.contrib.auth import SESSION_KEY
 
     user = django_user_model.objects.create_user("carol", password="pw")
@@ -73,14 +78,19 @@ def test_a_logged_in_shopper_is_recorded_as_themselves(live_server, page, script
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.save()
-    page.context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": session.session_key, "url": live_server.url}]
+    )
 
     page.goto(live_server.url + "/shop/recommended/")
     with page.expect_response(is_events_post) as sent:
         page.locator("[data-personalize-item-id]").first.click()
     assert sent.value.status == 200, sent.value.text()
     events = recorded()
-    assert [e["event_type"] for e in events] == ["Impression", "Click"]  # the click proves the block was seen
+    assert [e["event_type"] for e in events] == [
+        "Impression",
+        "Click",
+    ]  # the click proves the block was seen
     assert {e["user_id"] for e in events} == {str(user.pk)}
 
 
@@ -89,7 +99,8 @@ def test_a_beacon_without_the_csrf_token_is_refused(live_server, page, scripted)
     with page.expect_response(is_events_post) as sent:
         page.evaluate(
             """() => navigator.sendBeacon(%r, new Blob([JSON.stringify({events: [{event_type: "View"}]})],
-                                                   {type: "text/plain"}))""" % EVENTS
+                                                   {type: "text/plain"}))"""
+            % EVENTS
         )
     assert sent.value.status == 403
     assert recorded() == []

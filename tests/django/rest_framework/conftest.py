@@ -30,14 +30,18 @@ def catalogue(shop):
     socks = Category.objects.create(name="Socks")
     products = dict(shop)
     for name in ("wool", "cotton"):
-        products[name] = Product.objects.create(category=socks, name=name.title(), slug=name, price="5.00")
+        products[name] = Product.objects.create(
+            category=socks, name=name.title(), slug=name, price="5.00"
+        )
     return products
 
 
 @pytest.fixture
 def users(db):
     User = get_user_model()
-    return User.objects.create_user("ann", password="pw"), User.objects.create_user("bob", password="pw")
+    return User.objects.create_user("ann", password="pw"), User.objects.create_user(
+        "bob", password="pw"
+    )
 
 
 @pytest.fixture
@@ -59,7 +63,9 @@ def service(db):
     from rest_framework.authtoken.models import Token
 
     user = get_user_model().objects.create_user("recommender-service")
-    user.user_permissions.add(Permission.objects.get(codename="add_outboxevent", content_type__app_label="personalize"))
+    user.user_permissions.add(
+        Permission.objects.get(codename="add_outboxevent", content_type__app_label="personalize")
+    )
     token = Token.objects.create(user=user)
     client = APIClient(enforce_csrf_checks=True)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")

@@ -30,14 +30,20 @@ def click_through(since):
         .order_by("use_case")
     )
     return {
-        row["use_case"]: (row["impressions"], row["clicks"], row["clicks"] / row["impressions"] if row["impressions"] else None)
+        row["use_case"]: (
+            row["impressions"],
+            row["clicks"],
+            row["clicks"] / row["impressions"] if row["impressions"] else None,
+        )
         for row in rows
     }
 
 
 def purchases_after_a_click(since):
     """Purchases of an item the same session clicked in a recommendation first (the docs' example)."""
-    keyed = OutboxEvent.objects.annotate(session=KT("payload__session_id"), item=KT("payload__item_id"))
+    keyed = OutboxEvent.objects.annotate(
+        session=KT("payload__session_id"), item=KT("payload__item_id")
+    )
     clicked_first = keyed.filter(
         kind="event",
         payload__event_type="Click",
@@ -46,7 +52,10 @@ def purchases_after_a_click(since):
         created_at__lte=OuterRef("created_at"),
     )
     purchases = keyed.filter(kind="event", created_at__gte=since, payload__event_type="Purchase")
-    return {"purchases": purchases.count(), "after_click": purchases.filter(Exists(clicked_first)).count()}
+    return {
+        "purchases": purchases.count(),
+        "after_click": purchases.filter(Exists(clicked_first)).count(),
+    }
 
 
 @pytest.mark.django_db
@@ -55,10 +64,26 @@ def test_click_through_per_use_case(catalogue, browser):
     cap, boot = str(catalogue["cap"].pk), str(catalogue["boot"].pk)
 
     def shown(use_case, rid, clicked=None):
-        events = [{"event_type": "Impression", "impression": [cap, boot], "recommendation_id": rid, "use_case": use_case}]
+        events = [
+            {
+                "event_type": "Impression",
+                "impression": [cap, boot],
+                "recommendation_id": rid,
+                "use_case": use_case,
+            }
+        ]
         if clicked:
-            events.append({"event_type": "Click", "item_id": clicked, "recommendation_id": rid, "use_case": use_case})
-        response = browser.post(API + "events/", {"events": events}, format="json", HTTP_X_CSRFTOKEN=token)
+            events.append(
+                {
+                    "event_type": "Click",
+                    "item_id": clicked,
+                    "recommendation_id": rid,
+                    "use_case": use_case,
+                }
+            )
+        response = browser.post(
+            API + "events/", {"events": events}, format="json", HTTP_X_CSRFTOKEN=token
+        )
         assert response.json()["errors"] == []
 
     shown("also_viewed", "R1", clicked=cap)
@@ -70,7 +95,7 @@ def test_click_through_per_use_case(catalogue, browser):
     assert click_through(since) == {"also_viewed": (4, 2, 0.5), "best_sellers": (1, 0, 0.0)}
 
     session_id = OutboxEvent.objects.filter(kind="event").first().payload["session_id"]
-    record_event("Purchase", session_id=session_id, item=catalogue["cap"])   # clicked before
+    record_event("Purchase", session_id=session_id, item=catalogue["cap"])  # clicked before
     record_event("Purchase", session_id=session_id, item=catalogue["wool"])  # never clicked
-    record_event("Purchase", session_id="another", item=catalogue["cap"])    # another shopper
+    record_event("Purchase", session_id="another", item=catalogue["cap"])  # another shopper
     assert purchases_after_a_click(since) == {"purchases": 3, "after_click": 1}

@@ -14,13 +14,21 @@ from personalize_sdk.use_cases import RecommendationRequest
 
 from .conftest import API, outbox
 
+#: the live server handles each connection in a thread sharing the test's
+#: in-memory database; a kept-alive connection would outlive the test
+ONE_REQUEST_PER_CONNECTION = {"Connection": "close"}
+
 
 @pytest.fixture
 def remote(live_server, service):
     """A Client whose backend is the live API, authenticated as the trusted service."""
-    client = Client(
-        HttpBackend(base_url=live_server.url + API, token=service.token, timeout=10), sync_mode=True
+    backend = HttpBackend(
+        base_url=live_server.url + API,
+        token=service.token,
+        timeout=10,
+        headers=ONE_REQUEST_PER_CONNECTION,
     )
+    client = Client(backend, sync_mode=True)
     yield client
     client.close()
 
@@ -31,22 +39,34 @@ def test_events_items_and_users_arrive_in_the_outbox(catalogue, remote):
     remote.record_many(
         [
             Event("View", session_id="s-1", user_id="1017", item_id=cap, event_id="a" * 32),
-            Event("Purchase", session_id="s-2", user_id="2024", item_id=cap, event_value=12.5,
-                  recommendation_id="RID-1", impression=[cap], event_id="b" * 32),
+            Event(
+                "Purchase",
+                session_id="s-2",
+                user_id="2024",
+                item_id=cap,
+                event_value=12.5,
+                recommendation_id="RID-1",
+                impression=[cap],
+                event_id="b" * 32,
+            ),
         ]
     )
     remote.put_items([Item("77", {"price": 9.5})])
     remote.put_users([User("1017", {"membership": "gold"})])
     events = {e["event_id"]: e for e in outbox()}
     assert events["a" * 32]["user_id"] == "1017" and events["a" * 32]["session_id"] == "s-1"
-    assert events["b" * 32]["user_id"] == "2024" and events["b" * 32]["recommendation_id"] == "RID-1"
+    assert (
+        events["b" * 32]["user_id"] == "2024" and events["b" * 32]["recommendation_id"] == "RID-1"
+    )
     assert {"item_id": "77", "properties": {"price": 9.5}} in outbox("item")
     assert {"user_id": "1017", "properties": {"membership": "gold"}} in outbox("user")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_without_a_trusted_token_writes_are_refused_for_good(catalogue, live_server):
-    backend = HttpBackend(base_url=live_server.url + API, timeout=10)
+    backend = HttpBackend(
+        base_url=live_server.url + API, timeout=10, headers=ONE_REQUEST_PER_CONNECTION
+    )
     try:
         with pytest.raises(BackendError) as info:
             backend.put_items([Item("77")])
@@ -60,7 +80,9 @@ def test_without_a_trusted_token_writes_are_refused_for_good(catalogue, live_ser
 @pytest.mark.django_db(transaction=True)
 def test_recommendations_and_ranking(catalogue, backend, remote):
     boot, cap, wool = (str(catalogue[n].pk) for n in ("boot", "cap", "wool"))
-    backend.set_recommendations("also_viewed", [(cap, 0.5), (wool, 0.25)], item_id=boot, recommendation_id="RID-9")
+    backend.set_recommendations(
+        "also_viewed", [(cap, 0.5), (wool, 0.25)], item_id=boot, recommendation_id="RID-9"
+    )
     backend.set_recommendations("recommended_for_you", [wool, cap, boot], user_id="1017")
     recs = remote.recommend("also_viewed", item_id=boot, num_results=2)
     assert recs.item_ids == [cap, wool]
@@ -79,7 +101,12 @@ def test_errors_map_to_the_sdks_exceptions(catalogue, remote):
     assert (info.value.status_code, info.value.retryable) == (400, False)
     assert "no_such_filter" in str(info.value)
     rates = {"events": "100/min", "reads": "100/min", "trusted": "1/min"}
-    with override_settings(PERSONALIZE={"BACKEND": "personalize_sdk.backends.memory.MemoryBackend", "API_THROTTLE_RATES": rates}):
+    with override_settings(
+        PERSONALIZE={
+            "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
+            "API_THROTTLE_RATES": rates,
+        }
+    ):
         remote.recommend("best_sellers")
         with pytest.raises(ThrottledError) as throttled:
             # The backend itself (one attempt): the client would retry a throttled read.

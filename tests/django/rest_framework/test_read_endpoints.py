@@ -18,8 +18,10 @@ def pid(product) -> str:
 def test_recommendations_answer_the_contract_shape(catalogue, backend, browser):
     boot, cap, wool = catalogue["boot"], catalogue["cap"], catalogue["wool"]
     backend.set_recommendations(
-        "also_viewed", [(pid(cap), 0.75), (pid(wool), 0.5), (pid(catalogue["cotton"]), 0.1)],
-        item_id=pid(boot), recommendation_id="RID-42",
+        "also_viewed",
+        [(pid(cap), 0.75), (pid(wool), 0.5), (pid(catalogue["cotton"]), 0.1)],
+        item_id=pid(boot),
+        recommendation_id="RID-42",
     )
     response = browser.get(API + "recommendations/also_viewed/", {"item": pid(boot), "limit": 2})
     assert response.status_code == 200
@@ -48,7 +50,8 @@ def test_filter_values_and_context_come_from_the_query(catalogue, browser):
 
         backend = get_backend()
         response = browser.get(
-            API + "recommendations/best_sellers/?limit=3&filter=in_category&CATEGORY=Shoes&CATEGORY=Socks"
+            API
+            + "recommendations/best_sellers/?limit=3&filter=in_category&CATEGORY=Shoes&CATEGORY=Socks"
             "&context.DEVICE=mobile"
         )
         sent = backend.requests[0]
@@ -71,7 +74,9 @@ def test_a_custom_item_serializer(catalogue, backend, browser):
 
         get_backend().set_recommendations("best_sellers", [pid(catalogue["cap"])])
         items = browser.get(API + "recommendations/best_sellers/?limit=1").json()["items"]
-    assert items == [{"item_id": pid(catalogue["cap"]), "score": None, "name": "Cap", "price": "12.50"}]
+    assert items == [
+        {"item_id": pid(catalogue["cap"]), "score": None, "name": "Cap", "price": "12.50"}
+    ]
 
 
 try:
@@ -107,7 +112,9 @@ def test_recommendation_errors(catalogue, browser, url, status, field):
 @pytest.mark.django_db
 def test_browsers_cannot_ask_for_another_users_recommendations(catalogue, users, backend, browser):
     ann, bob = users
-    backend.set_recommendations("recommended_for_you", [pid(catalogue["wool"])], user_id=str(bob.pk))
+    backend.set_recommendations(
+        "recommended_for_you", [pid(catalogue["wool"])], user_id=str(bob.pk)
+    )
     backend.set_recommendations("recommended_for_you", [pid(catalogue["cap"])], user_id=str(ann.pk))
     browser.force_login(ann)
     body = browser.get(API + f"recommendations/recommended_for_you/?user={bob.pk}&limit=1").json()
@@ -126,7 +133,9 @@ def test_guests_are_served_by_session(catalogue, backend, browser):
 @pytest.mark.django_db
 def test_trusted_services_name_the_user(catalogue, users, backend, service):
     ann, bob = users
-    backend.set_recommendations("recommended_for_you", [pid(catalogue["wool"])], user_id=str(bob.pk))
+    backend.set_recommendations(
+        "recommended_for_you", [pid(catalogue["wool"])], user_id=str(bob.pk)
+    )
     body = service.get(API + f"recommendations/recommended_for_you/?user={bob.pk}&limit=1").json()
     assert [i["item_id"] for i in body["items"]] == [pid(catalogue["wool"])]
 
@@ -138,7 +147,10 @@ def test_backend_failure_answers_the_fallback(catalogue, backend, browser):
     assert response.status_code == 200
     body = response.json()
     assert body["source"] == "fallback"
-    assert [i["item_id"] for i in body["items"]] == [pid(catalogue["cotton"]), pid(catalogue["wool"])]
+    assert [i["item_id"] for i in body["items"]] == [
+        pid(catalogue["cotton"]),
+        pid(catalogue["wool"]),
+    ]
 
 
 @pytest.mark.django_db
@@ -150,7 +162,10 @@ def test_ranking_for_the_browser_user(catalogue, users, backend, browser):
     token = csrf_token(browser)
     response = browser.post(
         API + "ranking/",
-        {"user_id": str(bob.pk), "item_ids": [pid(catalogue["cap"]), pid(catalogue["boot"]), pid(catalogue["wool"])]},
+        {
+            "user_id": str(bob.pk),
+            "item_ids": [pid(catalogue["cap"]), pid(catalogue["boot"]), pid(catalogue["wool"])],
+        },
         format="json",
         HTTP_X_CSRFTOKEN=token,
     )
@@ -165,7 +180,9 @@ def test_ranking_for_the_browser_user(catalogue, users, backend, browser):
 def test_ranking_drops_unavailable_and_unknown_items(catalogue, service, users):
     _, bob = users
     ids = [pid(catalogue["sandal"]), "999999", pid(catalogue["cap"])]
-    response = service.post(API + "ranking/", {"user_id": str(bob.pk), "item_ids": ids}, format="json")
+    response = service.post(
+        API + "ranking/", {"user_id": str(bob.pk), "item_ids": ids}, format="json"
+    )
     assert response.status_code == 200
     assert [i["item_id"] for i in response.json()["items"]] == [pid(catalogue["cap"])]
 

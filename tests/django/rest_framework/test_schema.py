@@ -55,7 +55,16 @@ def test_schemathesis_finds_no_server_error(catalogue, service):
             def run(case):
                 response = case.call(headers=headers)
                 if response.status_code >= 500:
-                    failures.append((caller, case.method, case.formatted_path, case.query, case.body, response.status_code))
+                    failures.append(
+                        (
+                            caller,
+                            case.method,
+                            case.formatted_path,
+                            case.query,
+                            case.body,
+                            response.status_code,
+                        )
+                    )
 
             run()
     assert failures == []

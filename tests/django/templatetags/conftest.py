@@ -25,7 +25,9 @@ def catalogue(shop):
     socks = Category.objects.create(name="Socks")
     products = dict(shop)
     for name in ("wool", "cotton", "silk", "linen"):
-        products[name] = Product.objects.create(category=socks, name=name.title(), slug=name, price="5.00")
+        products[name] = Product.objects.create(
+            category=socks, name=name.title(), slug=name, price="5.00"
+        )
     return products
 
 
@@ -56,6 +58,8 @@ def make_request():
 @pytest.fixture
 def render():
     def render(source: str, request, **context) -> str:
-        return Template("{% load personalize %}" + source).render(Context({"request": request, **context}))
+        return Template("{% load personalize %}" + source).render(
+            Context({"request": request, **context})
+        )
 
     return render

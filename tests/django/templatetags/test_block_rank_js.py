@@ -13,15 +13,24 @@ from .conftest import pid
 
 
 @pytest.mark.django_db
-def test_block_carries_the_data_attributes_of_the_contract(catalogue, backend, make_request, render):
+def test_block_carries_the_data_attributes_of_the_contract(
+    catalogue, backend, make_request, render
+):
     backend.set_recommendations(
-        "best_sellers", [pid(catalogue["cap"]), pid(catalogue["boot"]), pid(catalogue["wool"])], recommendation_id="RID-7"
+        "best_sellers",
+        [pid(catalogue["cap"]), pid(catalogue["boot"]), pid(catalogue["wool"])],
+        recommendation_id="RID-7",
     )
-    html = render('{% recommendation_block "best_sellers" limit=2 title="Popular" %}', make_request())
+    html = render(
+        '{% recommendation_block "best_sellers" limit=2 title="Popular" %}', make_request()
+    )
     block = re.search(r"<section [^>]*>", html).group(0)
     assert 'data-personalize-use-case="best_sellers"' in block
     assert 'data-personalize-recommendation-id="RID-7"' in block
-    assert re.findall(r'data-personalize-item-id="(\d+)"', html) == [pid(catalogue["cap"]), pid(catalogue["boot"])]
+    assert re.findall(r'data-personalize-item-id="(\d+)"', html) == [
+        pid(catalogue["cap"]),
+        pid(catalogue["boot"]),
+    ]
     assert "<h2" in html and "Popular" in html
 
 
@@ -35,7 +44,9 @@ def test_an_empty_block_renders_nothing(backend, make_request, render):
 
 
 @pytest.mark.django_db
-def test_a_shop_overrides_the_block_template_per_use_case(catalogue, backend, make_request, render, tmp_path):
+def test_a_shop_overrides_the_block_template_per_use_case(
+    catalogue, backend, make_request, render, tmp_path
+):
     (tmp_path / "personalize" / "blocks").mkdir(parents=True)
     (tmp_path / "personalize" / "blocks" / "best_sellers.html").write_text(
         "<ol data-personalize-use-case='{{ use_case }}'>{% for p in recommendations %}<li>{{ p.slug }}</li>{% endfor %}</ol>"
@@ -52,13 +63,17 @@ def test_a_shop_overrides_the_block_template_per_use_case(catalogue, backend, ma
 
 
 @pytest.mark.django_db
-def test_rank_reorders_a_queryset_with_one_query(catalogue, users, backend, make_request, render, django_assert_num_queries):
+def test_rank_reorders_a_queryset_with_one_query(
+    catalogue, users, backend, make_request, render, django_assert_num_queries
+):
     from tests.django.testapp.models import Product
 
     ann, _ = users
     order = [pid(catalogue[n]) for n in ("wool", "boot", "cap")]
     backend.set_recommendations("recommended_for_you", order, user_id=str(ann.pk))
-    products = Product.objects.filter(pk__in=[catalogue[n].pk for n in ("boot", "cap", "wool")]).order_by("pk")
+    products = Product.objects.filter(
+        pk__in=[catalogue[n].pk for n in ("boot", "cap", "wool")]
+    ).order_by("pk")
     with django_assert_num_queries(1):
         out = render(
             "{% rank products as ranked %}{% for p in ranked %}{{ p.name }},{% endfor %}{{ ranked.source }}",
@@ -70,7 +85,9 @@ def test_rank_reorders_a_queryset_with_one_query(catalogue, users, backend, make
 
 
 @pytest.mark.django_db
-def test_rank_keeps_the_given_order_when_the_backend_fails(catalogue, users, backend, make_request, render):
+def test_rank_keeps_the_given_order_when_the_backend_fails(
+    catalogue, users, backend, make_request, render
+):
     ann, _ = users
     backend.fail_next(BackendError("down"), times=2, method="rank")
     items = [catalogue["cap"], catalogue["boot"]]

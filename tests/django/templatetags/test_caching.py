@@ -22,16 +22,28 @@ def test_a_second_render_is_served_from_the_cache(
     catalogue, users, backend, make_request, render, django_assert_num_queries
 ):
     ann, _ = users
-    backend.set_recommendations("recommended_for_you", [pid(catalogue["cap"]), pid(catalogue["boot"]), pid(catalogue["wool"]), pid(catalogue["silk"])])
+    backend.set_recommendations(
+        "recommended_for_you",
+        [
+            pid(catalogue["cap"]),
+            pid(catalogue["boot"]),
+            pid(catalogue["wool"]),
+            pid(catalogue["silk"]),
+        ],
+    )
     first = render(TAG, make_request(ann), use_case="recommended_for_you")
-    with django_assert_num_queries(1):  # the instances are still loaded (availability may have changed)
+    with django_assert_num_queries(
+        1
+    ):  # the instances are still loaded (availability may have changed)
         second = render(TAG, make_request(ann), use_case="recommended_for_you")
     assert first == second == "Cap,Boot,"
     assert len(asked(backend)) == 1
 
 
 @pytest.mark.django_db
-def test_availability_is_checked_on_every_render_even_from_the_cache(catalogue, users, backend, make_request, render):
+def test_availability_is_checked_on_every_render_even_from_the_cache(
+    catalogue, users, backend, make_request, render
+):
     ann, _ = users
     ids = [pid(catalogue[n]) for n in ("cap", "boot", "wool", "silk")]
     backend.set_recommendations("recommended_for_you", ids)
@@ -42,7 +54,9 @@ def test_availability_is_checked_on_every_render_even_from_the_cache(catalogue, 
 
 
 @pytest.mark.django_db
-def test_an_event_of_the_user_drops_their_cached_lists(catalogue, users, backend, make_request, render):
+def test_an_event_of_the_user_drops_their_cached_lists(
+    catalogue, users, backend, make_request, render
+):
     ann, bob = users
     ids = [pid(catalogue[n]) for n in ("cap", "boot", "wool", "silk")]
     backend.set_recommendations("recommended_for_you", ids)
@@ -57,7 +71,15 @@ def test_an_event_of_the_user_drops_their_cached_lists(catalogue, users, backend
 
 @pytest.mark.django_db
 def test_a_guest_event_drops_the_sessions_lists(catalogue, backend, make_request, render):
-    backend.set_recommendations("best_sellers", [pid(catalogue["cap"]), pid(catalogue["boot"]), pid(catalogue["wool"]), pid(catalogue["silk"])])
+    backend.set_recommendations(
+        "best_sellers",
+        [
+            pid(catalogue["cap"]),
+            pid(catalogue["boot"]),
+            pid(catalogue["wool"]),
+            pid(catalogue["silk"]),
+        ],
+    )
     render(TAG, make_request(session_id="s-1"), use_case="best_sellers")
     render(TAG, make_request(session_id="s-1"), use_case="best_sellers")
     assert len(asked(backend, "best_sellers")) == 1
@@ -67,13 +89,23 @@ def test_a_guest_event_drops_the_sessions_lists(catalogue, backend, make_request
 
 
 @pytest.mark.django_db
-def test_no_personal_list_is_ever_served_to_another_user(catalogue, users, backend, make_request, render):
+def test_no_personal_list_is_ever_served_to_another_user(
+    catalogue, users, backend, make_request, render
+):
     ann, bob = users
     backend.set_recommendations("recommended_for_you", [pid(catalogue["cap"])], user_id=str(ann.pk))
-    backend.set_recommendations("recommended_for_you", [pid(catalogue["wool"])], user_id=str(bob.pk))
+    backend.set_recommendations(
+        "recommended_for_you", [pid(catalogue["wool"])], user_id=str(bob.pk)
+    )
     backend.set_recommendations("recommended_for_you", [pid(catalogue["silk"])], user_id="guest-9")
     tag = "{% recommendations 'recommended_for_you' limit=1 as recs %}{% for p in recs %}{{ p.name }}{% endfor %}"
-    assert render(tag, make_request(ann), ) == "Cap"
+    assert (
+        render(
+            tag,
+            make_request(ann),
+        )
+        == "Cap"
+    )
     assert render(tag, make_request(bob)) == "Wool"
     assert render(tag, make_request(session_id="guest-9")) == "Silk"
     # And again, now from the cache.
@@ -98,18 +130,24 @@ def test_list_keys_sort_filter_value_names_but_keep_each_lists_order(settings):
     one = caching.list_key("u:1", "recommend", {"filter_values": {"A": ["x", "y"], "B": ["z"]}})
     two = caching.list_key("u:1", "recommend", {"filter_values": {"B": ["z"], "A": ["x", "y"]}})
     three = caching.list_key("u:1", "recommend", {"filter_values": {"A": ["y", "x"], "B": ["z"]}})
-    other_user = caching.list_key("u:2", "recommend", {"filter_values": {"A": ["x", "y"], "B": ["z"]}})
+    other_user = caching.list_key(
+        "u:2", "recommend", {"filter_values": {"A": ["x", "y"], "B": ["z"]}}
+    )
     assert one == two
     assert len({one, three, other_user}) == 3
 
 
 @pytest.mark.django_db
 def test_cache_timeout_zero_turns_caching_off(catalogue, backend, make_request, render):
-    with override_settings(PERSONALIZE={"BACKEND": "personalize_sdk.backends.memory.MemoryBackend", "CACHE_TIMEOUT": 0}):
+    with override_settings(
+        PERSONALIZE={"BACKEND": "personalize_sdk.backends.memory.MemoryBackend", "CACHE_TIMEOUT": 0}
+    ):
         from personalize_django.client import get_backend
 
         backend = get_backend()
-        backend.set_recommendations("best_sellers", [pid(catalogue[n]) for n in ("cap", "boot", "wool", "silk")])
+        backend.set_recommendations(
+            "best_sellers", [pid(catalogue[n]) for n in ("cap", "boot", "wool", "silk")]
+        )
         render(TAG, make_request(), use_case="best_sellers")
         render(TAG, make_request(), use_case="best_sellers")
         assert len(asked(backend, "best_sellers")) == 2

@@ -29,8 +29,10 @@ def test_instances_in_recommended_order_with_scores_and_one_query(
 ):
     boot, cap, wool = catalogue["boot"], catalogue["cap"], catalogue["wool"]
     backend.set_recommendations(
-        "also_viewed", [(pid(wool), 0.9), (pid(cap), 0.5), (pid(catalogue["silk"]), 0.25)],
-        item_id=pid(boot), recommendation_id="RID-1",
+        "also_viewed",
+        [(pid(wool), 0.9), (pid(cap), 0.5), (pid(catalogue["silk"]), 0.25)],
+        item_id=pid(boot),
+        recommendation_id="RID-1",
     )
     request = make_request()
     with django_assert_num_queries(1):
@@ -51,12 +53,20 @@ def test_unavailable_and_deleted_items_are_dropped_and_the_list_topped_up(
     gone = catalogue["linen"]
     gone_id = pid(gone)
     gone.delete()
-    backend.set_recommendations("also_viewed", [pid(sandal), gone_id, pid(catalogue["wool"])], item_id=pid(catalogue["boot"]))
-    backend.set_recommendations("best_sellers", [pid(catalogue["wool"]), pid(catalogue["cap"]), pid(catalogue["silk"])])
+    backend.set_recommendations(
+        "also_viewed",
+        [pid(sandal), gone_id, pid(catalogue["wool"])],
+        item_id=pid(catalogue["boot"]),
+    )
+    backend.set_recommendations(
+        "best_sellers", [pid(catalogue["wool"]), pid(catalogue["cap"]), pid(catalogue["silk"])]
+    )
     # The backend had fewer ids than asked for, so the top-up ids are fetched
     # first and one query loads everything.
     with django_assert_num_queries(1):
-        out = render(LIST, make_request(), use_case="also_viewed", product=catalogue["boot"], limit=3)
+        out = render(
+            LIST, make_request(), use_case="also_viewed", product=catalogue["boot"], limit=3
+        )
     assert names(out) == ["Wool", "Cap", "Silk"]
     assert out.endswith("|model")
 
@@ -67,7 +77,9 @@ def test_a_second_query_only_when_more_items_are_unavailable_than_the_margin(
 ):
     from tests.django.testapp.models import Product
 
-    Product.objects.filter(pk__in=[catalogue["wool"].pk, catalogue["cotton"].pk, catalogue["silk"].pk]).update(stock=0)
+    Product.objects.filter(
+        pk__in=[catalogue["wool"].pk, catalogue["cotton"].pk, catalogue["silk"].pk]
+    ).update(stock=0)
     # limit 2 asks for 4 ids; all four come back and three of them are out of stock.
     ids = [pid(catalogue[n]) for n in ("wool", "cotton", "silk", "cap")]
     backend.set_recommendations("best_sellers", ids)
@@ -80,29 +92,45 @@ def test_a_second_query_only_when_more_items_are_unavailable_than_the_margin(
 @pytest.mark.django_db
 def test_the_page_item_itself_is_never_recommended(catalogue, backend, make_request, render):
     boot = catalogue["boot"]
-    backend.set_recommendations("also_viewed", [pid(boot), pid(catalogue["cap"])], item_id=pid(boot))
+    backend.set_recommendations(
+        "also_viewed", [pid(boot), pid(catalogue["cap"])], item_id=pid(boot)
+    )
     out = render(LIST, make_request(), use_case="also_viewed", product=boot, limit=1)
     assert names(out) == ["Cap"]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "error", [BackendError("boom", retryable=False, backend="memory"), NotReadyError("not trained", use_case="also_viewed")]
+    "error",
+    [
+        BackendError("boom", retryable=False, backend="memory"),
+        NotReadyError("not trained", use_case="also_viewed"),
+    ],
 )
-def test_backend_failure_is_logged_and_the_fallback_rendered(catalogue, backend, make_request, render, caplog, error):
+def test_backend_failure_is_logged_and_the_fallback_rendered(
+    catalogue, backend, make_request, render, caplog, error
+):
     backend.fail_next(error, method="recommend")
-    backend.set_recommendations("best_sellers", [pid(catalogue["cap"]), pid(catalogue["wool"])], recommendation_id="RID-B")
+    backend.set_recommendations(
+        "best_sellers", [pid(catalogue["cap"]), pid(catalogue["wool"])], recommendation_id="RID-B"
+    )
     with caplog.at_level(logging.INFO, logger="personalize_django"):
-        out = render(LIST, make_request(), use_case="also_viewed", product=catalogue["boot"], limit=2)
+        out = render(
+            LIST, make_request(), use_case="also_viewed", product=catalogue["boot"], limit=2
+        )
     assert out == "Cap=-;Wool=-;|RID-B|fallback"
     assert any("also_viewed" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.django_db
-def test_when_every_use_case_fails_the_fallback_queryset_serves(catalogue, backend, make_request, render, caplog):
+def test_when_every_use_case_fails_the_fallback_queryset_serves(
+    catalogue, backend, make_request, render, caplog
+):
     backend.fail_next(BackendError("down", retryable=False), times=3, method="recommend")
     with caplog.at_level(logging.WARNING, logger="personalize_django"):
-        out = render(LIST, make_request(), use_case="also_viewed", product=catalogue["boot"], limit=3)
+        out = render(
+            LIST, make_request(), use_case="also_viewed", product=catalogue["boot"], limit=3
+        )
     # Newest first, available only, never the page's own item.
     assert names(out) == ["Linen", "Silk", "Cotton"]
     assert out.endswith("|fallback")
@@ -137,7 +165,9 @@ def test_configuration_error_raises_in_debug(catalogue, make_request, render):
         with pytest.raises(InvalidRequestError) as info:
             render(LIST, make_request(), use_case="also_viewed", product=None, limit=3)
     assert info.value.field == "item_id"
-    with override_settings(DEBUG=True), pytest.raises(InvalidRequestError, match="unknown use case"):
+    with override_settings(DEBUG=True), pytest.raises(
+        InvalidRequestError, match="unknown use case"
+    ):
         render(LIST, make_request(), use_case="viewed_together", product=None, limit=3)
 
 
@@ -179,9 +209,13 @@ def test_filter_and_filter_values_reach_the_backend(catalogue, make_request, ren
 
 
 @pytest.mark.django_db
-def test_logged_in_user_is_asked_by_user_id(catalogue, users, backend, make_request, render, django_assert_num_queries):
+def test_logged_in_user_is_asked_by_user_id(
+    catalogue, users, backend, make_request, render, django_assert_num_queries
+):
     ann, _ = users
-    backend.set_recommendations("recommended_for_you", [pid(catalogue["silk"])], user_id=str(ann.pk))
+    backend.set_recommendations(
+        "recommended_for_you", [pid(catalogue["silk"])], user_id=str(ann.pk)
+    )
     with django_assert_num_queries(1):
         out = render(
             "{% recommendations 'recommended_for_you' limit=1 as recs %}{% for p in recs %}{{ p.name }}{% endfor %}",
