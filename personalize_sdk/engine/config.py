@@ -73,7 +73,7 @@ class EngineConfig:
     transition_decay: float = 0.7
     #: EASE regularisation (for catalogues up to ``ease_max_items``; item-kNN beyond)
     ease_lambda: float = 300.0
-    ease_max_items: int = 5000
+    ease_max_items: int = 3000
     #: popularity damping of the transition model's targets, 0..1
     transition_popularity_damping: float = 0.3
     #: event types whose items are not recommended again to the same user ("all" for every type)
@@ -97,6 +97,8 @@ class EngineConfig:
     # -- serving ---------------------------------------------------------
     #: remember the items of each recommendation id (implicit impressions for exploration)
     record_impressions: bool = True
+    #: served lists older than this many days are deleted at training time
+    served_retention_days: float = 30.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exploration_weight <= 1.0:

@@ -153,7 +153,9 @@ def build(store: Store, config: EngineConfig, *, upto_seq: int | None = None) ->
     started = time.perf_counter()
     if upto_seq is None:
         upto_seq = store.max_seq()
-    total_events = upto_seq and store.count_events()
+    total_events = store.count_events(upto_seq) if upto_seq else 0
+    if upto_seq:  # a real training, not the untrained placeholder
+        store.prune_served(time.time() - config.served_retention_days * 86400)
     data = load(store, config, upto_seq=upto_seq)
     reference = float(data.ts.max()) if len(data.ts) else time.time()
     item_index = {item_id: i for i, item_id in enumerate(data.item_ids)}

@@ -173,15 +173,35 @@ class Server:
         if index is not None:
             allowed[index] = False
         status = model.status(request.use_case)
+        if (index is not None and not status.ready and request.use_case == BOUGHT_TOGETHER
+                and model.status(ALSO_VIEWED).ready):
+            answer = self._neighbour_list(model, [(model.also_viewed, ())], index, allowed, n)
+            answer.source = SOURCE_FALLBACK
+            answer.reason = f"bought_together is not ready: {status.reason}; showing what customers also viewed"
+            self._fill_category(model, answer, allowed, n, index)
+            return answer
         if index is None or not status.ready:
             why = (f"{request.use_case} is not ready: {status.reason}" if index is not None
                    else f"item {request.item_id!r} has no interactions in the trained model yet")
             answer = Answer([], SOURCE_FALLBACK, why + "; showing popular items of the same category")
             self._fill(model, answer.items, allowed, n, self._category_scores(model, index), ("category",))
             return answer
-        answer = Answer([])
         sources = [(model.bought_together, ())] if request.use_case == BOUGHT_TOGETHER else []
         sources.append((model.also_viewed, ("also_viewed",) if request.use_case == BOUGHT_TOGETHER else ()))
+        answer = self._neighbour_list(model, sources, index, allowed, n)
+        if not answer.items:
+            answer.source = SOURCE_FALLBACK
+            answer.reason = "the item has no interactions shared with other items yet; showing popular items of its category"
+        elif request.use_case == BOUGHT_TOGETHER and all(why for _i, _s, why in answer.items):
+            answer.source = SOURCE_FALLBACK
+            answer.reason = "too few co-purchases of this item; showing what customers also viewed"
+        self._fill_category(model, answer, allowed, n, index)
+        return answer
+
+    @staticmethod
+    def _neighbour_list(model: Model, sources: list, index: int, allowed: Any, n: int) -> Answer:
+        """The allowed neighbours of ``index`` in each matrix of ``sources`` in turn."""
+        answer = Answer([])
         taken = allowed.copy()
         for matrix, tag in sources:
             cols, vals = neighbours(matrix, index)
@@ -191,13 +211,6 @@ class Server:
                 if taken[col]:
                     taken[col] = False
                     answer.items.append((int(col), float(val), tag))
-        if not answer.items:
-            answer.source = SOURCE_FALLBACK
-            answer.reason = "the item has no interactions shared with other items yet; showing popular items of its category"
-        elif request.use_case == BOUGHT_TOGETHER and all(why for _i, _s, why in answer.items):
-            answer.source = SOURCE_FALLBACK
-            answer.reason = "too few co-purchases of this item; showing what customers also viewed"
-        self._fill_category(model, answer, allowed, n, index)
         return answer
 
     def _fill_category(self, model: Model, answer: Answer, allowed: Any, n: int, index: int) -> None:

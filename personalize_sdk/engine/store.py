@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS served (
     item_ids TEXT NOT NULL,
     ts REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS served_ts ON served (ts);
 """
 
 
@@ -239,9 +240,16 @@ class Store:
             return None
         return json.loads(row[0]) if row[0] else {}
 
-    def count_events(self) -> int:
+    def count_events(self, upto_seq: int | None = None) -> int:
         with self._read() as conn:
-            return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+            if upto_seq is None:
+                return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+            return conn.execute("SELECT COUNT(*) FROM events WHERE seq <= ?", (upto_seq,)).fetchone()[0]
+
+    def prune_served(self, older_than: float) -> int:
+        """Delete served lists recorded before epoch ``older_than``; return how many."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM served WHERE ts < ?", (older_than,)).rowcount
 
     def max_seq(self) -> int:
         with self._read() as conn:

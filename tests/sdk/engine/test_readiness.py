@@ -56,3 +56,15 @@ def test_too_few_active_users_keeps_everything_in_fallback():
     result = client.recommend("recommended_for_you", user_id="only-user")
     assert result.source == "fallback" and "not ready" in result.reason
     backend.close()
+
+
+def test_bought_together_not_ready_serves_also_viewed_marked_as_fallback():
+    backend = make_backend(min_data_scale=0.5)  # enough views, too few purchases
+    client = make_client(backend)
+    fill(client)
+    report = backend.train()
+    assert report.use_cases["also_viewed"].ready and not report.use_cases["bought_together"].ready
+    result = client.recommend("bought_together", item_id="i40", num_results=5)
+    assert result.source == "fallback" and "also viewed" in result.reason
+    assert result.item_ids[:2] == client.recommend("also_viewed", item_id="i40", num_results=2).item_ids
+    backend.close()

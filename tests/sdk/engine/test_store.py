@@ -53,3 +53,12 @@ def test_forget_user_deletes_their_events_and_profile(backend):
 def test_anonymous_session_history_counts_for_its_session_id(backend):
     backend.put_events([Event("View", session_id="anon-1", item_id="i1", sent_at=1_700_000_000)])
     assert [row[0] for row in backend.engine.store.history("anon-1", 10)] == ["i1"]
+
+
+def test_served_lists_are_kept_for_implicit_impressions_and_pruned_when_old(backend):
+    store = backend.engine.store
+    store.record_served("RID-1", "recommended_for_you", "u1", ["i1", "i2"])
+    assert store.served_lists(["RID-1", "RID-unknown"]) == {"RID-1": ["i1", "i2"]}
+    assert store.prune_served(older_than=0) == 0
+    assert store.prune_served(older_than=float("inf")) == 1
+    assert store.served_lists(["RID-1"]) == {}
