@@ -10,15 +10,11 @@ act for the users they name.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.db import transaction
 from django.middleware.csrf import get_token
-from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -29,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from personalize_sdk import Event, InvalidRecordError, Item, User
+from personalize_sdk import InvalidRecordError, Item, User
 from personalize_sdk.exceptions import InvalidRequestError
 from personalize_sdk.recommendations import RecommendationList
 from personalize_sdk.use_cases import USE_CASES
@@ -40,30 +36,12 @@ from ..recording import outbox_db, queue_items, queue_users, record_event
 from ..registry import registry
 from . import serializers as s
 from .authentication import authentication_classes, is_trusted
+from .events import browser_event, record_error, trusted_event
 from .permissions import IsTrustedService
 from .throttling import EventsThrottle, ReadsThrottle, TrustedThrottle
 
 #: query names of the recommendations endpoint that are not filter placeholders
 RESERVED_QUERY_NAMES = frozenset({"user", "item", "limit", "filter", "format"})
-#: members of a browser event; user_id and session_id are accepted and ignored
-BROWSER_EVENT_FIELDS = frozenset(
-    {
-        "event_type",
-        "item_id",
-        "recommendation_id",
-        "impression",
-        "event_value",
-        "properties",
-        "sent_at",
-        "event_id",
-        "use_case",
-        "user_id",
-        "session_id",
-    }
-)
-#: how far a browser's ``sent_at`` may stray from the server's clock
-BROWSER_MAX_AGE = timedelta(days=1)
-BROWSER_MAX_AHEAD = timedelta(minutes=5)
 
 
 def documented(**kwargs: Any) -> Any:
@@ -284,102 +262,6 @@ class RecordsView(PersonalizeAPIView):
         return Response({"accepted": accepted, "errors": errors}, status=code)
 
 
-def _error(index: int, err: Exception) -> dict[str, Any]:
-    field = getattr(err, "field", None) or "event"
-    rule = getattr(err, "rule", None) or str(err)
-    return {"index": index, "field": field, "rule": rule}
-
-
-def _with_use_case(raw: dict[str, Any]) -> dict[str, Any]:
-    """Move ``use_case`` into the event's properties (``USE_CASE_PROPERTY``)."""
-    raw = dict(raw)
-    use_case = raw.pop("use_case", None)
-    if use_case is None:
-        return raw
-    if not isinstance(use_case, str) or use_case not in USE_CASES:
-        raise InvalidRecordError("use_case", "must be one of " + ", ".join(sorted(USE_CASES)))
-    properties = raw.get("properties")
-    if properties is not None and not isinstance(properties, dict):
-        raise InvalidRecordError("properties", "must be a JSON object")
-    key = personalize_settings.USE_CASE_PROPERTY
-    if key:
-        raw["properties"] = {**(properties or {}), key: use_case}
-    return raw
-
-
-def _browser_sent_at(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise InvalidRecordError("sent_at", "must be an ISO 8601 date-time")
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=dt_timezone.utc)
-    now = timezone.now()
-    if not now - BROWSER_MAX_AGE <= parsed <= now + BROWSER_MAX_AHEAD:
-        raise InvalidRecordError(
-            "sent_at", "must be within the last 24 hours (browser clocks are not trusted further)"
-        )
-    return parsed
-
-
-def browser_event(raw: Any) -> dict[str, Any]:
-    """``record_event`` keyword arguments from a browser's event (the user and
-    the session come from the request)."""
-    if not isinstance(raw, dict):
-        raise InvalidRecordError("event", "must be a JSON object")
-    unknown = sorted(set(raw) - BROWSER_EVENT_FIELDS)
-    if unknown:
-        raise InvalidRecordError(unknown[0], "is not a known event field")
-    event_type = raw.get("event_type")
-    if event_type is None:
-        raise InvalidRecordError("event_type", "is required")
-    allowed = personalize_settings.API_BROWSER_EVENT_TYPES
-    if allowed is not None and event_type not in allowed:
-        raise InvalidRecordError("event_type", "browsers may post only " + ", ".join(allowed))
-    raw = _with_use_case(raw)
-    for name in ("item_id", "recommendation_id", "event_id"):
-        value = raw.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
-            raise InvalidRecordError(name, "must be a string")
-    impression = raw.get("impression")
-    if impression is not None and (
-        not isinstance(impression, list)
-        or any(isinstance(i, bool) or not isinstance(i, (str, int)) for i in impression)
-    ):
-        raise InvalidRecordError("impression", "must be a list of item ids")
-    return dict(
-        event_type=event_type,
-        item=raw.get("item_id"),
-        value=raw.get("event_value"),
-        properties=raw.get("properties"),
-        recommendation_id=raw.get("recommendation_id"),
-        impression=impression,
-        sent_at=_browser_sent_at(raw.get("sent_at")),
-        event_id=raw.get("event_id"),
-    )
-
-
-def trusted_event(raw: Any) -> dict[str, Any]:
-    """``record_event`` keyword arguments from a trusted service's event
-    (:meth:`Event.to_dict` shape, ``user_id`` and ``session_id`` as sent)."""
-    if not isinstance(raw, dict):
-        raise InvalidRecordError("event", "must be a JSON object")
-    event = Event.from_dict(_with_use_case(raw))
-    return dict(
-        event_type=event.event_type,
-        item=event.item_id,
-        user=event.user_id,
-        session_id=event.session_id,
-        value=event.event_value,
-        properties=event.properties,
-        recommendation_id=event.recommendation_id,
-        impression=list(event.impression) if event.impression else None,
-        sent_at=event.sent_at,
-        event_id=event.event_id,
-    )
-
-
 class EventsView(RecordsView):
     key = "events"
     throttle_classes = [EventsThrottle, TrustedThrottle]
@@ -414,7 +296,7 @@ class EventsView(RecordsView):
             try:
                 parsed.append((index, trusted_event(raw) if trusted else browser_event(raw)))
             except (InvalidRecordError, TypeError, ValueError) as err:
-                errors.append(_error(index, err))
+                errors.append(record_error(index, err))
         if not trusted:
             # A browser may only talk about items that exist (one query for the batch).
             known = hydration.known_item_ids(
@@ -434,7 +316,7 @@ class EventsView(RecordsView):
                     with transaction.atomic(using=outbox_db()):
                         record_event(request=http_request, **kw)
                 except (InvalidRecordError, TypeError, ValueError) as err:
-                    errors.append(_error(index, err))
+                    errors.append(record_error(index, err))
                 else:
                     # recorded, or dropped on purpose (consent, a pre_record receiver, a repeat)
                     accepted += 1
@@ -459,7 +341,7 @@ class _EntitiesView(RecordsView):
             try:
                 good.append(self.record_class.from_dict(raw))
             except (InvalidRecordError, TypeError, ValueError) as err:
-                errors.append(_error(index, err))
+                errors.append(record_error(index, err))
         if good:
             self.queue(good)
         return self.answer(len(good), errors)
