@@ -104,6 +104,16 @@ DEFAULTS: dict[str, Any] = {
     "CLICK_EVENT_TYPE": "Click",
     # event property carrying the block's use case (for click-through per use case); None: left out
     "USE_CASE_PROPERTY": "useCase",
+    # -- the data pipeline: personalize_export, _check, _provision, _batch, _forget_user --
+    # the desired AWS state for personalize_provision (personalize_sdk.provisioning.desired_state)
+    "PROVISIONING": None,
+    # IAM role Personalize assumes to read and write S3 in import, deletion and batch jobs
+    "DATA_ROLE_ARN": None,
+    # S3 folder (s3://bucket/prefix/) for uploads, deletion lists and batch input and output
+    "DATA_S3_URI": None,
+    # model label -> spec of an event model's time, for exporting its history
+    # ({"shop.orderline": "order.created_at"}); None found: the time is guessed
+    "EXPORT_TIMESTAMPS": {},
 }
 
 #: keys whose values may be dotted paths, imported on first use
