@@ -6,7 +6,7 @@ import os
 SECRET_KEY = "bench"
 DEBUG = False
 USE_TZ = True
-ALLOWED_HOSTS = ["testserver"]
+ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -64,5 +64,7 @@ PERSONALIZE = {
         "path": os.environ.get("PERSONALIZE_BENCH_ENGINE", "bench-engine"),
         "auto_train": False,
     },
-    "DELIVERY": "manual",
+    # with a broker, delivery as in production (tasks queued by the publisher thread;
+    # nothing consumes them during the bench); without one, rows just wait
+    "DELIVERY": "celery" if CELERY_BROKER_URL else "manual",
 }

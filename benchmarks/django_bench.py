@@ -4,10 +4,11 @@ how fast one worker drains the outbox into the local engine.
     python benchmarks/django_bench.py [--requests 400] [--events 10000] [--db sqlite|postgres]
 
 1. Product page: the same view with and without ``@track_item_view``, through
-   Django's test client (the whole middleware and template stack, no network),
-   interleaved in one run, a random product each round. With tracking, the
-   request writes one outbox row and (DELIVERY "celery") publishes one task to
-   a private ``redis-server`` when one can be started.
+   Django's test client (the whole middleware and template stack, no network)
+   and through a wsgiref server on loopback, interleaved in one run, a random
+   product each round. With tracking, the request writes one outbox row; with
+   a private ``redis-server`` (when one can be started) DELIVERY is "celery",
+   so commits also wake the publisher thread that queues delivery tasks.
 2. Outbox drain: 10,000 events in the outbox delivered by one
    ``deliver_pending`` run into a LocalBackend on disk, batched (as the backend
    accepts: 500 per call) and one call per event.
@@ -136,7 +137,7 @@ def setup_django(folder: Path, db: str, broker: str) -> str:
     from django.core.management import call_command
 
     call_command("migrate", run_syncdb=True, verbosity=0)
-    return label
+    return label + (", DELIVERY celery (private redis-server)" if broker else ", DELIVERY manual")
 
 
 def seed(products: int = 1000, categories: int = 20) -> list[int]:
@@ -158,43 +159,95 @@ def seed(products: int = 1000, categories: int = 20) -> list[int]:
     return list(Product.objects.values_list("pk", flat=True))
 
 
-def bench_pages(pks: list[int], requests: int, celery: bool) -> list[tuple[str, list[float]]]:
-    from django.conf import settings
-    from django.test import Client, override_settings
+def test_client_fetcher():
+    """GET through Django's test client (the whole handler, no network)."""
+    from django.test import Client
 
-    base = dict(settings.PERSONALIZE)
-    variants = [
-        ("page in layout, no tracking", "plain-layout", None),
-        ("page in layout, tracking", "tracked-layout", "manual"),
-    ]
-    if celery:
-        variants.append(("page in layout, tracking + Celery publish", "tracked-layout", "celery"))
-    variants += [
-        ("bare page, no tracking", "plain", None),
-        ("bare page, tracking", "tracked", "manual"),
-    ]
     client = Client()
+    return lambda path: client.get(path).status_code, lambda: None
+
+
+def server_fetcher():
+    """GET over loopback HTTP from a wsgiref server thread (what a browser waits for,
+    less the network), keeping the session cookie like a browser."""
+    import http.cookiejar
+    import threading
+    import urllib.request
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from django.core.wsgi import get_wsgi_application
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def fetch(path):
+        with opener.open(base + path, timeout=30) as response:
+            response.read()
+            return response.status
+
+    return fetch, server.shutdown
+
+
+def bench_pages(pks: list[int], requests: int, fetch) -> list[tuple[str, list[float], list[float]]]:
+    """Time each variant once per round, in a shuffled order, a random product per round.
+    Settings stay fixed for the whole run (switching them per request would
+    charge the tracked variants for reloading settings)."""
+    variants = [
+        ("page in layout, no tracking", "plain-layout"),
+        ("page in layout, tracking", "tracked-layout"),
+        ("bare page, no tracking", "plain"),
+        ("bare page, tracking", "tracked"),
+    ]
     rng = random.Random(1)
-    timings: dict[str, list[float]] = {name: [] for name, _, _ in variants}
-    cpu: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    timings: dict[str, list[float]] = {name: [] for name, _ in variants}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in variants}
     for round_number in range(requests + 50):
         pk = rng.choice(pks)
         order = list(variants)
         rng.shuffle(order)
-        for name, prefix, delivery in order:
-            config = dict(base, DELIVERY=delivery or "manual")
-            with override_settings(PERSONALIZE=config):
-                started, started_cpu = time.perf_counter(), time.process_time()
-                response = client.get(f"/{prefix}/{pk}/")
-                elapsed, elapsed_cpu = (
-                    time.perf_counter() - started,
-                    time.process_time() - started_cpu,
-                )
-            assert response.status_code == 200, response.status_code
+        for name, prefix in order:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            status = fetch(f"/{prefix}/{pk}/")
+            elapsed, elapsed_cpu = time.perf_counter() - started, time.process_time() - started_cpu
+            assert status == 200, status
             if round_number >= 50:  # the first 50 rounds warm caches up
                 timings[name].append(elapsed * 1000)
                 cpu[name].append(elapsed_cpu * 1000)
-    return [(name, timings[name], cpu[name]) for name, _, _ in variants]
+    return [(name, timings[name], cpu[name]) for name, _ in variants]
+
+
+def print_pages(title: str, pages) -> None:
+    print(f"\n{title}")
+    print(
+        f"{'variant':44} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'CPU ms':>8} "
+        f"{'CPU overhead':>13}"
+    )
+    baseline = baseline_cpu = 0.0
+    for name, values, cpu_values in pages:
+        median, median_cpu = statistics.median(values), statistics.median(cpu_values)
+        p90 = statistics.quantiles(values, n=10)[-1]
+        if "no tracking" in name:
+            baseline, baseline_cpu, overhead, overhead_cpu = median, median_cpu, "", ""
+        else:
+            overhead = f"{(median / baseline - 1) * 100:+.1f}%"
+            overhead_cpu = f"{(median_cpu / baseline_cpu - 1) * 100:+.1f}%"
+        print(
+            f"{name:44} {median:10.3f} {p90:8.3f} {overhead:>9} {median_cpu:8.3f} "
+            f"{overhead_cpu:>13}"
+        )
+    print(
+        "(wall time on a shared machine includes waiting for a CPU after each write; CPU time "
+        "does not)"
+    )
 
 
 def fill_outbox(count: int) -> None:
@@ -256,34 +309,22 @@ def main(argv: list[str] | None = None) -> None:
     try:
         label = setup_django(folder, args.db, broker)
         pks = seed()
-        pages = bench_pages(pks, args.requests, celery=bool(broker))
-        print(
-            f"\nProduct page, Django test client, {label}, {args.requests} requests per variant, "
-            "interleaved"
-        )
-        print(
-            f"{'variant':44} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'CPU ms':>8} "
-            f"{'CPU overhead':>13}"
-        )
-        baseline = baseline_cpu = 0.0
-        for name, values, cpu_values in pages:
-            median, median_cpu = statistics.median(values), statistics.median(cpu_values)
-            p90 = statistics.quantiles(values, n=10)[-1]
-            if "no tracking" in name:
-                baseline, baseline_cpu, overhead, overhead_cpu = median, median_cpu, "", ""
-            else:
-                overhead = f"{(median / baseline - 1) * 100:+.1f}%"
-                overhead_cpu = f"{(median_cpu / baseline_cpu - 1) * 100:+.1f}%"
-            print(
-                f"{name:44} {median:10.3f} {p90:8.3f} {overhead:>9} {median_cpu:8.3f} "
-                f"{overhead_cpu:>13}"
+        for title, make_fetcher in (
+            ("Django test client", test_client_fetcher),
+            ("wsgiref server on loopback", server_fetcher),
+        ):
+            fetch, stop = make_fetcher()
+            try:
+                pages = bench_pages(pks, args.requests, fetch)
+            finally:
+                stop()
+            print_pages(
+                f"Product page, {title}, {label}, {args.requests} requests per variant, "
+                "interleaved",
+                pages,
             )
-        print(
-            "(wall time on a shared machine includes waiting for a CPU after each write; CPU time "
-            "does not)"
-        )
         if not broker:
-            print("(no redis-server found: the Celery variant was skipped)")
+            print("(no redis-server found: DELIVERY manual, no Celery publishing measured)")
 
         drain = bench_drain(args.events, folder)
         print(f"\nOutbox drain into LocalBackend, {args.events:,} events, one worker, {label}")
