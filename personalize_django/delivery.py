@@ -164,6 +164,8 @@ class _Outcome:
         self.deferred: list[tuple[OutboxEvent, str]] = []
         self.dead: list[tuple[OutboxEvent, str]] = []
         self.calls = 0
+        #: the longest wait a backend asked for (a throttle's Retry-After), in seconds
+        self.retry_after = 0.0
 
 
 def _describe(err: BaseException) -> str:
@@ -181,6 +183,9 @@ def _send(
         retryable = isinstance(err, BackendError) and err.retryable
         if retryable:
             outcome.deferred.extend((row, _describe(err)) for row, _ in batch)
+            retry_after = getattr(err, "retry_after", None)
+            if isinstance(retry_after, (int, float)) and retry_after > outcome.retry_after:
+                outcome.retry_after = float(retry_after)
         elif len(batch) > 1:
             # Refused as a whole: find the bad record(s) by sending one at a time.
             for pair in batch:
@@ -289,7 +294,8 @@ def _apply(outcome: _Outcome, token: str, db: str, report: DeliveryReport) -> No
         else:
             retry_groups.setdefault((row.attempts, reason), []).append(row.pk)
     for (attempts, reason), ids in retry_groups.items():
-        when = now + timedelta(seconds=backoff_delay(attempts))
+        # the backoff, or longer if the backend said when to come back
+        when = now + timedelta(seconds=max(backoff_delay(attempts), outcome.retry_after))
         manager.filter(id__in=ids, claimed_by=token).update(
             state=OutboxEvent.PENDING, next_attempt_at=when, last_error=reason, claimed_by=""
         )

@@ -106,6 +106,17 @@ def test_a_throttled_batch_backs_off(backend):
     assert len(backend.events) == 3
 
 
+def test_a_retry_after_hint_is_honoured(backend):
+    record(1)
+    throttled = ThrottledError()
+    throttled.retry_after = 30  # the backend said: come back in 30 s
+    backend.fail_next(throttled)
+    before = timezone.now()
+    deliver_pending()
+    row = OutboxEvent.objects.get()
+    assert row.next_attempt_at >= before + timedelta(seconds=30)
+
+
 def test_backoff_grows_exponentially_and_is_capped():
     assert backoff_delay(1, rng=lambda: 1.0) == 1.0
     assert backoff_delay(1, rng=lambda: 0.0) == 0.5
