@@ -123,6 +123,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_TASK_IGNORE_RESULT = True
+# Fail fast when the broker is down: the rows wait in the outbox for the sweep.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 CELERY_BEAT_SCHEDULE = {
     # The safety net: deliver what a lost broker message left in the outbox.
     "personalize-sweep-outbox": {"task": "personalize_django.tasks.sweep_outbox", "schedule": 60.0},

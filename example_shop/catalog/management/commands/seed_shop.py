@@ -83,6 +83,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same shop)")
         parser.add_argument("--reset", action="store_true", help="delete the shop's data and the local engine's first")
         parser.add_argument("--no-events", action="store_true", help="catalogue and users only, no history")
+        parser.add_argument(
+            "--history-to-backend", action="store_true",
+            help="write the history into any backend (default: only the local and memory ones; use it for a "
+            "local Personalize server, never for a real AWS account: PutEvents is billed and throttled)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     # -- helpers ---------------------------------------------------------
@@ -121,7 +126,7 @@ class Command(BaseCommand):
         call_command("personalize_sync", deliver=True, no_progress=self.quiet, verbosity=self.verbosity)
         if not options["no_events"]:
             guests = options["guests"] if options["guests"] is not None else options["shoppers"] // 2
-            self.create_history(rng, products, users, guests, now, options["days"])
+            self.create_history(rng, products, users, guests, now, options["days"], options["history_to_backend"])
         self.say(self.style.SUCCESS(f"Seeded in {time.monotonic() - started:.1f} s."))
         self.print_login()
 
@@ -211,15 +216,17 @@ class Command(BaseCommand):
         self.say(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
 
     def create_history(
-        self, rng: random.Random, products: list[ProductInfo], users: list[int], guests: int, now: Any, days: float
+        self, rng: random.Random, products: list[ProductInfo], users: list[int], guests: int, now: Any, days: float,
+        any_backend: bool = False,
     ) -> None:
         from personalize_django.client import get_client
 
         client = get_client()
-        if client.backend.name not in ("local", "memory"):
+        if client.backend.name not in ("local", "memory") and not any_backend:
             self.say(
                 f"Not writing the synthetic history into the {client.backend.name} backend (PutEvents would "
-                "bill and throttle it); export it with the dataset tools and import it in bulk instead."
+                "bill and throttle it): import history in bulk instead (a dataset import job). Against a local "
+                "Personalize server, pass --history-to-backend."
             )
             return
         catalogue = Catalogue(rng, products)
