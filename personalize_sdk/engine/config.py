@@ -69,6 +69,8 @@ class EngineConfig:
     history_half_life_days: float | None = 1.0
     #: share of the score from the next-item (transition) model, the rest from item similarity
     transition_weight: float = 0.3
+    #: the same share when the similarity is item-kNN (catalogues beyond ``ease_max_items``)
+    knn_transition_weight: float = 0.5
     #: the transition model's own position decay (it is about what comes *next*)
     transition_decay: float = 0.7
     #: EASE regularisation (for catalogues up to ``ease_max_items``; item-kNN beyond)
@@ -111,8 +113,9 @@ class EngineConfig:
             raise ConfigurationError("history_half_life_days must be positive (or None)")
         if self.min_data_scale <= 0:
             raise ConfigurationError("min_data_scale must be positive")
-        if not 0 <= self.transition_weight <= 1:
-            raise ConfigurationError("transition_weight must be between 0 and 1")
+        for name in ("transition_weight", "knn_transition_weight"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigurationError(f"{name} must be between 0 and 1")
         for name in ("history_length", "history_scan", "filter_interactions_per_type", "neighbours", "max_basket_size", "bought_together_min_support"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")

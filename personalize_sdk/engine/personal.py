@@ -143,13 +143,14 @@ def transitions(data: Interactions, config: EngineConfig) -> Any:
 def build(data: Interactions, config: EngineConfig) -> PersonalModel:
     x = user_item_matrix(data, config)
     if data.n_items <= config.ease_max_items:
-        similarity = ease(x, config.ease_lambda)
+        similarity, share = ease(x, config.ease_lambda), config.transition_weight
     else:
-        similarity = item_knn(x, max(config.neighbours, 200))
+        # kNN is the weaker similarity, so transitions get a larger share.
+        similarity, share = item_knn(x, max(config.neighbours, 200)), config.knn_transition_weight
     return PersonalModel(
         similarity=similarity,
         transition=transitions(data, config),
         history_decay=config.history_decay,
         transition_decay=config.transition_decay,
-        transition_weight=config.transition_weight,
+        transition_weight=share,
     )
