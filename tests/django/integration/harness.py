@@ -186,8 +186,8 @@ class Stack:
         self.worker: Process | None = None
         self.workers_started = 0
 
-    def _start(self, name: str, args: list[str]) -> Process:
-        process = Process(name, args, self.env, self.tmp / f"{name}.log")
+    def _start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> Process:
+        process = Process(name, args, dict(self.env, **(env or {})), self.tmp / f"{name}.log")
         self.processes.append(process)
         return process
 
@@ -225,7 +225,9 @@ class Stack:
             20,
         )
 
-    def start_worker(self) -> Process:
+    def start_worker(self, **env: str) -> Process:
+        """A ``celery worker -B`` (beat runs the sweep every second); ``env``
+        adds PERSONALIZE_IT_* options for this worker only."""
         self.workers_started += 1
         self.worker = self._start(
             f"worker{self.workers_started}",
@@ -248,6 +250,7 @@ class Stack:
                 "-n",
                 f"it{self.workers_started}@%h",
             ],
+            {f"PERSONALIZE_IT_{k.upper()}": str(v) for k, v in env.items()},
         )
         return self.worker
 

@@ -6,8 +6,9 @@ reads; the events then go to the engine: a real
 :class:`~personalize_sdk.backends.local.LocalBackend` under ``engine_path``
 (which keeps each event id once), or, without it, a table keyed by event id.
 It can be told to throttle a share of its calls (deterministically, from a
-seed) and to be slow after storing a call (so a worker can be killed with
-calls delivered but not yet marked).
+seed), to be slow after storing a call, and to hang after its ``hang_after``-th
+call (having stored it, and touched ``hang_marker``), so a test can kill the
+worker at a known point: calls delivered, the outbox not yet told.
 """
 
 from __future__ import annotations
@@ -45,11 +46,15 @@ class RecordingBackend(Backend):
         throttle: float = 0.0,
         seed: int = 0,
         delay_after: float = 0.0,
+        hang_after: int = 0,
+        hang_marker: str | None = None,
     ) -> None:
         super().__init__()
         self.path = path
         self.throttle = throttle
         self.delay_after = delay_after
+        self.hang_after = hang_after
+        self.hang_marker = hang_marker
         # Seeded per process, so each worker process throttles a fixed sequence of its calls.
         self.rng = random.Random(f"{seed}:{os.getpid()}")
         self.calls = 0
@@ -82,6 +87,10 @@ class RecordingBackend(Backend):
             )
         if self.delay_after:
             time.sleep(self.delay_after)  # the backend took the call; its answer is slow
+        if self.hang_after and self.calls == self.hang_after and self.hang_marker:
+            with open(self.hang_marker, "w") as marker:
+                marker.write(str(os.getpid()))
+            time.sleep(3600)  # a stuck call: the test kills the worker now
 
     def put_items(self, items: Sequence[Item]) -> None:
         pass

@@ -34,6 +34,8 @@ PERSONALIZE = {
         "throttle": float(env("PERSONALIZE_IT_THROTTLE", "0")),
         "seed": 7,
         "delay_after": float(env("PERSONALIZE_IT_DELAY_AFTER", "0")),
+        "hang_after": int(env("PERSONALIZE_IT_HANG_AFTER", "0")),
+        "hang_marker": env("PERSONALIZE_IT_HANG_MARKER") or None,
     },
     "DELIVERY": "celery",
     "BATCH_SIZE": int(env("PERSONALIZE_IT_BATCH_SIZE", "100")),
