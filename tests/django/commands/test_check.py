@@ -1,0 +1,148 @@
+"""personalize_check on the shop's own data: a clean shop has no errors, each
+planted fault is found (and nothing else new), JSON for pipelines, HTML,
+and the exit status."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from personalize_django.recording import record_event
+
+from .conftest import BASE, run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clean_registry(saved_registry, django_user_model):
+    """The test app registers USERNAME as a user property: a category per user,
+    which the check rightly flags. A clean shop has a general one instead."""
+    from personalize_django.registry import register_user
+
+    register_user(
+        django_user_model, properties={"SEGMENT": lambda u: "new" if u.pk % 2 else "returning"}
+    )
+
+
+def check_json(*args):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("personalize_check", "--json", *args, stdout=out, stderr=err)
+        status = 0
+    except CommandError as error:  # what manage.py prints on stderr before exiting with returncode
+        status = error.returncode
+        err.write(f"CommandError: {error}")
+    return json.loads(out.getvalue()), status, err.getvalue()
+
+
+def codes(report):
+    return {f["code"] for f in report["findings"]}
+
+
+def test_a_clean_shop_has_no_errors_nor_warnings(history, clean_registry):
+    report, status, _ = check_json()
+    assert status == 0 and report["ok"] is True
+    assert [f for f in report["findings"] if f["severity"] != "info"] == []
+    assert report["summary"]["event_types"] == {"Purchase": 1200, "View": 1200}
+    assert report["summary"]["sources"]["events_read"] == {"outbox": 1200, "models": 1200}
+    for finding in report["findings"]:
+        assert set(finding) == {"code", "severity", "count", "message", "examples"}
+
+
+def plant_future_order(history):
+    from tests.django.testapp.models import Order, OrderLine
+
+    user, product = history["viewed"][0]
+    order = Order.objects.create(customer=user)
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() + timedelta(days=30))
+    OrderLine.objects.bulk_create([OrderLine(order=order, product=product, price=1)])
+
+
+def plant_unknown_item(history):
+    record_event("View", user=history["users"][0], item="no-such-item", sent_at=BASE)
+
+
+def plant_double_tracking(history):
+    user, product = history["bought"][0]
+    for _ in range(2):  # two event ids, every exported column the same
+        record_event("View", user=user, item=product, sent_at=BASE + timedelta(seconds=1))
+
+
+def plant_fine_categories(history):
+    from tests.django.testapp.models import Category
+
+    for product in history["products"]:  # a category per product
+        product.category = Category.objects.create(name=f"Only {product.name}")
+        product.save()
+
+
+@pytest.mark.parametrize(
+    "plant, code",
+    [
+        (plant_future_order, "W-TIMESTAMP-FUTURE"),
+        (plant_unknown_item, "W-UNJOINED-ITEMS"),
+        (plant_double_tracking, "W-DUPLICATE-EVENTS"),
+        (plant_fine_categories, "W-CATEGORY-TOO-FINE"),
+    ],
+)
+def test_each_planted_fault_is_found_and_nothing_else(history, clean_registry, plant, code):
+    clean, _, _ = check_json()
+    plant(history)
+    report, status, _ = check_json()
+    assert codes(report) - codes(clean) == {code}
+    assert not (codes(clean) - codes(report))
+    finding = next(f for f in report["findings"] if f["code"] == code)
+    assert finding["count"] >= 1 and finding["examples"]
+    assert status == 0  # warnings do not fail a pipeline
+
+
+def test_too_little_data_is_an_error_with_a_non_zero_exit_status(shop):
+    record_event("View", user="u1", item=shop["boot"], sent_at=BASE)
+    report, status, err = check_json()
+    assert status == 1 and report["ok"] is False
+    assert {"E-MIN-INTERACTIONS", "E-MIN-USERS", "E-USE-CASE-EVENTS"} <= codes(report)
+    assert "E-MIN-INTERACTIONS" in err
+
+
+def test_only_the_use_cases_asked_for_must_have_their_events(shop, django_user_model):
+    report, _, _ = check_json("--use-case", "most_viewed")
+    use_case = next(f for f in report["findings"] if f["code"] == "E-USE-CASE-EVENTS")
+    assert [e["message"].split()[0] for e in use_case["examples"]] == ["most_viewed"]
+
+
+def test_a_user_name_as_a_category_is_too_fine(history):
+    report, status, _ = check_json()
+    finding = next(f for f in report["findings"] if f["code"] == "W-CATEGORY-TOO-FINE")
+    assert "USERNAME" in json.dumps(finding) and status == 0
+
+
+def test_text_and_html_reports(history, clean_registry, tmp_path):
+    path = tmp_path / "report.html"
+    out, err = run("personalize_check", "--html", str(path), "--no-progress")
+    assert out.startswith("Data-quality report")
+    assert "0 error(s), 0 warning(s)" in out
+    html = path.read_text()
+    assert html.lstrip().lower().startswith("<!doctype html") and "<svg" in html
+    assert f"HTML report written to {path}" in err
+
+
+def test_records_the_check_cannot_read_are_reported(history, saved_registry):
+    from personalize_django.registry import register_item
+    from tests.django.testapp.models import Product
+
+    register_item(
+        Product,
+        id_field=lambda p: "x" * 300 if p.name == "P0" else str(p.pk),
+        properties={"CATEGORY_L1": "category.name", "PRICE": "price"},
+    )
+    report, _, err = check_json()
+    # the item, and the purchases derived from order lines of it
+    assert report["summary"]["sources"]["skipped"]["invalid_item"] == 1
+    assert report["summary"]["sources"]["skipped"]["invalid_event"] >= 1
+    assert "not checked: 1 record(s), invalid_item" in err
