@@ -59,7 +59,9 @@ def join_guest_history(request: HttpRequest, user) -> None:
     have = set(mine.lines.values_list("product_id", flat=True))
     for line in guest.lines.all():
         if line.product_id in have:
-            CartLine.objects.filter(cart=mine, product_id=line.product_id).update(quantity=line.quantity)
+            CartLine.objects.filter(cart=mine, product_id=line.product_id).update(
+                quantity=line.quantity
+            )
         else:
             # Moving the line is not a new AddToCart: update, not create.
             CartLine.objects.filter(pk=line.pk).update(cart=mine)

@@ -77,7 +77,11 @@ class Cart(models.Model):
     it becomes the user's (merged into theirs if they had one)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="cart",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -101,7 +105,9 @@ class CartLine(models.Model):
 
     class Meta:
         ordering = ["added_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["cart", "product"], name="catalog_cartline_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="catalog_cartline_unique")
+        ]
 
     @property
     def subtotal(self) -> Decimal:
@@ -110,7 +116,11 @@ class CartLine(models.Model):
 
 class Order(models.Model):
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
     email = models.EmailField(blank=True, default="")
     total = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))

@@ -68,7 +68,7 @@ class Catalogue:
         for group in self.by_category.values():
             ranks = list(range(len(group)))
             rng.shuffle(ranks)
-            for product, rank in zip(group, ranks):
+            for product, rank in zip(group, ranks, strict=True):
                 self.weight[product.pk] = 1.0 / (rank + 1) ** 0.9
         self._cum: dict[tuple[str, str], list[float]] = {}
         self.categories = sorted(self.by_category)
@@ -96,10 +96,14 @@ def _event_id(rng: random.Random) -> str:
     return uuid.UUID(int=rng.getrandbits(128), version=4).hex
 
 
-def make_shoppers(rng: random.Random, catalogue: Catalogue, user_pks: list[int | None]) -> list[Shopper]:
+def make_shoppers(
+    rng: random.Random, catalogue: Catalogue, user_pks: list[int | None]
+) -> list[Shopper]:
     shoppers = []
     for user_pk in user_pks:
-        likes = rng.sample(catalogue.categories, k=min(len(catalogue.categories), rng.choice((1, 2, 2, 3))))
+        likes = rng.sample(
+            catalogue.categories, k=min(len(catalogue.categories), rng.choice((1, 2, 2, 3)))
+        )
         # Guests come once; members come back (a few very often).
         sessions = 1 if user_pk is None else min(12, 1 + int(rng.expovariate(1 / 2.5)))
         shoppers.append(Shopper(user_pk, likes, sessions))
@@ -116,13 +120,20 @@ def simulate(
 ) -> Iterator[tuple[list[Event], SimulatedOrder | None]]:
     """Each session's events (oldest first) and its order, if one was placed."""
     for index, shopper in enumerate(shoppers):
-        starts = sorted(now - timedelta(days=rng.uniform(0.05, days)) for _ in range(shopper.sessions))
+        starts = sorted(
+            now - timedelta(days=rng.uniform(0.05, days)) for _ in range(shopper.sessions)
+        )
         for number, start in enumerate(starts):
             yield _session(rng, catalogue, shopper, f"seed-{index:05d}-{number:02d}", start, now)
 
 
 def _session(
-    rng: random.Random, catalogue: Catalogue, shopper: Shopper, session_id: str, start: datetime, now: datetime
+    rng: random.Random,
+    catalogue: Catalogue,
+    shopper: Shopper,
+    session_id: str,
+    start: datetime,
+    now: datetime,
 ) -> tuple[list[Event], SimulatedOrder | None]:
     user_id = str(shopper.user_pk) if shopper.user_pk is not None else None
     events: list[Event] = []
@@ -134,8 +145,15 @@ def _session(
 
     def add(event_type: str, product: ProductInfo, value: float | None = None) -> None:
         events.append(
-            Event(event_type, session_id=session_id, user_id=user_id, item_id=str(product.pk),
-                  sent_at=min(at, now), event_value=value, event_id=_event_id(rng))
+            Event(
+                event_type,
+                session_id=session_id,
+                user_id=user_id,
+                item_id=str(product.pk),
+                sent_at=min(at, now),
+                event_value=value,
+                event_id=_event_id(rng),
+            )
         )
 
     for _ in range(length):
@@ -159,7 +177,12 @@ def _session(
         bought = list(cart)
         for product in cart:
             partner = catalogue.partner.get(product.pk)
-            if partner is not None and partner.available and partner not in bought and rng.random() < BUY_PARTNER:
+            if (
+                partner is not None
+                and partner.available
+                and partner not in bought
+                and rng.random() < BUY_PARTNER
+            ):
                 add("AddToCart", partner)
                 bought.append(partner)
         at += timedelta(seconds=rng.uniform(30, 240))

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from personalize_django import track_item_view
 from personalize_django.serving import rank
 
-from .cart import get_cart, remember_guest_order, remember_view, SESSION_RECENT
+from .cart import SESSION_RECENT, get_cart, remember_guest_order, remember_view
 from .models import CartLine, Category, Order, OrderLine, Product
 from .pictures import product_svg
 
@@ -70,7 +70,9 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         seen = {p.pk for p in ranked}
         items = list(ranked) + [p for p in candidates if p.pk not in seen]
     else:
-        items = queryset.order_by({"price": "price", "-price": "-price", "new": "-created_at"}[sort], "pk")
+        items = queryset.order_by(
+            {"price": "price", "-price": "-price", "new": "-created_at"}[sort], "pk"
+        )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -107,7 +109,9 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     found = products().none()
     if query:
-        found = products().filter(Q(name__icontains=query) | Q(kind__icontains=query) | Q(brand__icontains=query))
+        found = products().filter(
+            Q(name__icontains=query) | Q(kind__icontains=query) | Q(brand__icontains=query)
+        )
     page = Paginator(found.order_by("name"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "catalog/search.html", {"query": query, "page": page})
 
@@ -121,7 +125,9 @@ def add_to_cart(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(item)
     with transaction.atomic():
         cart = get_cart(request, create=True)
-        line, created = CartLine.objects.get_or_create(cart=cart, product=item)  # created: AddToCart
+        line, created = CartLine.objects.get_or_create(
+            cart=cart, product=item
+        )  # created: AddToCart
         if not created:
             line.quantity += 1
             line.save(update_fields=["quantity"])
@@ -177,9 +183,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
             quantity = min(line.quantity, product.stock)
             if quantity <= 0:
                 continue
-            OrderLine.objects.create(order=order, product=product, quantity=quantity, price=product.price)
+            OrderLine.objects.create(
+                order=order, product=product, quantity=quantity, price=product.price
+            )
             product.stock -= quantity
-            product.save(update_fields=["stock"])  # an item save: the catalogue learns the new availability
+            product.save(
+                update_fields=["stock"]
+            )  # an item save: the catalogue learns the new availability
             total += product.price * quantity
         order.total = total
         order.save(update_fields=["total"])
@@ -206,7 +216,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}! Your browsing history is now part of your account.")
+        messages.success(
+            request, f"Welcome, {user.username}! Your browsing history is now part of your account."
+        )
         return redirect("account")
     return render(request, "registration/signup.html", {"form": form})
 

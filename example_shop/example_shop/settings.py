@@ -87,7 +87,11 @@ def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if not url:
         # A generous timeout: runserver's threads and eager delivery share one file.
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "shop.sqlite3", "OPTIONS": {"timeout": 20}}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "shop.sqlite3",
+            "OPTIONS": {"timeout": 20},
+        }
     parts = urlparse(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"DATABASE_URL must be a postgres:// URL, not {parts.scheme}://")
@@ -106,7 +110,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -132,7 +138,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # -- personalize_django ----------------------------------------------------
 FILTERS = {
-    # Placeholders are filled by filter values: {% recommendations ... filter="in_category" CATEGORY=... %}
+    # Placeholders take filter values:
+    # {% recommendations ... filter="in_category" CATEGORY=product.category.name %}
     "in_category": "INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ($CATEGORY)",
     "not_purchased": 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")',
 }
@@ -157,11 +164,25 @@ def _aws_backend() -> dict:
     env = os.environ
     prefix = "PERSONALIZE_AWS_"
     options = {"region_name": env.get(prefix + "REGION") or env.get("AWS_DEFAULT_REGION")}
-    for key in ("TRACKING_ID", "ITEMS_DATASET_ARN", "USERS_DATASET_ARN", "RANKING_CAMPAIGN", "ENDPOINT_URL"):
+    for key in (
+        "TRACKING_ID",
+        "ITEMS_DATASET_ARN",
+        "USERS_DATASET_ARN",
+        "RANKING_CAMPAIGN",
+        "ENDPOINT_URL",
+    ):
         if env.get(prefix + key):
             options[key.lower()] = env[prefix + key]
-    for kind, option in (("RECOMMENDER_", "recommenders"), ("CAMPAIGN_", "campaigns"), ("FILTER_", "filters")):
-        found = {k[len(prefix + kind):].lower(): v for k, v in env.items() if k.startswith(prefix + kind) and v}
+    for kind, option in (
+        ("RECOMMENDER_", "recommenders"),
+        ("CAMPAIGN_", "campaigns"),
+        ("FILTER_", "filters"),
+    ):
+        found = {
+            k[len(prefix + kind) :].lower(): v
+            for k, v in env.items()
+            if k.startswith(prefix + kind) and v
+        }
         if found:
             options[option] = found
     filters = options.get("filters", {})

@@ -8,6 +8,7 @@ database (the outbox) directly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -26,7 +27,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = ROOT / "example_shop" / "manage.py"
 #: environment variables that would switch the shop away from its embedded defaults
-FOREIGN_ENV = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "PERSONALIZE_BACKEND", "DJANGO_SETTINGS_MODULE")
+FOREIGN_ENV = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "PERSONALIZE_BACKEND",
+    "DJANGO_SETTINGS_MODULE",
+)
 #: a small shop: quick to seed and train, big enough for every use case to be ready
 SEED_ARGS = ("--products", "240", "--shoppers", "300", "--seed", "3", "--no-progress")
 STARTUP_TIMEOUT = 60.0
@@ -66,24 +73,109 @@ class Shop:
             time.sleep(0.1)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _env(var: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in FOREIGN_ENV}
+def _env(var: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in FOREIGN_ENV and not k.startswith("PERSONALIZE_AWS_")
+    }
     env.update(EXAMPLE_SHOP_VAR=str(var), DJANGO_DEBUG="1", PYTHONUNBUFFERED="1")
+    env.update(extra or {})
     return env
 
 
-def _manage(var: Path, *args: str, timeout: float = 120) -> None:
+def manage(var: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
+    """Run the shop's ``manage.py``; its stdout, or RuntimeError with its output."""
     result = subprocess.run(
-        [sys.executable, str(MANAGE), *args], env=_env(var), cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        [sys.executable, str(MANAGE), *args],
+        env=_env(var, env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def wait_until_answering(
+    url: str, process: subprocess.Popen, log: Path, timeout: float = STARTUP_TIMEOUT
+) -> None:
+    """Poll ``url`` (bounded) until it answers 200; fail early if the process exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{process.args[:3]} exited with {process.returncode}:\n{log.read_text()}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout:.0f} s:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
+def wait_for_port(
+    port: int, process: subprocess.Popen, log: Path, timeout: float = STARTUP_TIMEOUT
+) -> None:
+    """Poll 127.0.0.1:``port`` (bounded) until it accepts connections."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{process.args[:3]} exited with {process.returncode}:\n{log.read_text()}"
+            )
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"nothing listens on port {port} after {timeout:.0f} s:\n{log.read_text()}"
+            )
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def running(
+    args: list[str], *, log: Path, env: dict[str, str], cwd: Path = ROOT
+) -> Iterator[subprocess.Popen]:
+    """A subprocess, stopped (terminate, then kill) when the block ends."""
+    with open(log, "w") as out:
+        process = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
+def shop_server(var: Path, env: dict[str, str] | None = None) -> Iterator[Shop]:
+    """``manage.py runserver --noreload`` on a free port, answering when the block starts."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = var / "server.log"
+    args = [sys.executable, str(MANAGE), "runserver", "--noreload", f"127.0.0.1:{port}"]
+    with running(args, log=log, env=_env(var, env)) as process:
+        wait_until_answering(url + "/", process, log)
+        yield Shop(url, var, process)
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +183,7 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, empty shop database, made once and copied by each shop
     (SQLite migrations fsync a lot: seconds each time)."""
     var = tmp_path_factory.mktemp("example_shop_template")
-    _manage(var, "migrate", "--noinput")
+    manage(var, "migrate", "--noinput")
     return var / "shop.sqlite3"
 
 
@@ -108,38 +200,10 @@ def shop(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> I
 
     require_chromium()  # no point in seeding a shop nobody can browse
     var = new_shop_var(tmp_path_factory.mktemp("example_shop_var"), migrated_database)
-    _manage(var, "seed_shop", *SEED_ARGS)
-    _manage(var, "personalize_train")
-    port = _free_port()
-    log = open(var / "server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, str(MANAGE), "runserver", "--noreload", f"127.0.0.1:{port}"],
-        env=_env(var), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the shop exited with {process.returncode}:\n{(var / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the shop did not answer within {STARTUP_TIMEOUT:.0f} s")
-            time.sleep(0.2)
-        yield Shop(url, var, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    manage(var, "seed_shop", *SEED_ARGS)
+    manage(var, "personalize_train")
+    with shop_server(var) as shop:
+        yield shop
 
 
 @pytest.fixture(scope="session")
@@ -153,8 +217,13 @@ def browser(shop: Shop) -> Iterator[Any]:
         browser = playwright.chromium.launch(
             executable_path=path,
             args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
             ],
         )
         try:

@@ -32,7 +32,12 @@ def shop_settings(tmp_path: Path, **env: str) -> dict:
     environ = _env(tmp_path)
     environ.update(env)
     result = subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS], cwd=SHOP_DIR, env=environ, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=SHOP_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -51,7 +56,9 @@ def test_the_default_is_embedded(tmp_path: Path) -> None:
 
 def test_postgres_and_a_celery_worker_by_environment(tmp_path: Path) -> None:
     s = shop_settings(
-        tmp_path, DATABASE_URL="postgres://shop:secret@127.0.0.1:5432/shop", CELERY_BROKER_URL="redis://127.0.0.1:6379/3"
+        tmp_path,
+        DATABASE_URL="postgres://shop:secret@127.0.0.1:5432/shop",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
     )
     assert s["database"] == "django.db.backends.postgresql"
     assert s["database_name"] == "shop"
@@ -76,7 +83,10 @@ def test_amazon_personalize_by_environment(tmp_path: Path) -> None:
         "region_name": "eu-west-1",
         "tracking_id": "0a1b2c3d-tracking",
         "items_dataset_arn": f"{arn}:dataset/shop/ITEMS",
-        "recommenders": {"also_viewed": f"{arn}:recommender/also-viewed", "best_sellers": f"{arn}:recommender/best-sellers"},
+        "recommenders": {
+            "also_viewed": f"{arn}:recommender/also-viewed",
+            "best_sellers": f"{arn}:recommender/best-sellers",
+        },
         "filters": {"not_purchased": f"{arn}:filter/not-purchased"},
     }
     # Only filters that exist in the dataset group (have an ARN) are configured.
@@ -87,7 +97,12 @@ def test_an_unknown_backend_is_refused(tmp_path: Path) -> None:
     environ = _env(tmp_path)
     environ["PERSONALIZE_BACKEND"] = "cloud"
     result = subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS], cwd=SHOP_DIR, env=environ, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=SHOP_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "PERSONALIZE_BACKEND must be 'local' or 'aws'" in result.stderr
@@ -96,7 +111,11 @@ def test_an_unknown_backend_is_refused(tmp_path: Path) -> None:
 def _seed(var: Path, *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, str(MANAGE), "seed_shop", "--no-progress", *args],
-        env=_env(var), cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=_env(var),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return result
@@ -107,15 +126,19 @@ def _snapshot(var: Path) -> dict:
     engine = sqlite3.connect(var / "engine" / "engine.sqlite3")
     try:
         return {
-            "products": shop.execute("SELECT name, price, stock FROM catalog_product ORDER BY id").fetchall(),
+            "products": shop.execute(
+                "SELECT name, price, stock FROM catalog_product ORDER BY id"
+            ).fetchall(),
             "orders": shop.execute(
-                "SELECT o.total, COUNT(l.id) FROM catalog_order o JOIN catalog_orderline l ON l.order_id = o.id"
-                " GROUP BY o.id ORDER BY o.id"
+                "SELECT o.total, COUNT(l.id) FROM catalog_order o"
+                " JOIN catalog_orderline l ON l.order_id = o.id GROUP BY o.id ORDER BY o.id"
             ).fetchall(),
             "events": engine.execute(
                 "SELECT event_type, COUNT(*) FROM events GROUP BY event_type ORDER BY event_type"
             ).fetchall(),
-            "event_ids": engine.execute("SELECT event_id FROM events ORDER BY event_id LIMIT 50").fetchall(),
+            "event_ids": engine.execute(
+                "SELECT event_id FROM events ORDER BY event_id LIMIT 50"
+            ).fetchall(),
             "items": engine.execute("SELECT COUNT(*) FROM items").fetchone()[0],
         }
     finally:
@@ -123,7 +146,9 @@ def _snapshot(var: Path) -> dict:
         engine.close()
 
 
-def test_seed_shop_is_repeatable_skips_a_seeded_shop_and_resets(tmp_path: Path, migrated_database: Path) -> None:
+def test_seed_shop_is_repeatable_skips_a_seeded_shop_and_resets(
+    tmp_path: Path, migrated_database: Path
+) -> None:
     args = ("--products", "60", "--shoppers", "40", "--seed", "11")
     one = new_shop_var(tmp_path / "one", migrated_database)
     two = new_shop_var(tmp_path / "two", migrated_database)

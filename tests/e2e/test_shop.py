@@ -30,7 +30,9 @@ def outbox_events(shop: Shop, event_type: str, **match: Any) -> list[dict[str, A
     found = []
     for row in rows:
         payload = json.loads(row["payload"])
-        if payload.get("event_type") == event_type and all(payload.get(k) == v for k, v in match.items()):
+        if payload.get("event_type") == event_type and all(
+            payload.get(k) == v for k, v in match.items()
+        ):
             found.append({**payload, "_state": row["state"]})
     return found
 
@@ -78,7 +80,9 @@ def test_the_whole_loop_as_a_guest_then_logged_in(shop: Shop, page: Any, screens
     # -- the product page: customers who viewed this also viewed ----------------
     also = page.locator(BLOCK.format("also_viewed"))
     expect(also.locator(ITEM).first).to_be_visible()
-    assert clicked not in item_ids(page, "also_viewed"), "a product is not recommended on its own page"
+    assert clicked not in item_ids(page, "also_viewed"), (
+        "a product is not recommended on its own page"
+    )
     screenshot(page, "shop-product")
 
     # ...and a click on one of those lands with the also-viewed list's id
@@ -88,7 +92,9 @@ def test_the_whole_loop_as_a_guest_then_logged_in(shop: Shop, page: Any, screens
     with page.expect_navigation():
         second.locator("a").first.click()
     expect(page.locator('[data-testid="product"]')).to_have_attribute("data-product-id", second_id)
-    delivered(shop, "Click", item_id=second_id, recommendation_id=also_rid, session_id=guest_session)
+    delivered(
+        shop, "Click", item_id=second_id, recommendation_id=also_rid, session_id=guest_session
+    )
 
     # -- cart and checkout: AddToCart, then Purchase ----------------------------
     name = page.locator('[data-testid="product"] h1').inner_text()

@@ -73,20 +73,45 @@ class _Quiet:
 
 
 class Command(BaseCommand):
-    help = "Create a repeatable demo catalogue, shoppers and their history (see the module docstring)."
+    help = (
+        "Create a repeatable demo catalogue, shoppers and their history (see the module docstring)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--products", type=int, default=2400, help="number of products (default 2400)")
-        parser.add_argument("--shoppers", type=int, default=3000, help="number of registered shoppers (default 3000)")
-        parser.add_argument("--guests", type=int, default=None, help="guest sessions (default: half the shoppers)")
-        parser.add_argument("--days", type=float, default=42.0, help="history spread over this many days")
-        parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same shop)")
-        parser.add_argument("--reset", action="store_true", help="delete the shop's data and the local engine's first")
-        parser.add_argument("--no-events", action="store_true", help="catalogue and users only, no history")
         parser.add_argument(
-            "--history-to-backend", action="store_true",
-            help="write the history into any backend (default: only the local and memory ones; use it for a "
-            "local Personalize server, never for a real AWS account: PutEvents is billed and throttled)",
+            "--products", type=int, default=2400, help="number of products (default 2400)"
+        )
+        parser.add_argument(
+            "--shoppers",
+            type=int,
+            default=3000,
+            help="number of registered shoppers (default 3000)",
+        )
+        parser.add_argument(
+            "--guests", type=int, default=None, help="guest sessions (default: half the shoppers)"
+        )
+        parser.add_argument(
+            "--days", type=float, default=42.0, help="history spread over this many days"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=7, help="random seed (same seed, same shop)"
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the shop's data and the local engine's first",
+        )
+        parser.add_argument(
+            "--no-events", action="store_true", help="catalogue and users only, no history"
+        )
+        parser.add_argument(
+            "--history-to-backend",
+            action="store_true",
+            help=(
+                "write the history into any backend (default: only the local and memory ones; use "
+                "it for a local Personalize server, never for a real AWS account: PutEvents is "
+                "billed and throttled)"
+            ),
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -123,10 +148,16 @@ class Command(BaseCommand):
         products = self.create_catalogue(rng, options["products"], now)
         users = self.create_shoppers(rng, options["shoppers"])
         self.say("Syncing products and users to the backend…")
-        call_command("personalize_sync", deliver=True, no_progress=self.quiet, verbosity=self.verbosity)
+        call_command(
+            "personalize_sync", deliver=True, no_progress=self.quiet, verbosity=self.verbosity
+        )
         if not options["no_events"]:
-            guests = options["guests"] if options["guests"] is not None else options["shoppers"] // 2
-            self.create_history(rng, products, users, guests, now, options["days"], options["history_to_backend"])
+            guests = (
+                options["guests"] if options["guests"] is not None else options["shoppers"] // 2
+            )
+            self.create_history(
+                rng, products, users, guests, now, options["days"], options["history_to_backend"]
+            )
         self.say(self.style.SUCCESS(f"Seeded in {time.monotonic() - started:.1f} s."))
         self.print_login()
 
@@ -151,13 +182,19 @@ class Command(BaseCommand):
             reset_client()  # close the engine's database before its folder goes
             if path and Path(path).exists():
                 shutil.rmtree(path)
-        self.say("Deleted the shop's data" + (f" and the local engine under {path}." if path else "."))
+        self.say(
+            "Deleted the shop's data" + (f" and the local engine under {path}." if path else ".")
+        )
 
     @transaction.atomic
     def create_catalogue(self, rng: random.Random, count: int, now: Any) -> list[ProductInfo]:
         categories = {
             spec.slug: Category(
-                name=spec.name, slug=spec.slug, tagline=spec.tagline, color=spec.color, motif=spec.motif,
+                name=spec.name,
+                slug=spec.slug,
+                tagline=spec.tagline,
+                color=spec.color,
+                motif=spec.motif,
                 position=index,
             )
             for index, spec in enumerate(CATEGORIES)
@@ -167,8 +204,15 @@ class Command(BaseCommand):
         specs = generate_products(rng, count, now)
         rows = [
             Product(
-                category=categories[s.category], name=s.name, slug=s.slug, brand=s.brand, kind=s.kind,
-                description=s.description, price=s.price, stock=s.stock, created_at=s.created_at,
+                category=categories[s.category],
+                name=s.name,
+                slug=s.slug,
+                brand=s.brand,
+                kind=s.kind,
+                description=s.description,
+                price=s.price,
+                stock=s.stock,
+                created_at=s.created_at,
             )
             for s in specs
         ]
@@ -187,7 +231,20 @@ class Command(BaseCommand):
         # One unusable password for all: shoppers never log in, and hashing
         # thousands of passwords would take most of the seeding time.
         unusable = make_password(None)
-        first = ("Alex", "Sam", "Robin", "Kim", "Noa", "Jo", "Lee", "Mika", "Ari", "Charlie", "Dana", "Eli")
+        first = (
+            "Alex",
+            "Sam",
+            "Robin",
+            "Kim",
+            "Noa",
+            "Jo",
+            "Lee",
+            "Mika",
+            "Ari",
+            "Charlie",
+            "Dana",
+            "Eli",
+        )
         users = [
             User(
                 username=f"shopper{index:05d}",
@@ -201,7 +258,11 @@ class Command(BaseCommand):
         User.objects.bulk_create(users, batch_size=1000)
         self.ensure_demo_user()
         self.say(f"Created {count} shoppers and the demo user.")
-        return list(User.objects.filter(username__startswith="shopper").order_by("pk").values_list("pk", flat=True))
+        return list(
+            User.objects.filter(username__startswith="shopper")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
     def ensure_demo_user(self) -> Any:
         User = get_user_model()
@@ -216,7 +277,13 @@ class Command(BaseCommand):
         self.say(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
 
     def create_history(
-        self, rng: random.Random, products: list[ProductInfo], users: list[int], guests: int, now: Any, days: float,
+        self,
+        rng: random.Random,
+        products: list[ProductInfo],
+        users: list[int],
+        guests: int,
+        now: Any,
+        days: float,
         any_backend: bool = False,
     ) -> None:
         from personalize_django.client import get_client
@@ -224,15 +291,17 @@ class Command(BaseCommand):
         client = get_client()
         if client.backend.name not in ("local", "memory") and not any_backend:
             self.say(
-                f"Not writing the synthetic history into the {client.backend.name} backend (PutEvents would "
-                "bill and throttle it): import history in bulk instead (a dataset import job). Against a local "
-                "Personalize server, pass --history-to-backend."
+                f"Not writing the synthetic history into the {client.backend.name} backend "
+                "(PutEvents would bill and throttle it): import history in bulk instead (a dataset "
+                "import job). Against a local Personalize server, pass --history-to-backend."
             )
             return
         catalogue = Catalogue(rng, products)
         shoppers = make_shoppers(rng, catalogue, [*users, *([None] * guests)])
         demo = self.ensure_demo_user()
-        demo_likes = [slug for slug in DEMO_LIKES if slug in catalogue.by_category] or catalogue.categories[:1]
+        demo_likes = [
+            slug for slug in DEMO_LIKES if slug in catalogue.by_category
+        ] or catalogue.categories[:1]
         shoppers.append(Shopper(demo.pk, demo_likes, 6))
         total_sessions = sum(s.sessions for s in shoppers)
         bar = self.progress(total_sessions, "history (sessions)")
@@ -273,7 +342,7 @@ class Command(BaseCommand):
         Order.objects.bulk_create(rows, batch_size=1000)
         lines = [
             OrderLine(order=row, product_id=pk, quantity=1, price=price)
-            for row, order in zip(rows, orders)
+            for row, order in zip(rows, orders, strict=True)
             for pk, price in order.lines
         ]
         OrderLine.objects.bulk_create(lines, batch_size=1000)
