@@ -1,0 +1,173 @@
+"""Forgetting a user: everything this app holds about them, and on AWS a data deletion job.
+
+    report = forget_locally("42")
+    report.outbox_events, report.backend   # what was removed, to verify the deletion
+
+Locally that is the user's outbox rows (their events, the guest events of
+the sessions they logged in from, their user record), the backend's stored
+data when it can forget (the local engine: events, profile, served lists,
+then a retraining so the saved model no longer holds them), and their
+cached recommendation lists. The shop's own tables (orders, carts) are the
+shop's to delete or anonymise; until then, ``personalize_export`` finds the
+user's events in them again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from django.db import transaction
+from django.db.models import Q
+
+from personalize_sdk import ConfigurationError
+
+from .models import OutboxEvent
+from .recording import outbox_db
+
+
+@dataclass
+class ForgetReport:
+    """What :func:`forget_locally` removed (or, in a dry run, would remove)."""
+
+    user_id: str
+    #: session ids whose guest events were removed with the user's
+    sessions: list[str] = field(default_factory=list)
+    outbox_events: int = 0
+    outbox_users: int = 0
+    #: what the backend removed, by kind (``None``: it cannot forget, or a dry run)
+    backend: dict[str, int] | None = None
+    #: why ``backend`` is ``None``, or what remains to know
+    backend_note: str = ""
+    retrained: bool = False
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __str__(self) -> str:
+        verb = "would remove" if self.dry_run else "removed"
+        text = (
+            f"user {self.user_id}: {verb} {self.outbox_events} outbox event row(s) "
+            f"({len(self.sessions)} session(s)) and {self.outbox_users} outbox user row(s)"
+        )
+        if self.backend is not None:
+            text += "; backend " + ", ".join(f"{k} {v}" for k, v in self.backend.items())
+        if self.retrained:
+            text += "; model retrained without them"
+        if self.backend_note:
+            text += f" ({self.backend_note})"
+        return text
+
+
+def _user_event_rows(user_id: str, db: str) -> tuple[Any, list[str]]:
+    """The outbox event rows of ``user_id``: their own, and guest events of the
+    sessions they used (a guest's history joined at login is theirs too).
+    Guest rows of those sessions carry no user id; rows of *another* user in a
+    shared session are left alone."""
+    rows = OutboxEvent.objects.using(db).filter(kind=OutboxEvent.KIND_EVENT)
+    own = rows.filter(payload__user_id=user_id)
+    sessions = {f"user-{user_id}"}
+    for payload in own.values_list("payload", flat=True).iterator():
+        if isinstance(payload, dict) and payload.get("session_id"):
+            sessions.add(str(payload["session_id"]))
+    guest = Q(payload__user_id__isnull=True) | Q(payload__user_id=None)
+    matching = rows.filter(Q(payload__user_id=user_id) | (Q(payload__session_id__in=sessions) & guest))
+    return matching, sorted(sessions)
+
+
+def forget_locally(
+    user_id: str,
+    *,
+    retrain: bool = True,
+    dry_run: bool = False,
+    backend: Any = None,
+) -> ForgetReport:
+    """Remove ``user_id`` from the outbox, the backend's store (if it has
+    ``forget_user``) and the recommendation cache; see the module docstring.
+    ``retrain`` trains the local engine again when it removed something, so
+    that the saved model forgets too."""
+    from . import caching
+    from .client import get_backend
+
+    db = outbox_db()
+    report = ForgetReport(str(user_id), dry_run=dry_run)
+    events, report.sessions = _user_event_rows(report.user_id, db)
+    users = OutboxEvent.objects.using(db).filter(
+        kind=OutboxEvent.KIND_USER, payload__user_id=report.user_id
+    )
+    backend = backend or get_backend()
+    forget = getattr(backend, "forget_user", None)
+    if dry_run:
+        report.outbox_events, report.outbox_users = events.count(), users.count()
+        report.backend_note = (
+            "the backend's data is counted only when it is removed"
+            if callable(forget)
+            else f"the {getattr(backend, 'name', '?')} backend keeps no data this app can remove"
+        )
+        return report
+    with transaction.atomic(using=db):
+        report.outbox_events = events.delete()[0]
+        report.outbox_users = users.delete()[0]
+    if callable(forget):
+        report.backend = dict(forget(report.user_id))
+        removed = any(report.backend.values())
+        if retrain and removed and callable(getattr(backend, "train", None)):
+            backend.train()
+            report.retrained = True
+    else:
+        report.backend_note = (
+            f"the {getattr(backend, 'name', '?')} backend keeps no data this app can remove"
+        )
+    caching.bump(
+        caching.identity_key(report.user_id, None),
+        *(caching.identity_key(None, session) for session in report.sessions),
+    )
+    return report
+
+
+def forget_on_aws(
+    user_ids: Sequence[str],
+    *,
+    s3_uri: str | None = None,
+    role_arn: str | None = None,
+    dataset_group_arn: str | None = None,
+    wait: bool = False,
+    progress: Callable[[Any], None] | None = None,
+) -> tuple[Any, str, bool]:
+    """Start a data deletion job for ``user_ids`` in the dataset group; return
+    the :class:`~personalize_sdk.provisioning.JobResult`, the S3 URI of the
+    deletion list and whether that list was deleted (only after a job waited
+    for: the list itself holds the user ids)."""
+    from personalize_sdk.provisioning import forget_users, parse_s3_uri, plan
+
+    from . import aws
+
+    client = aws.personalize_client()
+    if dataset_group_arn is None:
+        dataset_group_arn = plan(client, aws.desired_config()).state.dataset_group_arn
+        if dataset_group_arn is None:
+            raise ConfigurationError(
+                "The dataset group of PERSONALIZE['PROVISIONING'] does not exist in this account"
+            )
+    # A random name: the key must not reveal whom the list is about.
+    uri = aws.s3_location(s3_uri, "forget", f"{aws.stamp()}-{secrets.token_hex(6)}.csv")
+    s3 = aws.s3_client()
+    job = forget_users(
+        client,
+        s3,
+        dataset_group_arn=dataset_group_arn,
+        user_ids=list(user_ids),
+        s3_uri=uri,
+        role_arn=aws.role_arn(role_arn),
+        wait=wait,
+        progress=progress,
+        sleep=aws.sleep,
+    )
+    removed = False
+    if wait:
+        bucket, key = parse_s3_uri(uri)
+        s3.delete_object(Bucket=bucket, Key=key)
+        removed = True
+    return job, uri, removed

@@ -1,0 +1,152 @@
+"""personalize_forget_user: afterwards no outbox row and no row of the local
+engine's database mentions the user, the saved model does not either, and
+on AWS a data deletion job is started (Stubber)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from botocore.stub import ANY
+from django.core.management import CommandError
+
+from personalize_django.client import get_backend, get_client
+from personalize_django.delivery import deliver_pending
+from personalize_django.models import OutboxEvent
+from personalize_django.recording import queue_users, record_event
+from personalize_sdk import User
+
+from .conftest import BASE, arn, run
+
+pytestmark = pytest.mark.django_db
+
+ZED = "zed-4711"
+
+
+@pytest.fixture
+def engine_path(tmp_path, settings):
+    path = tmp_path / "engine"
+    settings.PERSONALIZE = {
+        "BACKEND": "local",
+        "OPTIONS": {"path": str(path), "auto_train": False},
+        "DELIVERY": "manual",
+    }
+    return path
+
+
+@pytest.fixture
+def zed_and_amy(shop):
+    """Zed browses as a guest, logs in (joining the guest session), views and
+    buys; Amy browses in her own session. Most of it is delivered."""
+    boot, cap, sandal = shop["boot"], shop["cap"], shop["sandal"]
+    record_event("View", item=boot, session_id="guest-s1", sent_at=BASE)
+    record_event("Login", user=ZED, session_id="guest-s1", sent_at=BASE)
+    record_event("View", item=cap, user=ZED, session_id="guest-s1", sent_at=BASE)
+    record_event("Purchase", item=cap, user=ZED, sent_at=BASE)  # session "user-zed-4711"
+    record_event("View", item=sandal, user="amy-1", session_id="amy-s", sent_at=BASE)
+    queue_users([User(ZED, {"segment": "returning"}), User("amy-1", {"segment": "new"})])
+
+
+def mentions(value, *needles):
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return any(needle in text for needle in needles)
+
+
+def engine_rows(path):
+    with sqlite3.connect(path / "engine.sqlite3") as db:
+        return {
+            table: db.execute(f"SELECT * FROM {table}").fetchall()
+            for table in ("events", "users", "served")
+        }
+
+
+def test_forget_leaves_no_row_mentioning_the_user(engine_path, zed_and_amy):
+    deliver_pending(time_limit=float("inf"))
+    record_event("View", item="1", user=ZED, session_id="guest-s1", sent_at=BASE)  # still pending
+    get_client().recommend("recommended_for_you", user_id=ZED)  # a served list with Zed's id
+    trained = get_backend().train()
+    before = engine_rows(engine_path)
+    assert any(mentions(row, ZED) for rows in before.values() for row in rows)
+
+    out, err = run("personalize_forget_user", ZED)
+
+    assert "removed 5 outbox event row(s) (2 session(s)) and 1 outbox user row(s)" in out
+    assert "backend events 3, users 1, served 1; model retrained without them" in out
+    for row in OutboxEvent.objects.all():
+        assert not mentions(row.payload, ZED, "guest-s1"), row.payload
+    assert {row.payload.get("user_id") for row in OutboxEvent.objects.exclude(kind="item")} == {
+        "amy-1"
+    }
+    after = engine_rows(engine_path)
+    for table, rows in after.items():
+        assert not [row for row in rows if mentions(row, ZED)], table
+    assert [row[4] for row in after["events"]] == [None, "amy-1"]  # the guest View stays, anonymous
+    # The saved model was trained again, on what is left.
+    assert get_backend().report.interactions == trained.interactions - 2
+    assert ZED.encode() not in (engine_path / "model.pickle").read_bytes()
+
+
+def test_dry_run_counts_and_removes_nothing(engine_path, zed_and_amy):
+    out, _ = run("personalize_forget_user", ZED, "--dry-run", "--json")
+    report = json.loads(out)
+    assert report["users"][0]["outbox_events"] == 4 and report["users"][0]["outbox_users"] == 1
+    assert report["users"][0]["dry_run"] is True
+    assert OutboxEvent.objects.exclude(kind="item").count() == 7
+
+
+def test_a_backend_that_keeps_nothing_is_said_so(shop):
+    record_event("View", item=shop["boot"], user=ZED, sent_at=BASE)
+    out, _ = run("personalize_forget_user", ZED)
+    assert "removed 1 outbox event row(s)" in out
+    assert "the memory backend keeps no data this app can remove" in out
+    assert not [row for row in OutboxEvent.objects.all() if mentions(row.payload, ZED)]
+
+
+AWS_SETTINGS = {
+    "BACKEND": "aws",
+    "OPTIONS": {"region_name": "us-east-1", "tracking_id": "track-1"},
+    "DELIVERY": "manual",
+    "DATA_ROLE_ARN": "arn:aws:iam::123456789012:role/PersonalizeS3",
+    "DATA_S3_URI": "s3://shop-data/personalize/",
+}
+GROUP = arn("dataset-group", "shop")
+
+
+def test_on_aws_a_deletion_job_is_started_and_not_waited_for(shop, settings, stubs):
+    settings.PERSONALIZE = AWS_SETTINGS
+    record_event("View", item=shop["boot"], user=ZED, sent_at=BASE)
+    stubs.expect_s3("put_object", {}, Bucket="shop-data", Key=ANY, Body=f"USER_ID\n{ZED}\n".encode())
+    stubs.expect("create_data_deletion_job", {"dataDeletionJobArn": arn("data-deletion-job", "j1")},
+                 jobName=ANY, datasetGroupArn=GROUP, dataSource={"dataLocation": ANY},
+                 roleArn=AWS_SETTINGS["DATA_ROLE_ARN"])  # fmt: skip
+    out, _ = run("personalize_forget_user", ZED, "--dataset-group-arn", GROUP)
+    assert "removed 1 outbox event row(s)" in out
+    assert f"data deletion job started: {arn('data-deletion-job', 'j1')}" in out
+    assert "s3://shop-data/personalize/forget/" in out and ZED not in out.split("forget/")[1]
+    assert "holds the user ids: delete it once the job has finished" in out
+
+
+def test_on_aws_waiting_deletes_the_list_afterwards(shop, settings, stubs, fake_sleep):
+    settings.PERSONALIZE = AWS_SETTINGS
+    job = arn("data-deletion-job", "j2")
+    stubs.expect_s3("put_object", {}, Bucket="shop-data", Key="lists/zed.csv", Body=ANY)
+    stubs.expect("create_data_deletion_job", {"dataDeletionJobArn": job}, jobName=ANY,
+                 datasetGroupArn=GROUP, dataSource={"dataLocation": "s3://shop-data/lists/zed.csv"},
+                 roleArn=AWS_SETTINGS["DATA_ROLE_ARN"])  # fmt: skip
+    for status in ("IN_PROGRESS", "COMPLETED"):
+        stubs.expect("describe_data_deletion_job", {"dataDeletionJob": {
+            "dataDeletionJobArn": job, "status": status, "numDeleted": 1}}, dataDeletionJobArn=job)
+    stubs.expect_s3("delete_object", {}, Bucket="shop-data", Key="lists/zed.csv")
+    out, _ = run("personalize_forget_user", ZED, "--dataset-group-arn", GROUP, "--wait", "--json",
+                 "--s3-uri", "s3://shop-data/lists/zed.csv")  # fmt: skip
+    report = json.loads(out)
+    assert report["aws"]["status"] == "COMPLETED" and report["aws"]["num_deleted"] == 1
+    assert report["aws"]["deletion_list_removed"] is True
+    assert fake_sleep.calls == [300.0]
+
+
+def test_on_aws_the_job_needs_a_role(shop, settings, stubs):
+    settings.PERSONALIZE = {k: v for k, v in AWS_SETTINGS.items() if k != "DATA_ROLE_ARN"}
+    with pytest.raises(CommandError, match="(?s)--role-arn.*the AWS deletion job was not started"):
+        run("personalize_forget_user", ZED, "--dataset-group-arn", GROUP)
