@@ -13,11 +13,21 @@ from .cart import get_cart
 from .models import Category
 
 
+#: how the header names the backend serving the recommendations
+BACKEND_NAMES = {
+    "local": "the local engine",
+    "aws": "Amazon Personalize",
+    "http": "a remote shop's API",
+}
+
+
 def shop(request: HttpRequest) -> dict:
+    client = get_client()
     cart = get_cart(request)
     count = (cart.lines.aggregate(n=Sum("quantity"))["n"] or 0) if cart else 0
     return {
         "nav_categories": Category.objects.all(),
         "cart_count": count,
-        "personalize_filters": frozenset(get_client().filters),
+        "personalize_filters": frozenset(client.filters),
+        "personalize_backend": BACKEND_NAMES.get(client.backend.name, client.backend.name),
     }
