@@ -23,7 +23,7 @@ sleep: Callable[[float], None] = time.sleep
 
 
 def region_name() -> str | None:
-    """The region: ``PROVISIONING["region_name"]``, else the AWS backend's ``region_name`` option."""
+    """The region: ``PROVISIONING["region_name"]``, else the AWS backend's option."""
     provisioning = personalize_settings.PROVISIONING or {}
     options = personalize_settings.OPTIONS or {}
     return provisioning.get("region_name") or options.get("region_name")
@@ -54,9 +54,11 @@ def backend_name() -> str:
     from personalize_sdk.backends import DEFAULT_BACKEND, import_backend
 
     backend = personalize_settings.BACKEND
-    cls = import_backend(backend or DEFAULT_BACKEND) if backend is None or isinstance(
-        backend, str
-    ) else backend
+    cls = (
+        import_backend(backend or DEFAULT_BACKEND)
+        if backend is None or isinstance(backend, str)
+        else backend
+    )
     return str(getattr(cls, "name", ""))
 
 
@@ -112,8 +114,11 @@ def s3_location(given: str | None, *parts: str) -> str:
             "No S3 location: pass one on the command line or set PERSONALIZE['DATA_S3_URI'] "
             "(s3://bucket/prefix/)"
         )
-    return base.rstrip("/") + "/" + "/".join(p.strip("/") for p in parts if p) + (
-        "/" if parts and parts[-1].endswith("/") else ""
+    return (
+        base.rstrip("/")
+        + "/"
+        + "/".join(p.strip("/") for p in parts if p)
+        + ("/" if parts and parts[-1].endswith("/") else "")
     )
 
 

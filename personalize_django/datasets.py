@@ -78,7 +78,7 @@ def _registered_columns(reg: Any, sample: Callable[[], Iterable[Any]]) -> list[s
     # A callable: its keys are only known from what it returns.
     seen: dict[str, None] = {}
     for record in sample():
-        for key in (record.properties or {}):
+        for key in record.properties or {}:
             seen.setdefault(column_name(key), None)
     return list(seen)
 
@@ -413,7 +413,9 @@ class SeenIds:
     def _filter(self, chunk: list[Event]) -> list[Event]:
         ids = list({e.event_id for e in chunk})
         marks = ",".join("?" * len(ids))
-        known = {row[0] for row in self.db.execute(f"SELECT id FROM seen WHERE id IN ({marks})", ids)}
+        known = {
+            row[0] for row in self.db.execute(f"SELECT id FROM seen WHERE id IN ({marks})", ids)
+        }
         out = []
         for event in chunk:
             if event.event_id in known:
@@ -461,7 +463,9 @@ class ShopEvents:
             if backend is None:
                 # The backend cannot give events back: delivered rows still kept are history too.
                 states.append(OutboxEvent.DELIVERED)
-            yield from self._counted("outbox", _outbox_events(states, self.chunk_size, self.skipped))
+            yield from self._counted(
+                "outbox", _outbox_events(states, self.chunk_size, self.skipped)
+            )
         if backend is not None:
             yield from self._counted("backend", backend.iter_events())
         if "models" in self.sources:

@@ -73,7 +73,9 @@ def _user_event_rows(user_id: str, db: str) -> tuple[Any, list[str]]:
         if isinstance(payload, dict) and payload.get("session_id"):
             sessions.add(str(payload["session_id"]))
     guest = Q(payload__user_id__isnull=True) | Q(payload__user_id=None)
-    matching = rows.filter(Q(payload__user_id=user_id) | (Q(payload__session_id__in=sessions) & guest))
+    matching = rows.filter(
+        Q(payload__user_id=user_id) | (Q(payload__session_id__in=sessions) & guest)
+    )
     return matching, sorted(sessions)
 
 

@@ -71,7 +71,9 @@ def parse_moment(value: str | None, option: str) -> datetime | None:
     if moment is None:
         day = parse_date(value)
         if day is None:
-            raise CommandError(f"{option}: {value!r} is not a date (YYYY-MM-DD) or an ISO date-time")
+            raise CommandError(
+                f"{option}: {value!r} is not a date (YYYY-MM-DD) or an ISO date-time"
+            )
         moment = datetime.combine(day, time.min)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_current_timezone())

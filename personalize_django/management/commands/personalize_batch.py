@@ -56,7 +56,9 @@ class Command(BaseCommand):
             "--item", action="append", dest="items", default=[], help="an item id (repeatable)"
         )
         parser.add_argument("--items-file", help="a file with one item id per line")
-        parser.add_argument("--num-results", type=int, default=25, help="items per line (default 25)")
+        parser.add_argument(
+            "--num-results", type=int, default=25, help="items per line (default 25)"
+        )
         parser.add_argument("--filter", help="a filter name from FILTERS")
         parser.add_argument(
             "--filter-value",
@@ -73,7 +75,8 @@ class Command(BaseCommand):
             "use case (auto), always, or never (ask the backend one id at a time)",
         )
         parser.add_argument(
-            "--s3-uri", help="S3 folder for the job's input and output (default DATA_S3_URI/batch/...)"
+            "--s3-uri",
+            help="S3 folder for the job's input and output (default DATA_S3_URI/batch/...)",
         )
         parser.add_argument("--role-arn", help="role the batch job assumes (default DATA_ROLE_ARN)")
         parser.add_argument("--no-progress", action="store_true", help="no progress display")
@@ -92,13 +95,17 @@ class Command(BaseCommand):
                     written = self._on_aws(stream, campaign, ids, by_item, filter_values, options)
                     errors = None
                 else:
-                    written, errors = self._through_backend(stream, ids, by_item, filter_values, options)
+                    written, errors = self._through_backend(
+                        stream, ids, by_item, filter_values, options
+                    )
         except (ConfigurationError, PersonalizeError, ValueError) as err:
             raise CommandError(str(err)) from err
         summary = f"Wrote {written:,} line(s) of {use_case}"
         if errors:
             summary += f" ({errors:,} with an error: see their 'error' key)"
-        self.stderr.write(summary + (f" to {options['output']}." if options["output"] != "-" else "."))
+        self.stderr.write(
+            summary + (f" to {options['output']}." if options["output"] != "-" else ".")
+        )
 
     # -- whom to recommend for -----------------------------------------------------
     def _ids(self, options: dict[str, Any], by_item: bool) -> Iterator[str]:
@@ -148,9 +155,8 @@ class Command(BaseCommand):
     def _through_backend(
         self, stream: IO[str], ids: Any, by_item: bool, filter_values: Any, options: dict[str, Any]
     ) -> tuple[int, int]:
-        from personalize_sdk.dataset.batch import write_batch_recommendations
-
         from personalize_django.client import get_client
+        from personalize_sdk.dataset.batch import write_batch_recommendations
 
         progress = Progress(self, not options["no_progress"] and options["verbosity"] > 0)
         try:
@@ -179,17 +185,20 @@ class Command(BaseCommand):
         filter_values: Any,
         options: dict[str, Any],
     ) -> int:
-        from personalize_sdk.provisioning import active_solution_version, batch_recommendations_on_aws
-
         from personalize_django import aws
         from personalize_django.conf import personalize_settings
+        from personalize_sdk.provisioning import (
+            active_solution_version,
+            batch_recommendations_on_aws,
+        )
 
         filter_arn = None
         if options["filter"]:
             arns = (personalize_settings.OPTIONS or {}).get("filters") or {}
             if options["filter"] not in arns:
                 raise CommandError(
-                    f"Filter {options['filter']!r} has no ARN in OPTIONS['filters']: provision it first"
+                    f"Filter {options['filter']!r} has no ARN in OPTIONS['filters']: "
+                    "provision it first"
                 )
             filter_arn = arns[options["filter"]]
         client = aws.personalize_client()

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from personalize_sdk import ConfigurationError
-from personalize_sdk.dataset import INTERACTIONS, ITEMS, USERS, USE_CASE_EVENTS
+from personalize_sdk.dataset import INTERACTIONS, ITEMS, USE_CASE_EVENTS, USERS
 
 from ._progress import Progress
 
@@ -48,10 +48,15 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress display")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from personalize_django.datasets import (
+            ShopEvents,
+            Skipped,
+            iter_items,
+            iter_users,
+            shop_formats,
+        )
         from personalize_sdk.dataset import check_records
         from personalize_sdk.dataset.report_html import write_html
-
-        from personalize_django.datasets import ShopEvents, Skipped, iter_items, iter_users, shop_formats
 
         if options["max_examples"] < 0:
             raise CommandError("--max-examples must not be negative")
@@ -91,7 +96,8 @@ class Command(BaseCommand):
         for reason, count in sorted(skipped.counts.items()):
             example = skipped.examples.get(reason)
             self.stderr.write(
-                f"not checked: {count:,} record(s), {reason}" + (f" (e.g. {example})" if example else "")
+                f"not checked: {count:,} record(s), {reason}"
+                + (f" (e.g. {example})" if example else "")
             )
         if options["html"]:
             self.stderr.write(f"HTML report written to {options['html']}")

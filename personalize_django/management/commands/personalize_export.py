@@ -48,7 +48,10 @@ class Command(BaseCommand):
             help="events without a user: the session id as USER_ID (default) or left out",
         )
         parser.add_argument(
-            "--chunk-size", type=int, default=10_000, help="rows per database read and progress step"
+            "--chunk-size",
+            type=int,
+            default=10_000,
+            help="rows per database read and progress step",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
         parser.add_argument(
@@ -66,7 +69,9 @@ class Command(BaseCommand):
             dest="import_mode",
             help="after uploading, start dataset import jobs (FULL, the default, or INCREMENTAL)",
         )
-        parser.add_argument("--role-arn", help="role the import jobs assume (default DATA_ROLE_ARN)")
+        parser.add_argument(
+            "--role-arn", help="role the import jobs assume (default DATA_ROLE_ARN)"
+        )
         parser.add_argument(
             "--no-wait", action="store_true", help="start the import jobs and return at once"
         )
@@ -78,9 +83,14 @@ class Command(BaseCommand):
             raise CommandError(str(err)) from err
 
     def _handle(self, options: dict[str, Any]) -> None:
+        from personalize_django.datasets import (
+            ShopEvents,
+            Skipped,
+            iter_items,
+            iter_users,
+            shop_formats,
+        )
         from personalize_sdk.dataset import CsvExporter
-
-        from personalize_django.datasets import ShopEvents, Skipped, iter_items, iter_users, shop_formats
 
         if options["chunk_size"] < 1:
             raise CommandError("--chunk-size must be at least 1")
@@ -143,7 +153,9 @@ class Command(BaseCommand):
 
     def _report(self, result: Any, events: Any, skipped: Any) -> None:
         for dataset_type, written in result.files.items():
-            line = f"{dataset_type}: {written.rows:,} rows, {written.bytes:,} bytes -> {written.path}"
+            line = (
+                f"{dataset_type}: {written.rows:,} rows, {written.bytes:,} bytes -> {written.path}"
+            )
             if written.skipped:
                 left_out = ", ".join(f"{n:,} {why}" for why, n in sorted(written.skipped.items()))
                 line += f" (left out: {left_out})"
@@ -160,9 +172,8 @@ class Command(BaseCommand):
             )
 
     def _upload_and_import(self, result: Any, options: dict[str, Any]) -> None:
-        from personalize_sdk.provisioning import plan, start_import_jobs, upload_files
-
         from personalize_django import aws
+        from personalize_sdk.provisioning import plan, start_import_jobs, upload_files
 
         prefix = aws.s3_location(options["upload"] or None, "exports", aws.stamp() + "/")
         if not prefix.endswith("/"):

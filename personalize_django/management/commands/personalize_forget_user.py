@@ -18,7 +18,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("user_ids", nargs="+", metavar="USER_ID", help="the user id(s) to forget")
+        parser.add_argument(
+            "user_ids", nargs="+", metavar="USER_ID", help="the user id(s) to forget"
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="count what would be removed, remove nothing"
         )
@@ -44,7 +46,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--s3-uri", help="S3 object for the deletion list (default: DATA_S3_URI/forget/...)"
         )
-        parser.add_argument("--role-arn", help="role the deletion job assumes (default DATA_ROLE_ARN)")
+        parser.add_argument(
+            "--role-arn", help="role the deletion job assumes (default DATA_ROLE_ARN)"
+        )
         parser.add_argument(
             "--dataset-group-arn",
             help="the dataset group (default: the one PROVISIONING describes)",

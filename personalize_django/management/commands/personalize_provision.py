@@ -37,6 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from personalize_django import aws
         from personalize_sdk.provisioning import (
             ProvisioningError,
             apply,
@@ -44,8 +45,6 @@ class Command(BaseCommand):
             plan,
             settings_snippet,
         )
-
-        from personalize_django import aws
 
         try:
             config = aws.desired_config()
@@ -60,7 +59,9 @@ class Command(BaseCommand):
         if the_plan.blocked:
             raise CommandError(
                 "The plan has blocked actions; nothing was changed: "
-                + "; ".join(f"{a.resource.replace('_', ' ')} {a.name}: {a.note}" for a in the_plan.blocked)
+                + "; ".join(
+                    f"{a.resource.replace('_', ' ')} {a.name}: {a.note}" for a in the_plan.blocked
+                )
             )
         if options["plan"]:
             if the_plan.changes:

@@ -28,8 +28,17 @@ def test_selected_users_through_the_backend(tmp_path, backend):
     users = tmp_path / "users.txt"
     users.write_text("b\n\nc\n")
     path = tmp_path / "out.jsonl"
-    out, err = run("personalize_batch", str(path), "--user", "a", "--users-file", str(users),
-                   "--num-results", "1", "--no-progress")  # fmt: skip
+    out, err = run(
+        "personalize_batch",
+        str(path),
+        "--user",
+        "a",
+        "--users-file",
+        str(users),
+        "--num-results",
+        "1",
+        "--no-progress",
+    )
     lines = read_lines(path)
     assert [line["input"] for line in lines] == [{"userId": "a"}, {"userId": "b"}, {"userId": "c"}]
     assert lines[0]["output"]["recommendedItems"] == ["7"] and lines[0]["output"]["scores"] == [0.9]
@@ -48,12 +57,21 @@ def test_every_registered_user_by_default(tmp_path, backend, django_user_model):
 
 def test_item_use_cases_take_every_available_item(shop, backend, capsys):
     backend.set_recommendations("also_viewed", ["9"])
-    out, err = run("personalize_batch", "-", "--use-case", "also_viewed", "--no-progress",
-                   "--filter", "available")  # fmt: skip
+    out, err = run(
+        "personalize_batch",
+        "-",
+        "--use-case",
+        "also_viewed",
+        "--no-progress",
+        "--filter",
+        "available",
+    )
     lines = [json.loads(line) for line in out.splitlines()]
     # the sandal is out of stock: nobody is shown what goes with it
     assert [line["input"] for line in lines] == [
-        {"itemId": str(shop["boot"].pk)}, {"itemId": str(shop["cap"].pk)}]  # fmt: skip
+        {"itemId": str(shop["boot"].pk)},
+        {"itemId": str(shop["cap"].pk)},
+    ]
     assert backend.requests[0].filter == "available"
 
 
@@ -64,8 +82,17 @@ def test_filter_values_reach_the_backend(tmp_path, backend, settings):
         "FILTERS": {"in_category": "INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ($CATS)"},
     }
     backend = get_backend()
-    run("personalize_batch", str(tmp_path / "o.jsonl"), "--user", "a", "--filter", "in_category",
-        "--filter-value", "CATS=Shoes,Hats", "--no-progress")  # fmt: skip
+    run(
+        "personalize_batch",
+        str(tmp_path / "o.jsonl"),
+        "--user",
+        "a",
+        "--filter",
+        "in_category",
+        "--filter-value",
+        "CATS=Shoes,Hats",
+        "--no-progress",
+    )
     assert backend.requests[0].filter_values == {"CATS": ("Shoes", "Hats")}
 
 
@@ -89,8 +116,14 @@ def test_the_local_engine_computes_them(history, tmp_path, settings):
     get_backend().train()
     path = tmp_path / "out.jsonl"
     users = [str(u.pk) for u in history["users"][:3]]
-    run("personalize_batch", str(path), *[a for u in users for a in ("--user", u)], "--no-progress",
-        "--num-results", "5")  # fmt: skip
+    run(
+        "personalize_batch",
+        str(path),
+        *[a for u in users for a in ("--user", u)],
+        "--no-progress",
+        "--num-results",
+        "5",
+    )
     lines = read_lines(path)
     assert [line["input"]["userId"] for line in lines] == users
     assert all(len(line["output"]["recommendedItems"]) == 5 for line in lines)
@@ -117,28 +150,61 @@ AWS_SETTINGS = {
 def test_a_campaign_runs_a_batch_inference_job(tmp_path, settings, stubs, fake_sleep):
     settings.PERSONALIZE = AWS_SETTINGS
     output = (
-        '{"input": {"userId": "a"}, "output": {"recommendedItems": ["7", "3"], "scores": [0.6, 0.4]}, '
+        '{"input": {"userId": "a"}, '
+        '"output": {"recommendedItems": ["7", "3"], "scores": [0.6, 0.4]}, '
         '"error": null}\n{"input": {"userId": "b"}, "output": {"recommendedItems": ["3"]}}\n'
     ).encode()
     job = arn("batch-inference-job", "j1")
-    stubs.expect("describe_campaign", {"campaign": {"campaignArn": CAMPAIGN,
-                                                    "solutionVersionArn": VERSION}},
-                 campaignArn=CAMPAIGN)  # fmt: skip
-    stubs.expect_s3("put_object", {}, Bucket="shop-data", Key="batch/may/input.jsonl",
-                    Body=b'{"userId":"a"}\n{"userId":"b"}\n')  # fmt: skip
-    stubs.expect("create_batch_inference_job", {"batchInferenceJobArn": job}, jobName=ANY,
-                 solutionVersionArn=VERSION, roleArn=AWS_SETTINGS["DATA_ROLE_ARN"], numResults=10,
-                 jobInput={"s3DataSource": {"path": "s3://shop-data/batch/may/input.jsonl"}},
-                 jobOutput={"s3DataDestination": {"path": "s3://shop-data/batch/may/output/"}},
-                 filterArn=FILTER)  # fmt: skip
+    stubs.expect(
+        "describe_campaign",
+        {"campaign": {"campaignArn": CAMPAIGN, "solutionVersionArn": VERSION}},
+        campaignArn=CAMPAIGN,
+    )
+    stubs.expect_s3(
+        "put_object",
+        {},
+        Bucket="shop-data",
+        Key="batch/may/input.jsonl",
+        Body=b'{"userId":"a"}\n{"userId":"b"}\n',
+    )
+    stubs.expect(
+        "create_batch_inference_job",
+        {"batchInferenceJobArn": job},
+        jobName=ANY,
+        solutionVersionArn=VERSION,
+        roleArn=AWS_SETTINGS["DATA_ROLE_ARN"],
+        numResults=10,
+        jobInput={"s3DataSource": {"path": "s3://shop-data/batch/may/input.jsonl"}},
+        jobOutput={"s3DataDestination": {"path": "s3://shop-data/batch/may/output/"}},
+        filterArn=FILTER,
+    )
     for status in ("IN_PROGRESS", "ACTIVE"):
-        stubs.expect("describe_batch_inference_job", {"batchInferenceJob": {
-            "batchInferenceJobArn": job, "status": status}}, batchInferenceJobArn=job)
-    stubs.expect_s3("get_object", {"Body": StreamingBody(io.BytesIO(output), len(output))},
-                    Bucket="shop-data", Key="batch/may/output/input.jsonl.out")  # fmt: skip
+        stubs.expect(
+            "describe_batch_inference_job",
+            {"batchInferenceJob": {"batchInferenceJobArn": job, "status": status}},
+            batchInferenceJobArn=job,
+        )
+    stubs.expect_s3(
+        "get_object",
+        {"Body": StreamingBody(io.BytesIO(output), len(output))},
+        Bucket="shop-data",
+        Key="batch/may/output/input.jsonl.out",
+    )
     path = tmp_path / "out.jsonl"
-    out, err = run("personalize_batch", str(path), "--user", "a", "--user", "b", "--num-results", "10",
-                   "--filter", "not_bought", "--s3-uri", "s3://shop-data/batch/may/")  # fmt: skip
+    out, err = run(
+        "personalize_batch",
+        str(path),
+        "--user",
+        "a",
+        "--user",
+        "b",
+        "--num-results",
+        "10",
+        "--filter",
+        "not_bought",
+        "--s3-uri",
+        "s3://shop-data/batch/may/",
+    )
     lines = read_lines(path)
     assert [line["output"]["recommendedItems"] for line in lines] == [["7", "3"], ["3"]]
     assert "wait     batch inference job" in err and fake_sleep.calls == [60.0]
@@ -148,8 +214,16 @@ def test_a_campaign_runs_a_batch_inference_job(tmp_path, settings, stubs, fake_s
 def test_a_job_needs_a_campaign(tmp_path, settings):
     settings.PERSONALIZE = {**AWS_SETTINGS, "OPTIONS": {"region_name": "us-east-1"}}
     with pytest.raises(CommandError, match="No campaign serves best_sellers"):
-        run("personalize_batch", str(tmp_path / "o.jsonl"), "--use-case", "best_sellers",
-            "--user", "a", "--aws-job", "yes")  # fmt: skip
+        run(
+            "personalize_batch",
+            str(tmp_path / "o.jsonl"),
+            "--use-case",
+            "best_sellers",
+            "--user",
+            "a",
+            "--aws-job",
+            "yes",
+        )
 
 
 def test_bad_filter_values_and_sizes_are_command_errors(tmp_path):

@@ -48,15 +48,22 @@ def test_export_round_trip_through_the_check(history, tmp_path):
 
     rows = read_csv(tmp_path / "interactions.csv")
     assert list(rows[0]) == [
-        "USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP", "EVENT_VALUE", "IMPRESSION",
+        "USER_ID",
+        "ITEM_ID",
+        "EVENT_TYPE",
+        "TIMESTAMP",
+        "EVENT_VALUE",
+        "IMPRESSION",
         "RECOMMENDATION_ID",
-    ]  # fmt: skip
+    ]
     user, product = history["bought"][0]
     purchase = next(
-        r for r in rows
-        if r["EVENT_TYPE"] == "Purchase" and r["USER_ID"] == str(user.pk)
+        r
+        for r in rows
+        if r["EVENT_TYPE"] == "Purchase"
+        and r["USER_ID"] == str(user.pk)
         and r["ITEM_ID"] == str(product.pk)
-    )  # fmt: skip
+    )
     assert purchase["TIMESTAMP"] == str(int(BASE.timestamp()))  # the order's time, in seconds
     assert float(purchase["EVENT_VALUE"]) == float(product.price)
     items = read_csv(tmp_path / "items.csv")
@@ -65,12 +72,16 @@ def test_export_round_trip_through_the_check(history, tmp_path):
     assert list(read_csv(tmp_path / "users.csv")[0]) == ["USER_ID", "USERNAME"]
 
 
-def test_an_event_in_the_outbox_and_in_the_models_is_exported_once(shop, tmp_path, django_user_model):
+def test_an_event_in_the_outbox_and_in_the_models_is_exported_once(
+    shop, tmp_path, django_user_model
+):
     from tests.django.testapp.models import Order, OrderLine
 
     customer = django_user_model.objects.create(username="ann")
     order = Order.objects.create(customer=customer)
-    OrderLine.objects.create(order=order, product=shop["boot"], price="79.90")  # signals: outbox row
+    OrderLine.objects.create(
+        order=order, product=shop["boot"], price="79.90"
+    )  # signals: outbox row
     assert OutboxEvent.objects.filter(kind="event").count() == 1
     out, _ = run("personalize_export", str(tmp_path), "--no-progress")
     assert "events read: outbox 1, models 1; 1 duplicate(s) exported once" in out
@@ -88,10 +99,12 @@ def test_events_delivered_to_the_local_engine_are_exported_after_the_outbox_is_p
     }
     deliver_pending(time_limit=float("inf"))
     assert not OutboxEvent.objects.filter(kind="event").exists()
-    record_event("View", user="guest-less", item=history["products"][0], session_id="s-1",
-                 sent_at=BASE)  # still pending  # fmt: skip
-    out, _ = run("personalize_export", str(tmp_path / "out"), "--no-progress", "--only",
-                 "interactions")  # fmt: skip
+    record_event(
+        "View", user="guest-less", item=history["products"][0], session_id="s-1", sent_at=BASE
+    )  # still pending
+    out, _ = run(
+        "personalize_export", str(tmp_path / "out"), "--no-progress", "--only", "interactions"
+    )
     assert "events read: outbox 1, backend 1,200, models 1,200" in out
     assert "Interactions: 2,401 rows" in out
 
@@ -126,11 +139,21 @@ def test_export_timestamps_setting_names_the_time(shop, tmp_path, django_user_mo
 def test_date_range_and_gzip(history, tmp_path):
     since = (BASE - timedelta(minutes=100)).isoformat()
     until = (BASE - timedelta(minutes=10)).isoformat()
-    out, _ = run("personalize_export", str(tmp_path), "--no-progress", "--gzip", "--since", since,
-                 "--until", until, "--only", "interactions")  # fmt: skip
+    out, _ = run(
+        "personalize_export",
+        str(tmp_path),
+        "--no-progress",
+        "--gzip",
+        "--since",
+        since,
+        "--until",
+        until,
+        "--only",
+        "interactions",
+    )
     path = tmp_path / "interactions.csv.gz"
     rows = read_csv(path)
-    # minutes -99..-10 of purchases (90) and views (at n minutes 30 s before BASE: -100 < t < -10: 90)
+    # in [-100 min, -10 min): purchases at minutes 10..99 (90) and views at 10..99 min 30 s (90)
     assert len(rows) == 180
     assert all(
         BASE.timestamp() - 6000 <= int(r["TIMESTAMP"]) < BASE.timestamp() - 600 for r in rows
@@ -160,38 +183,93 @@ DATASETS = {t: arn("dataset", f"shop/{t.upper()}") for t in ("Interactions", "It
 def expect_existing_datasets(stubs):
     """The List/Describe calls of a plan on a group whose schemas and datasets exist."""
     formats = shop_formats()
-    stubs.expect("list_dataset_groups", {"datasetGroups": [
-        {"name": "shop", "datasetGroupArn": GROUP, "status": "ACTIVE", "domain": "ECOMMERCE"}]})
-    stubs.expect("list_schemas", {"schemas": [
-        {"name": f"shop-{t.lower()}", "schemaArn": arn("schema", f"shop-{t.lower()}"),
-         "domain": "ECOMMERCE"} for t in formats]})
+    stubs.expect(
+        "list_dataset_groups",
+        {
+            "datasetGroups": [
+                {
+                    "name": "shop",
+                    "datasetGroupArn": GROUP,
+                    "status": "ACTIVE",
+                    "domain": "ECOMMERCE",
+                }
+            ]
+        },
+    )
+    stubs.expect(
+        "list_schemas",
+        {
+            "schemas": [
+                {
+                    "name": f"shop-{t.lower()}",
+                    "schemaArn": arn("schema", f"shop-{t.lower()}"),
+                    "domain": "ECOMMERCE",
+                }
+                for t in formats
+            ]
+        },
+    )
     for t, fmt in formats.items():
-        stubs.expect("describe_schema", {"schema": {"name": f"shop-{t.lower()}",
-                                                    "schema": fmt.schema_json()}},
-                     schemaArn=arn("schema", f"shop-{t.lower()}"))
-    stubs.expect("list_datasets", {"datasets": [
-        {"name": f"shop-{t.lower()}", "datasetArn": DATASETS[t], "datasetType": t.upper(),
-         "status": "ACTIVE"} for t in formats]}, datasetGroupArn=GROUP)  # fmt: skip
+        stubs.expect(
+            "describe_schema",
+            {"schema": {"name": f"shop-{t.lower()}", "schema": fmt.schema_json()}},
+            schemaArn=arn("schema", f"shop-{t.lower()}"),
+        )
+    stubs.expect(
+        "list_datasets",
+        {
+            "datasets": [
+                {
+                    "name": f"shop-{t.lower()}",
+                    "datasetArn": DATASETS[t],
+                    "datasetType": t.upper(),
+                    "status": "ACTIVE",
+                }
+                for t in formats
+            ]
+        },
+        datasetGroupArn=GROUP,
+    )
 
 
 def test_upload_and_import_wait_for_the_jobs(history, tmp_path, settings, stubs, fake_sleep):
     settings.PERSONALIZE = IMPORT_SETTINGS
     for name in ("interactions.csv", "items.csv", "users.csv"):
-        stubs.expect_s3("put_object", {}, Bucket="shop-data", Key=f"personalize/batch1/{name}",
-                        Body=ANY, ChecksumAlgorithm=ANY)  # fmt: skip
+        stubs.expect_s3(
+            "put_object",
+            {},
+            Bucket="shop-data",
+            Key=f"personalize/batch1/{name}",
+            Body=ANY,
+            ChecksumAlgorithm=ANY,
+        )
     expect_existing_datasets(stubs)
     for t in ("Interactions", "Items", "Users"):
-        stubs.expect("create_dataset_import_job", {"datasetImportJobArn": arn("job", t)},
-                     jobName=ANY, datasetArn=DATASETS[t], roleArn=IMPORT_SETTINGS["DATA_ROLE_ARN"],
-                     dataSource={"dataLocation": f"s3://shop-data/personalize/batch1/{t.lower()}.csv"},
-                     importMode="INCREMENTAL")  # fmt: skip
+        stubs.expect(
+            "create_dataset_import_job",
+            {"datasetImportJobArn": arn("job", t)},
+            jobName=ANY,
+            datasetArn=DATASETS[t],
+            roleArn=IMPORT_SETTINGS["DATA_ROLE_ARN"],
+            dataSource={"dataLocation": f"s3://shop-data/personalize/batch1/{t.lower()}.csv"},
+            importMode="INCREMENTAL",
+        )
     for t in ("Interactions", "Items", "Users"):
-        for status in (("CREATE IN_PROGRESS", "ACTIVE") if t == "Interactions" else ("ACTIVE",)):
-            stubs.expect("describe_dataset_import_job",
-                         {"datasetImportJob": {"datasetImportJobArn": arn("job", t), "status": status}},
-                         datasetImportJobArn=arn("job", t))  # fmt: skip
-    out, err = run("personalize_export", str(tmp_path), "--no-progress",
-                   "--upload", "s3://shop-data/personalize/batch1/", "--import", "INCREMENTAL")  # fmt: skip
+        for status in ("CREATE IN_PROGRESS", "ACTIVE") if t == "Interactions" else ("ACTIVE",):
+            stubs.expect(
+                "describe_dataset_import_job",
+                {"datasetImportJob": {"datasetImportJobArn": arn("job", t), "status": status}},
+                datasetImportJobArn=arn("job", t),
+            )
+    out, err = run(
+        "personalize_export",
+        str(tmp_path),
+        "--no-progress",
+        "--upload",
+        "s3://shop-data/personalize/batch1/",
+        "--import",
+        "INCREMENTAL",
+    )
     assert "uploaded Interactions -> s3://shop-data/personalize/batch1/interactions.csv" in out
     for t in ("Interactions", "Items", "Users"):
         assert f"-{t.lower()}-incremental-" in out and f"ACTIVE ({arn('job', t)})" in out
@@ -201,8 +279,9 @@ def test_upload_and_import_wait_for_the_jobs(history, tmp_path, settings, stubs,
 def test_import_needs_the_datasets_provisioned(history, tmp_path, settings, stubs):
     settings.PERSONALIZE = IMPORT_SETTINGS
     for name in ("interactions.csv", "items.csv", "users.csv"):
-        stubs.expect_s3("put_object", {}, Bucket="shop-data", Key=ANY, Body=ANY,
-                        ChecksumAlgorithm=ANY)  # fmt: skip
+        stubs.expect_s3(
+            "put_object", {}, Bucket="shop-data", Key=ANY, Body=ANY, ChecksumAlgorithm=ANY
+        )
     stubs.expect("list_dataset_groups", {"datasetGroups": []})
     stubs.expect("list_schemas", {"schemas": []})
     with pytest.raises(CommandError, match="run personalize_provision first"):
@@ -214,4 +293,6 @@ def test_json_of_an_unregistered_shop_has_no_files_it_cannot_fill(tmp_path, save
     out, err = run("personalize_export", str(tmp_path), "--no-progress")
     assert "Interactions: 0 rows" in out
     assert not (tmp_path / "items.csv").exists() and not (tmp_path / "users.csv").exists()
-    assert json.loads(json.dumps(sorted(p.name for p in tmp_path.iterdir()))) == ["interactions.csv"]
+    assert json.loads(json.dumps(sorted(p.name for p in tmp_path.iterdir()))) == [
+        "interactions.csv"
+    ]

@@ -116,10 +116,17 @@ GROUP = arn("dataset-group", "shop")
 def test_on_aws_a_deletion_job_is_started_and_not_waited_for(shop, settings, stubs):
     settings.PERSONALIZE = AWS_SETTINGS
     record_event("View", item=shop["boot"], user=ZED, sent_at=BASE)
-    stubs.expect_s3("put_object", {}, Bucket="shop-data", Key=ANY, Body=f"USER_ID\n{ZED}\n".encode())
-    stubs.expect("create_data_deletion_job", {"dataDeletionJobArn": arn("data-deletion-job", "j1")},
-                 jobName=ANY, datasetGroupArn=GROUP, dataSource={"dataLocation": ANY},
-                 roleArn=AWS_SETTINGS["DATA_ROLE_ARN"])  # fmt: skip
+    stubs.expect_s3(
+        "put_object", {}, Bucket="shop-data", Key=ANY, Body=f"USER_ID\n{ZED}\n".encode()
+    )
+    stubs.expect(
+        "create_data_deletion_job",
+        {"dataDeletionJobArn": arn("data-deletion-job", "j1")},
+        jobName=ANY,
+        datasetGroupArn=GROUP,
+        dataSource={"dataLocation": ANY},
+        roleArn=AWS_SETTINGS["DATA_ROLE_ARN"],
+    )
     out, _ = run("personalize_forget_user", ZED, "--dataset-group-arn", GROUP)
     assert "removed 1 outbox event row(s)" in out
     assert f"data deletion job started: {arn('data-deletion-job', 'j1')}" in out
@@ -131,15 +138,31 @@ def test_on_aws_waiting_deletes_the_list_afterwards(shop, settings, stubs, fake_
     settings.PERSONALIZE = AWS_SETTINGS
     job = arn("data-deletion-job", "j2")
     stubs.expect_s3("put_object", {}, Bucket="shop-data", Key="lists/zed.csv", Body=ANY)
-    stubs.expect("create_data_deletion_job", {"dataDeletionJobArn": job}, jobName=ANY,
-                 datasetGroupArn=GROUP, dataSource={"dataLocation": "s3://shop-data/lists/zed.csv"},
-                 roleArn=AWS_SETTINGS["DATA_ROLE_ARN"])  # fmt: skip
+    stubs.expect(
+        "create_data_deletion_job",
+        {"dataDeletionJobArn": job},
+        jobName=ANY,
+        datasetGroupArn=GROUP,
+        dataSource={"dataLocation": "s3://shop-data/lists/zed.csv"},
+        roleArn=AWS_SETTINGS["DATA_ROLE_ARN"],
+    )
     for status in ("IN_PROGRESS", "COMPLETED"):
-        stubs.expect("describe_data_deletion_job", {"dataDeletionJob": {
-            "dataDeletionJobArn": job, "status": status, "numDeleted": 1}}, dataDeletionJobArn=job)
+        stubs.expect(
+            "describe_data_deletion_job",
+            {"dataDeletionJob": {"dataDeletionJobArn": job, "status": status, "numDeleted": 1}},
+            dataDeletionJobArn=job,
+        )
     stubs.expect_s3("delete_object", {}, Bucket="shop-data", Key="lists/zed.csv")
-    out, _ = run("personalize_forget_user", ZED, "--dataset-group-arn", GROUP, "--wait", "--json",
-                 "--s3-uri", "s3://shop-data/lists/zed.csv")  # fmt: skip
+    out, _ = run(
+        "personalize_forget_user",
+        ZED,
+        "--dataset-group-arn",
+        GROUP,
+        "--wait",
+        "--json",
+        "--s3-uri",
+        "s3://shop-data/lists/zed.csv",
+    )
     report = json.loads(out)
     assert report["aws"]["status"] == "COMPLETED" and report["aws"]["num_deleted"] == 1
     assert report["aws"]["deletion_list_removed"] is True
