@@ -44,8 +44,11 @@ test: install-dev
 docs: install-dev
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
+# Prints tables of figures; asserts nothing (tests never time anything).
 bench: install-dev
 	$(PY) -m personalize_sdk.engine.bench $(BENCH_ARGS)
+	$(PY) benchmarks/django_bench.py
+	$(PY) -m personalize_sdk.dataset.bench
 
 demo: install-demo
 	$(MANAGE) migrate --noinput
