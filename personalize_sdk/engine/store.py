@@ -72,9 +72,10 @@ class Store:
     """Thread-safe access to the engine's SQLite database.
 
     ``folder=None`` keeps everything in memory (one connection shared under a
-    lock, gone with the object). With a folder, each thread gets its own
-    connection, so readers run in parallel; writes are serialised by SQLite
-    itself (``busy_timeout`` makes concurrent writers wait rather than fail).
+    lock, gone with the object). With a folder, connections come from a small
+    pool, one per concurrent caller, so readers run in parallel; writes are
+    serialised by a lock within the process and by SQLite across processes
+    (``busy_timeout`` makes concurrent writers wait rather than fail).
     """
 
     def __init__(self, folder: str | None = None, *, synchronous: str = "NORMAL", busy_timeout: float = 30.0):
@@ -83,8 +84,9 @@ class Store:
         self.folder = folder
         self.synchronous = synchronous.upper()
         self.busy_timeout = busy_timeout
-        self._local = threading.local()
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()          # writes (and everything in memory mode)
+        self._pool_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
         self._shared: sqlite3.Connection | None = None
@@ -93,8 +95,8 @@ class Store:
         else:
             os.makedirs(folder, exist_ok=True)
             self.path = os.path.join(folder, DB_FILENAME)
-            with self._lock:  # create the schema once, from one connection
-                self._conn().executescript(_SCHEMA)
+            with self._lock, self._connection() as conn:  # create the schema once
+                conn.executescript(_SCHEMA)
 
     # -- connections -----------------------------------------------------
     def _open(self, target: str) -> sqlite3.Connection:
@@ -105,52 +107,69 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         if target == ":memory:":
             conn.executescript(_SCHEMA)
-        with self._lock:
+        with self._pool_lock:
             self._connections.append(conn)
         return conn
 
-    def _conn(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A pooled connection for the duration of the block (the pool grows to
+        the number of concurrent callers and no further: a web server's
+        short-lived request threads reuse connections instead of leaking them)."""
         if self._closed:
             raise RuntimeError("the engine's store is closed")
-        if self._shared is not None:
-            return self._shared
-        conn = getattr(self._local, "conn", None)
+        with self._pool_lock:
+            conn = self._idle.pop() if self._idle else None
         if conn is None:
-            conn = self._local.conn = self._open(self.path)
-        return conn
+            conn = self._open(self.path)
+        try:
+            yield conn
+        finally:
+            with self._pool_lock:
+                if self._closed:
+                    conn.close()
+                else:
+                    self._idle.append(conn)
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         if self._shared is not None:
             with self._lock:
+                if self._closed:
+                    raise RuntimeError("the engine's store is closed")
                 yield self._shared
         else:
-            yield self._conn()
+            with self._connection() as conn:
+                yield conn
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         # BEGIN IMMEDIATE takes the write lock up front, so a transaction never
         # fails half-way on a lock upgrade when another process writes too.
-        with self._lock:
-            conn = self._conn()
+        with self._lock, self._read() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:  # never hand a connection mid-transaction back to the pool
+                    conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._pool_lock:
             if self._closed:
                 return
             self._closed = True
             for conn in self._connections:
-                try:
+                if conn in self._idle or conn is self._shared:
                     conn.close()
-                except sqlite3.Error:
-                    pass
+            # connections in use are closed when their block ends
+            self._idle.clear()
             self._connections.clear()
 
     # -- writes ----------------------------------------------------------

@@ -62,3 +62,16 @@ def test_served_lists_are_kept_for_implicit_impressions_and_pruned_when_old(back
     assert store.prune_served(older_than=0) == 0
     assert store.prune_served(older_than=float("inf")) == 1
     assert store.served_lists(["RID-1"]) == {}
+
+
+def test_short_lived_threads_reuse_pooled_connections(tmp_path):
+    import threading
+
+    backend = make_backend(tmp_path / "engine")
+    backend.put_events([_event(1)])
+    for _ in range(20):  # like a development server's thread per request
+        thread = threading.Thread(target=backend.engine.store.history, args=("u1", 10))
+        thread.start()
+        thread.join()
+    assert len(backend.engine.store._connections) == 1
+    backend.close()
