@@ -1,19 +1,19 @@
 """Train the embedded local engine now (other backends train themselves)."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from personalize_sdk import PersonalizeError
 
 
 class Command(BaseCommand):
     help = "Train the local engine on the events it holds and print its report."
 
     def handle(self, *args, **options):
-        from personalize_sdk.backends import load_backend
+        from personalize_django.client import get_client
 
-        config = getattr(settings, "PERSONALIZE", {}) or {}
         try:
-            backend = load_backend(config.get("BACKEND"), config.get("OPTIONS"))
-        except Exception as err:  # configuration problems are for a person to read
+            backend = get_client().backend
+        except PersonalizeError as err:  # configuration problems are for a person to read
             raise CommandError(f"Cannot load the personalize backend: {err}") from err
         train = getattr(backend, "train", None)
         if train is None:
@@ -21,4 +21,3 @@ class Command(BaseCommand):
             return
         report = train()
         self.stdout.write(self.style.SUCCESS(f"Trained: {report}"))
-        backend.close()
