@@ -53,6 +53,7 @@ class Command(BaseCommand):
             Skipped,
             iter_items,
             iter_users,
+            merge_findings,
             shop_formats,
         )
         from personalize_sdk.dataset import check_records
@@ -85,6 +86,11 @@ class Command(BaseCommand):
             )
         finally:
             progress.close()
+        # Records the SDK refused never reached the check's rows: report them as
+        # the errors they are (delivery would refuse them too).
+        report = merge_findings(
+            report, skipped.findings(options["max_examples"]), options["max_examples"]
+        )
         report.summary["sources"] = {
             "events_read": dict(events.read),
             "duplicates_exported_once": events.duplicates,

@@ -106,14 +106,15 @@ class Command(BaseCommand):
             )
         wanted = {_FILES[name] for name in options["only"] or _FILES}
         formats = shop_formats()
-        if USERS in wanted and USERS not in formats and not options["only"]:
-            self.stderr.write(
-                "note: no users.csv: no user model is registered with properties (Personalize's "
-                "Users dataset needs at least one metadata column)."
-            )
+        why_not = {
+            ITEMS: "no item model is registered",
+            USERS: "no user model is registered with properties (Personalize's Users dataset "
+            "needs at least one metadata column)",
+        }
         for dataset_type in sorted(wanted - set(formats)):
             if options["only"]:
-                raise CommandError(f"Cannot write {dataset_type}: no model is registered for it")
+                raise CommandError(f"Cannot write {dataset_type}: {why_not[dataset_type]}")
+            self.stderr.write(f"note: no {dataset_type} file: {why_not[dataset_type]}.")
         show = not options["no_progress"] and options["verbosity"] > 0
         progress = Progress(self, show)
         skipped = Skipped()

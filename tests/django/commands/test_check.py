@@ -132,7 +132,7 @@ def test_text_and_html_reports(history, clean_registry, tmp_path):
     assert f"HTML report written to {path}" in err
 
 
-def test_records_the_check_cannot_read_are_reported(history, saved_registry):
+def test_ids_over_256_characters_are_errors(history, clean_registry, saved_registry):
     from personalize_django.registry import register_item
     from tests.django.testapp.models import Product
 
@@ -141,8 +141,12 @@ def test_records_the_check_cannot_read_are_reported(history, saved_registry):
         id_field=lambda p: "x" * 300 if p.name == "P0" else str(p.pk),
         properties={"CATEGORY_L1": "category.name", "PRICE": "price"},
     )
-    report, _, err = check_json()
-    # the item, and the purchases derived from order lines of it
-    assert report["summary"]["sources"]["skipped"]["invalid_item"] == 1
-    assert report["summary"]["sources"]["skipped"]["invalid_event"] >= 1
-    assert "not checked: 1 record(s), invalid_item" in err
+    report, status, err = check_json()
+    # the item, and the purchases derived from order lines of it: refused as delivery would
+    skipped = report["summary"]["sources"]["skipped"]
+    assert skipped["invalid_item"] == 1 and skipped["invalid_event"] >= 1
+    finding = next(f for f in report["findings"] if f["code"] == "E-ID-TOO-LONG")
+    assert finding["severity"] == "error"
+    assert finding["count"] == 1 + skipped["invalid_event"]
+    assert "must be at most 256 characters (got 300)" in finding["examples"][0]["message"]
+    assert status == 1 and "not checked: 1 record(s), invalid_item" in err

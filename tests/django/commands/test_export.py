@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import gzip
-import json
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from botocore.stub import ANY
-from django.core.management import CommandError
+from django.core.management import CommandError, call_command
 
 from personalize_django.datasets import shop_formats
 from personalize_django.delivery import deliver_pending
@@ -278,21 +278,28 @@ def test_upload_and_import_wait_for_the_jobs(history, tmp_path, settings, stubs,
 
 def test_import_needs_the_datasets_provisioned(history, tmp_path, settings, stubs):
     settings.PERSONALIZE = IMPORT_SETTINGS
-    for name in ("interactions.csv", "items.csv", "users.csv"):
+    for name in ("interactions.csv.gz", "items.csv.gz", "users.csv.gz"):
         stubs.expect_s3(
             "put_object", {}, Bucket="shop-data", Key=ANY, Body=ANY, ChecksumAlgorithm=ANY
         )
     stubs.expect("list_dataset_groups", {"datasetGroups": []})
     stubs.expect("list_schemas", {"schemas": []})
+    out, err = StringIO(), StringIO()
     with pytest.raises(CommandError, match="run personalize_provision first"):
-        run("personalize_export", str(tmp_path), "--no-progress", "--import", "--gzip")
+        call_command(
+            "personalize_export", str(tmp_path), "--no-progress", "--import", "--gzip",
+            stdout=out, stderr=err,
+        )  # fmt: skip
+    assert "warning: --gzip with --import" in err.getvalue()
+    assert "uploaded Interactions -> s3://shop-data/personalize/exports/" in out.getvalue()
 
 
-def test_json_of_an_unregistered_shop_has_no_files_it_cannot_fill(tmp_path, saved_registry):
+def test_an_unregistered_shop_has_no_files_it_cannot_fill(tmp_path, saved_registry):
     saved_registry.reset()
     out, err = run("personalize_export", str(tmp_path), "--no-progress")
     assert "Interactions: 0 rows" in out
-    assert not (tmp_path / "items.csv").exists() and not (tmp_path / "users.csv").exists()
-    assert json.loads(json.dumps(sorted(p.name for p in tmp_path.iterdir()))) == [
-        "interactions.csv"
-    ]
+    assert "note: no Items file: no item model is registered." in err
+    assert "note: no Users file: no user model is registered with properties" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["interactions.csv"]
+    with pytest.raises(CommandError, match="Cannot write Items: no item model is registered"):
+        run("personalize_export", str(tmp_path), "--only", "items")
