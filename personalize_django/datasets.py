@@ -132,10 +132,13 @@ def interactions_format(*, session_id: bool = False) -> DatasetFormat:
     return make_format(INTERACTIONS, columns, session_id=session_id)
 
 
-def format_from_schema(dataset_type: str, schema: Any) -> DatasetFormat:
+def format_from_schema(dataset_type: str, schema: Any) -> DatasetFormat | None:
     """A :class:`DatasetFormat` from an Avro schema (dict or JSON text), a
     format, or ``{"name": ..., "schema": ...}``: the columns of a schema given
-    in ``PROVISIONING["schemas"]``, so the export writes what it declares."""
+    in ``PROVISIONING["schemas"]``, so the export writes what it declares
+    (``None`` when it leaves the schema to the default)."""
+    if schema is None or schema is True:
+        return None
     if isinstance(schema, DatasetFormat):
         return schema
     if isinstance(schema, Mapping) and "fields" not in schema:
@@ -170,9 +173,9 @@ def shop_formats(*, session_id: bool = False) -> dict[str, DatasetFormat]:
             formats[dataset_type] = fmt
     schemas = (personalize_settings.PROVISIONING or {}).get("schemas") or {}
     for dataset_type, schema in schemas.items():
-        if schema is None or schema is True:
-            continue
         fmt = format_from_schema(dataset_type, schema)
+        if fmt is None:
+            continue
         if dataset_type == INTERACTIONS and session_id:
             fmt = DatasetFormat(INTERACTIONS, fmt.columns + (Column("SESSION_ID"),))
         formats[dataset_type] = fmt

@@ -303,3 +303,29 @@ def test_an_unregistered_shop_has_no_files_it_cannot_fill(tmp_path, saved_regist
     assert sorted(p.name for p in tmp_path.iterdir()) == ["interactions.csv"]
     with pytest.raises(CommandError, match="Cannot write Items: no item model is registered"):
         run("personalize_export", str(tmp_path), "--only", "items")
+
+
+def test_a_schema_given_in_provisioning_is_what_the_export_writes(shop, tmp_path, settings):
+    items_schema = {
+        "type": "record",
+        "name": "Items",
+        "namespace": "com.amazonaws.personalize.schema",
+        "fields": [
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "PRICE", "type": "float"},
+            {"name": "CATEGORY_L1", "type": "string", "categorical": True},
+        ],
+        "version": "1.0",
+    }
+    settings.PERSONALIZE = {
+        "BACKEND": "memory",
+        "DELIVERY": "manual",
+        "PROVISIONING": {
+            "dataset_group": "shop",
+            "schemas": {"Items": {"name": "shop-items-v2", "schema": items_schema}, "Users": None},
+        },
+    }
+    run("personalize_export", str(tmp_path), "--no-progress", "--only", "items")
+    rows = read_csv(tmp_path / "items.csv")
+    assert list(rows[0]) == ["ITEM_ID", "PRICE", "CATEGORY_L1"]  # no AVAILABLE column
+    assert {r["CATEGORY_L1"] for r in rows} == {"Shoes", "Hats"}
