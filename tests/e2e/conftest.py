@@ -236,7 +236,11 @@ def browser(shop: Shop) -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     """A fresh browser context (no cookies: a new guest) and page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
+    # expect() has its own bound (5 s by default), too short on a loaded 2-core CI machine
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
     page = context.new_page()
     try:
         yield page

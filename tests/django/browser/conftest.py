@@ -37,7 +37,11 @@ def chromium():
 @pytest.fixture
 def page(chromium):
     context = chromium.new_context(viewport={"width": 1000, "height": 700})
-    context.set_default_timeout(10_000)  # a bound on every wait, not a sleep
+    context.set_default_timeout(30_000)  # a bound on every wait, not a sleep
+    # expect() has its own bound (5 s by default), too short on a loaded 2-core CI machine
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
     page = context.new_page()
     yield page
     context.close()
