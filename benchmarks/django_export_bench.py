@@ -96,7 +96,8 @@ def peak_rss_mb() -> float:
 def export(rows: int, folder: Path, engine_path: Path, trace: bool) -> None:
     from django.test import override_settings
 
-    from personalize_django.datasets import ShopEvents, shop_formats
+    from personalize_django.dataset_formats import shop_formats
+    from personalize_django.datasets import ShopEvents
     from personalize_sdk.dataset import CsvExporter
 
     with override_settings(PERSONALIZE=settings_for(engine_path)):

@@ -68,7 +68,7 @@ def desired_config() -> dict[str, Any]:
     properties) and the schema of each dataset (the columns the export
     writes and the shop's records carry). Raises ``ConfigurationError`` when
     ``PROVISIONING`` is not set."""
-    from .datasets import shop_formats
+    from .dataset_formats import shop_formats
 
     provisioning = personalize_settings.PROVISIONING
     if not provisioning:

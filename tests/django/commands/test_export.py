@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import ANY
 from django.core.management import CommandError, call_command
 
-from personalize_django.datasets import shop_formats
+from personalize_django.dataset_formats import shop_formats
 from personalize_django.delivery import deliver_pending
 from personalize_django.models import OutboxEvent
 from personalize_django.recording import record_event
