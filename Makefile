@@ -48,6 +48,7 @@ docs: install-dev
 bench: install-dev
 	$(PY) -m personalize_sdk.engine.bench $(BENCH_ARGS)
 	$(PY) benchmarks/django_bench.py
+	$(PY) benchmarks/django_export_bench.py
 	$(PY) -m personalize_sdk.dataset.bench
 
 demo: install-demo
