@@ -347,6 +347,16 @@ class _EntitiesView(RecordsView):
         return self.answer(len(good), errors)
 
 
+#: the answers of the trusted-service write endpoints (items, users)
+TRUSTED_WRITE_RESPONSES = {
+    200: s.AcceptedSerializer,
+    400: s.AcceptedSerializer,
+    401: s.ErrorSerializer,
+    403: s.ErrorSerializer,
+    413: s.ErrorSerializer,
+}
+
+
 class ItemsView(_EntitiesView):
     key = "items"
     record_class = Item
@@ -355,13 +365,7 @@ class ItemsView(_EntitiesView):
     @documented(
         operation_id="personalize_items",
         request=s.ItemsRequestSerializer,
-        responses={
-            200: s.AcceptedSerializer,
-            400: s.AcceptedSerializer,
-            401: s.ErrorSerializer,
-            403: s.ErrorSerializer,
-            413: s.ErrorSerializer,
-        },
+        responses=TRUSTED_WRITE_RESPONSES,
         description="Create or replace catalogue items (trusted services).",
     )
     def post(self, request: Request) -> Response:
@@ -376,13 +380,7 @@ class UsersView(_EntitiesView):
     @documented(
         operation_id="personalize_users",
         request=s.UsersRequestSerializer,
-        responses={
-            200: s.AcceptedSerializer,
-            400: s.AcceptedSerializer,
-            401: s.ErrorSerializer,
-            403: s.ErrorSerializer,
-            413: s.ErrorSerializer,
-        },
+        responses=TRUSTED_WRITE_RESPONSES,
         description="Create or replace users (trusted services).",
     )
     def post(self, request: Request) -> Response:
