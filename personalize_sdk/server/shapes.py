@@ -39,6 +39,20 @@ def _type_error(where: str, expected: str) -> SerializationException:
     return SerializationException(f"Value at '{where}' must be {expected}")
 
 
+def _check_length(length: int, low: int | None, high: int | None, where: str, problems: list[str]) -> None:
+    """AWS's wording for a string or list outside its length bounds."""
+    if low is not None and length < low:
+        problems.append(
+            f"Value at '{where}' failed to satisfy constraint: "
+            f"Member must have length greater than or equal to {low}"
+        )
+    if high is not None and length > high:
+        problems.append(
+            f"Value at '{where}' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {high}"
+        )
+
+
 @dataclass(frozen=True)
 class String(Shape):
     min: int | None = None
@@ -48,16 +62,7 @@ class String(Shape):
     def check(self, value: Any, where: str, problems: list[str]) -> None:
         if not isinstance(value, str):
             raise _type_error(where, "a string")
-        if self.min is not None and len(value) < self.min:
-            problems.append(
-                f"Value at '{where}' failed to satisfy constraint: "
-                f"Member must have length greater than or equal to {self.min}"
-            )
-        if self.max is not None and len(value) > self.max:
-            problems.append(
-                f"Value at '{where}' failed to satisfy constraint: "
-                f"Member must have length less than or equal to {self.max}"
-            )
+        _check_length(len(value), self.min, self.max, where, problems)
         # The model's patterns are Java regexes matched against the whole value.
         if self.pattern is not None and not re.fullmatch(self.pattern, value, flags=re.DOTALL):
             problems.append(
@@ -121,16 +126,7 @@ class List(Shape):
     def check(self, value: Any, where: str, problems: list[str]) -> None:
         if not isinstance(value, list):
             raise _type_error(where, "a list")
-        if self.min is not None and len(value) < self.min:
-            problems.append(
-                f"Value at '{where}' failed to satisfy constraint: "
-                f"Member must have length greater than or equal to {self.min}"
-            )
-        if self.max is not None and len(value) > self.max:
-            problems.append(
-                f"Value at '{where}' failed to satisfy constraint: "
-                f"Member must have length less than or equal to {self.max}"
-            )
+        _check_length(len(value), self.min, self.max, where, problems)
         for index, element in enumerate(value, start=1):
             # AWS numbers list members from 1 ("eventList.1.member.eventType").
             self.member.check(element, f"{where}.{index}.member", problems)
