@@ -228,16 +228,26 @@ def quality(data: bench_data.Ratings, name: str, splitter: Callable, tune: bool)
 
 def tune_engine(validation: bench_data.Split, data: bench_data.Ratings, name: str) -> None:
     """The validation grid the defaults came from (never the test split)."""
+    import dataclasses
+
     run = EngineRun(validation, data)
     store = run.backend.engine.store
     rows = []
-    for lam in (100.0, 300.0):
-        for tw in (0.2, 0.3, 0.4):
-            for hd, td in ((0.95, 0.7), (0.97, 0.7), (0.97, 0.5)):
-                config = EngineConfig(**{**run.options, "ease_lambda": lam, "transition_weight": tw,
-                                         "history_decay": hd, "transition_decay": td})
-                model = model_module.build(store, config)
-                rows.append((f"lambda={lam:g} tw={tw} hd={hd} td={td}", run.score(model, config)))
+    for lam in (200.0, 300.0):
+        built = model_module.build(store, EngineConfig(**{**run.options, "ease_lambda": lam}))
+        for floor in (0.0, 0.3, 0.5, 1.0):
+            for hd in (0.93, 0.95):
+                for hl in (7.0, None):
+                    for tw in (0.25, 0.3):
+                        # Only scoring settings vary: the matrices are built once per lambda.
+                        config = EngineConfig(**{**run.options, "ease_lambda": lam, "history_floor": floor,
+                                                 "history_decay": hd, "history_half_life_days": hl,
+                                                 "transition_weight": tw})
+                        personal = dataclasses.replace(built.personal, history_floor=floor, history_decay=hd,
+                                                       transition_weight=tw)
+                        model = dataclasses.replace(built, personal=personal)
+                        rows.append((f"lambda={lam:g} floor={floor} hd={hd} hl={hl} tw={tw}",
+                                     run.score(model, config)))
     run.close()
     rows.sort(key=lambda row: -row[1]["ndcg"])
     table(f"tuning on the {name} validation split (best first)", rows[:10], QUALITY[:3])

@@ -61,12 +61,16 @@ class EngineConfig:
 
     # -- recommended for you ----------------------------------------------
     #: recent events read per request to score from
-    history_length: int = 200
-    #: weight of the k-th most recent event: ``history_decay ** k``
-    history_decay: float = 0.95
+    history_length: int = 500
+    #: weight of the k-th most recent event in the similarity part:
+    #: ``history_floor + history_decay ** k`` (the transition part: ``transition_decay ** k``)
+    history_decay: float = 0.93
+    #: weight every event of the history keeps however old, so the whole profile
+    #: counts as it does for EASE; 0 = recency alone
+    history_floor: float = 0.3
     #: and an event's weight halves for every this many days it is older than the
     #: user's latest event (a new visit weeks later is a new intent); None: off
-    history_half_life_days: float | None = 1.0
+    history_half_life_days: float | None = 7.0
     #: share of the score from the next-item (transition) model, the rest from item similarity
     transition_weight: float = 0.3
     #: the same share when the similarity is item-kNN (catalogues beyond ``ease_max_items``)
@@ -111,6 +115,8 @@ class EngineConfig:
             raise ConfigurationError("basket must be 'session' or 'user'")
         if self.history_half_life_days is not None and self.history_half_life_days <= 0:
             raise ConfigurationError("history_half_life_days must be positive (or None)")
+        if self.history_floor < 0:
+            raise ConfigurationError("history_floor must be zero or positive")
         if self.min_data_scale <= 0:
             raise ConfigurationError("min_data_scale must be positive")
         for name in ("transition_weight", "knn_transition_weight"):

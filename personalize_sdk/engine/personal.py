@@ -12,9 +12,12 @@ Two item x item matrices are learned at training time:
   what they do next.
 
 A request reads the user's latest ``history_length`` events from the store and
-sums the matrices' rows of those items, the k-th most recent weighted
-``decay ** k`` and by its event type's weight. Nothing is cached per user, so
-an event recorded now changes the next answer without retraining.
+sums the matrices' rows of those items. In the similarity part the k-th most
+recent event weighs ``history_floor + decay ** k`` (times its event type's
+weight): the floor keeps the whole profile in the score, as EASE uses it,
+while the decayed term lifts what the user did last. The transition part is
+about what comes next, so it uses the decay alone. Nothing is cached per user,
+so an event recorded now changes the next answer without retraining.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ class PersonalModel:
     history_decay: float
     transition_decay: float
     transition_weight: float
+    #: weight every history event keeps in the similarity part, however old
+    #: (0 in models pickled before it existed: their behaviour is unchanged)
+    history_floor: float = 0.0
 
     @property
     def kind(self) -> str:
@@ -52,21 +58,21 @@ class PersonalModel:
             return np.zeros(n, dtype=np.float32)
         weights = np.asarray(weights, dtype=np.float32)
         position = np.arange(len(items), dtype=np.float32)
-        if recency is not None:
-            recency = np.asarray(recency, dtype=np.float32)
-            weights = weights * recency
-        else:
+        if recency is None:
             recency = np.ones(len(items), dtype=np.float32)
+        recency = np.asarray(recency, dtype=np.float32)
         total = np.zeros(n, dtype=np.float32)
         # Event-type weights shape the similarity part (a purchase says more about
         # taste); the transition part is about what comes next, so only recency counts.
-        for matrix, decay, share, base in (
-            (self.similarity, self.history_decay, 1.0 - self.transition_weight, weights),
-            (self.transition, self.transition_decay, self.transition_weight, recency),
+        # The floor keeps old events in the similarity part: a taste to predict can
+        # sit anywhere in a long profile, not only at its end.
+        for matrix, decay, share, type_weight, floor in (
+            (self.similarity, self.history_decay, 1.0 - self.transition_weight, weights, self.history_floor),
+            (self.transition, self.transition_decay, self.transition_weight, np.ones_like(weights), 0.0),
         ):
             if share <= 0:
                 continue
-            w = base * np.power(decay, position)
+            w = type_weight * recency * (floor + np.power(decay, position))
             keep = w > 1e-4
             part = _weighted_rows(matrix, items[keep], w[keep])
             peak = float(np.abs(part).max()) if len(part) else 0.0
@@ -153,4 +159,5 @@ def build(data: Interactions, config: EngineConfig) -> PersonalModel:
         history_decay=config.history_decay,
         transition_decay=config.transition_decay,
         transition_weight=share,
+        history_floor=config.history_floor,
     )
