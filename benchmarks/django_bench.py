@@ -6,9 +6,18 @@ how fast one worker drains the outbox into the local engine.
 1. Product page: the same view with and without ``@track_item_view``, through
    Django's test client (the whole middleware and template stack, no network)
    and through a wsgiref server on loopback, interleaved in one run, a random
-   product each round. With tracking, the request writes one outbox row; with
-   a private ``redis-server`` (when one can be started) DELIVERY is "celery",
-   so commits also wake the publisher thread that queues delivery tasks.
+   product each round. Three pages: the product page as a shop using this
+   package serves it (in the site layout, with the "also viewed" and "bought
+   together" recommendation blocks, served by a LocalBackend trained on a
+   small synthetic history, through the default cache), the same page without
+   the blocks, and a bare page that never touches the session. Each variant is
+   its own visitor (its own session), as a visitor of a site with or without
+   tracking would be; so with tracking, each View drops the visitor's cached
+   lists (caching.py) and the next page asks the backend again, which is part
+   of what recording costs. With tracking, the request writes one outbox row;
+   with a private ``redis-server`` (when one can be started) DELIVERY is
+   "celery", so commits also wake the publisher thread that queues delivery
+   tasks (nothing consumes them during the bench).
 2. Outbox drain: 10,000 events in the outbox delivered by one
    ``deliver_pending`` run into a LocalBackend on disk, batched (as the backend
    accepts: 500 per call) and one call per event.
@@ -159,12 +168,77 @@ def seed(products: int = 1000, categories: int = 20) -> list[int]:
     return list(Product.objects.values_list("pk", flat=True))
 
 
+def train_engine(pks: list[int], sessions: int = 2000) -> str:
+    """Put the catalogue and a synthetic shop history into the LocalBackend and
+    train it: visitors browse one category per session (popular products more
+    often) and buy some of what they viewed. Returns the readiness summary."""
+    from benchmarks.benchshop.models import Product
+    from personalize_django.client import get_backend
+    from personalize_django.registry import registry
+    from personalize_sdk import Event
+
+    backend = get_backend()
+    reg = registry.item_registration(Product)
+    items = [reg.to_item(p) for p in Product.objects.select_related("category")]
+    for start in range(0, len(items), backend.max_records_per_call):
+        backend.put_items(items[start : start + backend.max_records_per_call])
+    products = list(Product.objects.values_list("pk", "category_id"))
+    by_category: dict[int, list[int]] = {}
+    for pk, category in products:
+        by_category.setdefault(category, []).append(pk)
+    rng = random.Random(3)
+    now = time.time()
+    events = []
+    for number in range(sessions):
+        user = f"u{rng.randrange(400)}"
+        session = f"s{number}"
+        choices = by_category[rng.choice(list(by_category))]
+        # a long tail: the first products of a category are viewed most
+        viewed = {choices[min(int(rng.expovariate(0.15)), len(choices) - 1)] for _ in range(6)}
+        at = now - rng.uniform(0, 20 * 86400)
+        for pk in viewed:
+            at += 30
+            events.append(Event("View", session, item_id=pk, user_id=user, sent_at=at))
+        if rng.random() < 0.6:
+            for pk in rng.sample(sorted(viewed), min(len(viewed), rng.choice((1, 2, 2, 3)))):
+                at += 30
+                events.append(Event("Purchase", session, item_id=pk, user_id=user, sent_at=at))
+    for start in range(0, len(events), backend.max_events_per_call):
+        backend.put_events(events[start : start + backend.max_events_per_call])
+    report = backend.train()
+    return f"{len(events):,} events; {report}" if report is not None else f"{len(events):,} events"
+
+
+def describe_blocks(pks: list[int]) -> str:
+    """What the recommendation blocks of a few product pages hold (so the bench
+    cannot silently time empty blocks)."""
+    from benchmarks.benchshop.models import Product
+    from personalize_django import serving
+
+    counts: dict[str, list[int]] = {}
+    sources: dict[str, set[str]] = {}
+    for pk in pks[:: max(1, len(pks) // 20)]:
+        product = Product.objects.get(pk=pk)
+        for use_case in ("also_viewed", "bought_together"):
+            recs = serving.recommend(use_case, session_id="bench-check", item=product, limit=6)
+            counts.setdefault(use_case, []).append(len(recs))
+            sources.setdefault(use_case, set()).update(o.personalize_source for o in recs)
+    return "; ".join(
+        f"{uc}: {statistics.mean(n):.1f} items per block (sources: {', '.join(sorted(sources[uc]))})"
+        for uc, n in counts.items()
+    )
+
+
 def test_client_fetcher():
-    """GET through Django's test client (the whole handler, no network)."""
+    """GET through Django's test client (the whole handler, no network); each
+    visitor is a client of its own (its own session cookie)."""
     from django.test import Client
 
-    client = Client()
-    return lambda path: client.get(path).status_code, lambda: None
+    def new_visitor():
+        client = Client()
+        return lambda path: client.get(path).status_code
+
+    return new_visitor, lambda: None
 
 
 def server_fetcher():
@@ -185,28 +259,37 @@ def server_fetcher():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-    )
 
-    def fetch(path):
-        with opener.open(base + path, timeout=30) as response:
-            response.read()
-            return response.status
+    def new_visitor():
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
 
-    return fetch, server.shutdown
+        def fetch(path):
+            with opener.open(base + path, timeout=30) as response:
+                response.read()
+                return response.status
+
+        return fetch
+
+    return new_visitor, server.shutdown
 
 
-def bench_pages(pks: list[int], requests: int, fetch) -> list[tuple[str, list[float], list[float]]]:
-    """Time each variant once per round, in a shuffled order, a random product per round.
-    Settings stay fixed for the whole run (switching them per request would
-    charge the tracked variants for reloading settings)."""
+def bench_pages(
+    pks: list[int], requests: int, new_visitor
+) -> list[tuple[str, list[float], list[float]]]:
+    """Time each variant once per round, in a shuffled order, a random product per round,
+    each variant by a visitor of its own. Settings stay fixed for the whole run
+    (switching them per request would charge the tracked variants for reloading settings)."""
     variants = [
+        ("product page with recommendations, no tracking", "plain-reco"),
+        ("product page with recommendations, tracking", "tracked-reco"),
         ("page in layout, no tracking", "plain-layout"),
         ("page in layout, tracking", "tracked-layout"),
         ("bare page, no tracking", "plain"),
         ("bare page, tracking", "tracked"),
     ]
+    visitors = {name: new_visitor() for name, _ in variants}
     rng = random.Random(1)
     timings: dict[str, list[float]] = {name: [] for name, _ in variants}
     cpu: dict[str, list[float]] = {name: [] for name, _ in variants}
@@ -216,7 +299,7 @@ def bench_pages(pks: list[int], requests: int, fetch) -> list[tuple[str, list[fl
         rng.shuffle(order)
         for name, prefix in order:
             started, started_cpu = time.perf_counter(), time.process_time()
-            status = fetch(f"/{prefix}/{pk}/")
+            status = visitors[name](f"/{prefix}/{pk}/")
             elapsed, elapsed_cpu = time.perf_counter() - started, time.process_time() - started_cpu
             assert status == 200, status
             if round_number >= 50:  # the first 50 rounds warm caches up
@@ -228,7 +311,7 @@ def bench_pages(pks: list[int], requests: int, fetch) -> list[tuple[str, list[fl
 def print_pages(title: str, pages) -> None:
     print(f"\n{title}")
     print(
-        f"{'variant':44} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'CPU ms':>8} "
+        f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'CPU ms':>8} "
         f"{'CPU overhead':>13}"
     )
     baseline = baseline_cpu = 0.0
@@ -241,7 +324,7 @@ def print_pages(title: str, pages) -> None:
             overhead = f"{(median / baseline - 1) * 100:+.1f}%"
             overhead_cpu = f"{(median_cpu / baseline_cpu - 1) * 100:+.1f}%"
         print(
-            f"{name:44} {median:10.3f} {p90:8.3f} {overhead:>9} {median_cpu:8.3f} "
+            f"{name:48} {median:10.3f} {p90:8.3f} {overhead:>9} {median_cpu:8.3f} "
             f"{overhead_cpu:>13}"
         )
     print(
@@ -309,13 +392,15 @@ def main(argv: list[str] | None = None) -> None:
     try:
         label = setup_django(folder, args.db, broker)
         pks = seed()
+        print(f"LocalBackend trained on a synthetic history: {train_engine(pks)}")
+        print(f"Recommendation blocks: {describe_blocks(pks)}")
         for title, make_fetcher in (
             ("Django test client", test_client_fetcher),
             ("wsgiref server on loopback", server_fetcher),
         ):
-            fetch, stop = make_fetcher()
+            new_visitor, stop = make_fetcher()
             try:
-                pages = bench_pages(pks, args.requests, fetch)
+                pages = bench_pages(pks, args.requests, new_visitor)
             finally:
                 stop()
             print_pages(

@@ -7,4 +7,6 @@ urlpatterns = [
     path("tracked/<int:pk>/", views.tracked_product),
     path("plain-layout/<int:pk>/", views.product_layout),
     path("tracked-layout/<int:pk>/", views.tracked_product_layout),
+    path("plain-reco/<int:pk>/", views.product_reco),
+    path("tracked-reco/<int:pk>/", views.tracked_product_reco),
 ]

@@ -2,7 +2,9 @@
 other products from the category, rendered through a template. ``product``
 renders a bare page that never touches the session; ``product_layout`` the
 same inside a site layout whose header shows the visitor's login state and
-cart (what nearly every shop's base template does)."""
+cart (what nearly every shop's base template does); ``product_reco`` the
+layout page plus the two recommendation blocks a shop puts on a product page
+(also viewed, bought together), which is what a shop using this package serves."""
 
 from django.shortcuts import get_object_or_404, render
 
@@ -24,5 +26,10 @@ def product_layout(request, pk):
     return render(request, "benchshop/product_layout.html", _context(pk))
 
 
+def product_reco(request, pk):
+    return render(request, "benchshop/product_reco.html", _context(pk))
+
+
 tracked_product = track_item_view(Product)(product)
 tracked_product_layout = track_item_view(Product)(product_layout)
+tracked_product_reco = track_item_view(Product)(product_reco)
