@@ -20,6 +20,7 @@ every request when the instances are loaded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -64,7 +65,10 @@ def _cache() -> Any:
     return caches[personalize_settings.CACHE_ALIAS]
 
 
+@functools.lru_cache(maxsize=4096)
 def _generation_key(identity: str) -> str:
+    # Asked on every recorded event and for every list served: remembered for
+    # the visitors seen lately (a key depends on the identity alone).
     return f"{KEY_PREFIX}:gen:{_digest(identity)}"
 
 
@@ -89,11 +93,14 @@ def bump(*identities: str) -> None:
     """Make every list cached for these identities unreachable."""
     if not enabled():
         return
-    cache = _cache()
+    # One new token serves every identity: a generation only has to differ
+    # from the one it replaces.
+    token = secrets.token_hex(8)
     timeout = _generation_timeout()
-    cache.set_many(
-        {_generation_key(identity): secrets.token_hex(8) for identity in identities}, timeout
-    )
+    if len(identities) == 1:
+        _cache().set(_generation_key(identities[0]), token, timeout)
+    else:
+        _cache().set_many({_generation_key(identity): token for identity in identities}, timeout)
 
 
 def list_key(identity: str, kind: str, request: Mapping[str, Any]) -> str:

@@ -132,7 +132,6 @@ class PersonalizeSettings:
 
     def __init__(self, defaults: dict[str, Any] | None = None) -> None:
         self.defaults = defaults or DEFAULTS
-        self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @property
@@ -142,18 +141,17 @@ class PersonalizeSettings:
         return dict(value) if isinstance(value, dict) else {}
 
     def __getattr__(self, name: str) -> Any:
+        # Only called for a key not resolved yet: once resolved, the value is an
+        # instance attribute, so the request path reads settings at the cost of
+        # a plain attribute (reload() deletes them).
         if name.startswith("_") or name not in self.defaults:
             raise AttributeError(f"Invalid personalize setting: {name!r}")
-        try:
-            return self._cache[name]
-        except KeyError:
-            pass
         user = self.user_settings
         value = user[name] if name in user else self.defaults[name]
         if name in IMPORT_STRINGS and isinstance(value, str):
             value = import_string(value)
         with self._lock:
-            self._cache[name] = value
+            self.__dict__[name] = value
         return value
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,7 +162,8 @@ class PersonalizeSettings:
 
     def reload(self) -> None:
         with self._lock:
-            self._cache.clear()
+            for name in [key for key in self.__dict__ if key in self.defaults]:
+                del self.__dict__[name]
 
 
 #: the one instance the app reads

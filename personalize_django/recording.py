@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from django.db import IntegrityError, connections, router, transaction
 from django.http import HttpRequest
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from personalize_sdk import Event, InvalidRecordError, Item, User
 
-from . import context
+from . import context, dispatch
 from .conf import personalize_settings
 from .models import OutboxEvent
 from .registry import registry
@@ -118,43 +118,67 @@ def record_event(
     return event
 
 
+# The row's columns: what varies per event first, then the constants of a new row.
 _INSERT_COLUMNS = (
-    "kind", "record_id", "payload", "state", "attempts", "reclaims",
-    "next_attempt_at", "claimed_by", "last_error", "created_at",
+    "kind", "record_id", "payload", "next_attempt_at", "created_at",
+    "state", "attempts", "reclaims", "claimed_by", "last_error",
 )  # fmt: skip
-_insert_sql: dict[str, tuple[str, bool]] = {}
+_NEW_ROW = (OutboxEvent.PENDING, 0, 0, "", "")
+
+
+class _InsertPlan(NamedTuple):
+    sql: str
+    returning: bool
+    payload_field: Any
+    time_field: Any
+    #: the constant columns, already adapted for the database
+    constants: list[Any]
+
+
+_insert_plans: dict[str, _InsertPlan] = {}
+
+
+def _insert_plan(connection: Any) -> _InsertPlan:
+    """The INSERT statement and the adapted constants, built once per database vendor."""
+    plan = _insert_plans.get(connection.vendor)
+    if plan is None:
+        meta = OutboxEvent._meta
+        fields = [meta.get_field(name) for name in _INSERT_COLUMNS]
+        quote = connection.ops.quote_name
+        returning = connection.features.can_return_columns_from_insert
+        sql = "INSERT INTO {} ({}) VALUES ({}){}".format(
+            quote(meta.db_table),
+            ", ".join(quote(field.column) for field in fields),
+            ", ".join(["%s"] * len(fields)),
+            f" RETURNING {quote(meta.pk.column)}" if returning else "",
+        )
+        constants = [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields[-len(_NEW_ROW) :], _NEW_ROW)
+        ]
+        plan = _insert_plans[connection.vendor] = _InsertPlan(
+            sql, returning, fields[2], fields[3], constants
+        )
+    return plan
 
 
 def insert_row(db: str, kind: str, record_id: str, payload: dict[str, Any]) -> int:
     """INSERT one pending outbox row; returns its id.
 
     This is the request path's only write, so it skips ``Model.save()`` (model
-    signals, field defaults, instance state): one prepared INSERT, values
-    adapted by the fields themselves, about half the CPU time of a save.
+    signals, field defaults, instance state): one prepared INSERT whose constant
+    values are adapted once per database vendor, the payload and the time by
+    their fields; about a third of the CPU time of a save.
     """
     connection = connections[db]
-    now = timezone.now()
-    values = (kind, record_id, payload, OutboxEvent.PENDING, 0, 0, now, "", "", now)
-    meta = OutboxEvent._meta
-    params = [
-        meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in zip(_INSERT_COLUMNS, values)
-    ]
-    cached = _insert_sql.get(connection.vendor)
-    if cached is None:
-        quote = connection.ops.quote_name
-        returning = connection.features.can_return_columns_from_insert
-        sql = "INSERT INTO {} ({}) VALUES ({}){}".format(
-            quote(meta.db_table),
-            ", ".join(quote(meta.get_field(name).column) for name in _INSERT_COLUMNS),
-            ", ".join(["%s"] * len(_INSERT_COLUMNS)),
-            f" RETURNING {quote(meta.pk.column)}" if returning else "",
-        )
-        cached = _insert_sql[connection.vendor] = (sql, returning)
-    sql, returning = cached
+    plan = _insert_plan(connection)
+    # kind and record_id are strings already (a constant, a validated event id).
+    now = plan.time_field.get_db_prep_save(timezone.now(), connection)
+    params = [kind, record_id, plan.payload_field.get_db_prep_save(payload, connection), now, now]
+    params.extend(plan.constants)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0] if returning else cursor.lastrowid
+        cursor.execute(plan.sql, params)
+        return cursor.fetchone()[0] if plan.returning else cursor.lastrowid
 
 
 def queue_items(items: Iterable[Item], *, batch_size: int = 500) -> int:
@@ -182,8 +206,6 @@ def _queue(kind: str, records: Iterable[Item | User], batch_size: int) -> int:
 def schedule_on_commit(db: str) -> None:
     """Ask for delivery when the current transaction on ``db`` commits (at once
     in autocommit). Registered once per transaction, however many rows it writes."""
-    from .dispatch import schedule_delivery
-
     connection = transaction.get_connection(db)
     if connection.in_atomic_block:
         # Django keeps (savepoint ids, callback, robust) tuples; look for ours so a
@@ -193,7 +215,7 @@ def schedule_on_commit(db: str) -> None:
             return
 
     def _dispatch() -> None:
-        schedule_delivery(db)
+        dispatch.schedule_delivery(db)
 
     _dispatch._personalize_dispatch = True  # type: ignore[attr-defined]
-    transaction.on_commit(_dispatch, using=db)
+    connection.on_commit(_dispatch)  # what transaction.on_commit(_dispatch, using=db) does

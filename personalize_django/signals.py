@@ -24,12 +24,15 @@ class CancelRecord(Exception):
 #: A receiver may raise :class:`CancelRecord` to drop it.
 #: provides args: ``event`` (the validated :class:`personalize_sdk.Event`),
 #: ``request`` (the ``HttpRequest`` or ``None``)
-pre_record = Signal()
+#: (Both recording signals are sent on every recorded event, always with
+#: ``sender=Event``: ``use_caching`` keeps the live receivers per sender, as
+#: Django's model signals do, so a send does not sort through them each time.)
+pre_record = Signal(use_caching=True)
 
 #: Sent after the event's outbox row is written (the row commits or rolls back
 #: with the caller's transaction).
 #: provides args: ``event``, ``request``, ``outbox_id`` (the row's primary key)
-post_record = Signal()
+post_record = Signal(use_caching=True)
 
 #: Sent by a delivery run for each group of rows that reached the backend.
 #: provides args: ``kind`` ("event", "item" or "user"), ``count``

@@ -27,6 +27,15 @@ def test_override_settings_is_seen_and_undone():
     assert personalize_settings.BATCH_SIZE == before
 
 
+def test_a_value_read_before_a_change_is_not_kept():
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "VIEW_EVENT_TYPE": "Seen"}):
+        assert personalize_settings.VIEW_EVENT_TYPE == "Seen"
+        assert personalize_settings.VIEW_EVENT_TYPE == "Seen"  # read again: remembered
+        with override_settings(PERSONALIZE={"BACKEND": "memory"}):
+            assert personalize_settings.VIEW_EVENT_TYPE == "View"
+        assert personalize_settings.VIEW_EVENT_TYPE == "Seen"
+
+
 def test_settings_fixture_changes_are_seen(settings):
     settings.PERSONALIZE = {"BACKEND": "memory", "MAX_ATTEMPTS": 3}
     assert personalize_settings.MAX_ATTEMPTS == 3

@@ -25,6 +25,18 @@ def test_one_row_with_the_event_payload():
     assert row.payload["properties"] == {"device": "mobile"}
 
 
+def test_the_row_is_a_new_pending_row():
+    record_event("View", item="1", session_id="s")
+    record_event("View", item="2", session_id="s")
+    first, second = OutboxEvent.objects.order_by("pk")
+    for row in (first, second):
+        assert (row.attempts, row.reclaims, row.claimed_by, row.last_error) == (0, 0, "", "")
+        assert row.claimed_at is None and row.delivered_at is None
+        assert row.next_attempt_at == row.created_at  # due at once
+    assert first.created_at <= second.created_at
+    assert first.record_id != second.record_id
+
+
 def test_model_instances_are_turned_into_ids(shop):
     from django.contrib.auth import get_user_model
 
@@ -114,6 +126,22 @@ def test_pre_record_can_cancel():
     finally:
         pre_record.disconnect(cancel)
     assert [p["item_id"] for p in outbox_payloads()] == ["human"]
+
+
+def test_a_receiver_connected_after_events_were_recorded_is_called():
+    # The signals remember their receivers per sender: connecting one must still count.
+    record_event("View", item="1", session_id="s")
+
+    def cancel(sender, event, request, **kwargs):
+        raise CancelRecord("connected late")
+
+    pre_record.connect(cancel)
+    try:
+        assert record_event("View", item="2", session_id="s") is None
+    finally:
+        pre_record.disconnect(cancel)
+    assert record_event("View", item="3", session_id="s") is not None
+    assert [p["item_id"] for p in outbox_payloads()] == ["1", "3"]
 
 
 def test_post_record_gets_the_row_id():

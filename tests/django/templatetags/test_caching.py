@@ -89,6 +89,26 @@ def test_a_guest_event_drops_the_sessions_lists(catalogue, backend, make_request
 
 
 @pytest.mark.django_db
+def test_an_event_with_a_user_and_a_session_drops_the_lists_of_both(
+    catalogue, users, backend, make_request, render
+):
+    ann, _ = users
+    backend.set_recommendations("best_sellers", [pid(catalogue["cap"]), pid(catalogue["boot"])])
+    render(TAG, make_request(ann), use_case="best_sellers")
+    render(TAG, make_request(session_id="s-2"), use_case="best_sellers")
+    render(TAG, make_request(session_id="s-3"), use_case="best_sellers")
+    assert len(asked(backend, "best_sellers")) == 3
+    record_event("View", user=ann, session_id="s-2", item=catalogue["cap"])
+    render(TAG, make_request(ann), use_case="best_sellers")
+    render(TAG, make_request(session_id="s-2"), use_case="best_sellers")
+    render(TAG, make_request(session_id="s-3"), use_case="best_sellers")
+    # Ann's and session s-2's lists were asked again; s-3's is still cached.
+    assert [r.user_id for r in asked(backend, "best_sellers")] == [
+        str(ann.pk), "s-2", "s-3", str(ann.pk), "s-2"
+    ]
+
+
+@pytest.mark.django_db
 def test_no_personal_list_is_ever_served_to_another_user(
     catalogue, users, backend, make_request, render
 ):
