@@ -116,7 +116,11 @@ class LocalBackend(Backend):
         return self.engine.model.report
 
     def forget_user(self, user_id: str) -> dict[str, int]:
-        """Delete a user's events, profile and served lists; return the counts."""
+        """Delete a user's events, the anonymous events of the guest sessions
+        joined to them (a ``Login`` event carrying the session id joins it),
+        their profile and the lists served to them or to those sessions;
+        return the counts (``events``, ``guest_events``, ``sessions``,
+        ``users``, ``served``). Another user's events in a shared session stay."""
         if not isinstance(user_id, str) or not user_id:
             raise PersonalizeError("forget_user needs a user id")
         return self._call(self.engine.forget_user, user_id)

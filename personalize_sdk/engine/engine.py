@@ -78,8 +78,9 @@ class Engine:
         self.store.put_users(users)
 
     def forget_user(self, user_id: str) -> dict[str, int]:
-        """Delete the user's events, profile and served lists (the model forgets
-        them at the next training); return the counts deleted."""
+        """Delete the user's events, the guest events of the sessions joined to
+        them, their profile and served lists (the model forgets them at the
+        next training); return the counts deleted (see :meth:`Store.forget_user`)."""
         return self.store.forget_user(user_id)
 
     def iter_events(self) -> Iterator[Event]:

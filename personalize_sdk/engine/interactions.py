@@ -55,7 +55,7 @@ class Interactions:
 
     item_ids: list[str]            # item index -> id (catalogue items first)
     item_properties: list[dict]    # item index -> schema-spelled properties
-    user_ids: list[str]            # user index -> id (anonymous sessions use the session id)
+    user_ids: list[str]            # user index -> id (a guest session not joined to a user: the session id)
     type_names: list[str]          # type index -> event type
     item: Any                      # int32[n]
     user: Any                      # int32[n]
@@ -95,8 +95,16 @@ def load(store: Store, config: EngineConfig, *, upto_seq: int | None = None) -> 
     cols: dict[str, list] = {k: [] for k in ("item", "user", "session", "etype", "ts")}
     groups: dict[Any, tuple[list[str], set[str]]] = {}
     referenced: dict[str, list[str]] = {}   # recommendation id -> chosen items
+    # A guest's events belong to the user whose event first carries their
+    # session id (the Login event): how Personalize joins an anonymous history
+    # at training. That event may come later in the stream, so guest rows get
+    # their user once everything is read.
+    session_user: dict[str, str] = {}
+    guest_rows: list[tuple[int, str]] = []   # (position in cols, session id)
     for rows in store.iter_event_rows(upto_seq=upto_seq):
         for seq, event_type, session_id, user_id, item_id, ts, rec_id, impression in rows:
+            if user_id is not None:
+                session_user.setdefault(session_id, user_id)
             if item_id is None:
                 continue
             index = item_index.get(item_id)
@@ -105,7 +113,11 @@ def load(store: Store, config: EngineConfig, *, upto_seq: int | None = None) -> 
                 item_ids.append(item_id)
                 item_properties.append({})
             cols["item"].append(index)
-            cols["user"].append(users.setdefault(user_id or session_id, len(users)))
+            if user_id is None:
+                guest_rows.append((len(cols["user"]), session_id))
+                cols["user"].append(-1)
+            else:
+                cols["user"].append(users.setdefault(user_id, len(users)))
             cols["session"].append(sessions.setdefault(session_id, len(sessions)))
             cols["etype"].append(types.setdefault(event_type, len(types)))
             cols["ts"].append(ts)
@@ -114,6 +126,10 @@ def load(store: Store, config: EngineConfig, *, upto_seq: int | None = None) -> 
                 groups[("event", seq)] = (json.loads(impression), {item_id})
             elif rec_id:
                 referenced.setdefault(rec_id, []).append(item_id)
+    for position, session_id in guest_rows:
+        # An anonymous session never joined keeps the session id as its user id.
+        owner = session_user.get(session_id, session_id)
+        cols["user"][position] = users.setdefault(owner, len(users))
     if referenced:
         for rec_id, shown in store.served_lists(list(referenced)).items():
             groups[("rec", rec_id)] = (shown, set(referenced[rec_id]))

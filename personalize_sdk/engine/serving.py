@@ -35,8 +35,67 @@ from .model import Model
 from .popularity import DAY
 from .store import Store
 
+#: the reason on an explored item (Personalize's spelling, User-Personalization-v2)
+EXPLORATION = "Exploration"
+
+
 def new_recommendation_id() -> str:
     return "RID-" + uuid.uuid4().hex[:32]
+
+
+def slot_scores(items: list[tuple[int, float, tuple[str, ...]]]) -> list[tuple[int, float, tuple[str, ...]]]:
+    """The same items, in the same order, with scores that never rise down
+    the list (Personalize returns ``itemList`` sorted by descending score).
+
+    A list is built in slot order, and two kinds of item can sit above their
+    own score: an explored item (reason ``Exploration``), placed in a slot
+    for its novelty, takes a score between those of the ranked items around
+    it; and a top-up from another source (also-viewed under bought-together,
+    the category under an item's neighbours), on a scale of its own, is
+    mapped to start at the score of the item above it and keep its own order
+    (scaled while both scores are positive, so scores stay positive; shifted
+    otherwise). An ordinary list is left as it is.
+    """
+    explored = [EXPLORATION in why for _i, _s, why in items]
+    out = [score for _i, score, _why in items]
+    if not all(explored):
+        # Ranked items first: a run that rises above the item before it is
+        # mapped under it (scaled while both are positive, else shifted).
+        previous, factor, shift = None, 1.0, 0.0
+        for position, (_index, raw, _why) in enumerate(items):
+            if explored[position]:
+                continue
+            score = raw * factor + shift
+            if previous is not None and score > previous:
+                if previous > 0 and raw > 0:
+                    factor, shift = previous / raw, 0.0
+                else:
+                    factor, shift = 1.0, previous - raw
+                score = previous
+            out[position] = previous = score
+    # Then each run of explored items, between the ranked scores around it.
+    position = 0
+    while position < len(items):
+        if not explored[position]:
+            position += 1
+            continue
+        end = position
+        while end < len(items) and explored[end]:
+            end += 1
+        own = out[position:end]
+        above = out[position - 1] if position > 0 else None
+        below = out[end] if end < len(items) else None
+        if above is None and below is None:
+            high, low = max(own), min(own)
+        else:
+            # At an end of the list the run's own relevance bounds it.
+            high = above if above is not None else max(below, max(own))  # type: ignore[type-var]
+            low = below if below is not None else min(high, min(own))
+        run = end - position
+        for j in range(run):
+            out[position + j] = high + (low - high) * (j + 1) / (run + 1)
+        position = end
+    return [(index, float(score), why) for (index, _s, why), score in zip(items, out)]
 
 
 @dataclass
@@ -133,7 +192,8 @@ class Server:
     def _respond(self, model: Model, request: Any, use_case: str, answer: Answer) -> RecommendationList:
         rid = new_recommendation_id()
         items = tuple(
-            Recommendation(model.item_ids[i], round(float(score), 6), reason=why) for i, score, why in answer.items
+            Recommendation(model.item_ids[i], round(float(score), 6), reason=why)
+            for i, score, why in slot_scores(answer.items)
         )
         if self.config.record_impressions and items:
             self.store.record_served(rid, use_case, request.user_id, [r.item_id for r in items])
@@ -225,7 +285,7 @@ class Server:
         young = same & (model.age_days < self.config.exploration_item_age_cutoff)
         k = exploration.slots(n - len(answer.items), self.config.exploration_weight)
         for i in exploration.pick(young, model.exposure, model.popularity["all"], k):
-            answer.items.append((i, 0.0, ("category", "exploration")))
+            answer.items.append((i, 0.0, ("category", EXPLORATION)))
         self._fill(model, answer.items, allowed, n, self._category_scores(model, index), ("category",))
 
     def _consumed_purchases(self, model: Model, history: list) -> Any:
@@ -281,7 +341,7 @@ class Server:
         by_index = dict(relevant)
         items = []
         for i, was_explored in exploration.interleave([i for i, _ in relevant], explored, n):
-            items.append((i, by_index.get(i, float(scores[i])), ("exploration",) if was_explored else ()))
+            items.append((i, by_index.get(i, float(scores[i])), (EXPLORATION,) if was_explored else ()))
         return Answer(items)
 
     # -- ranking ---------------------------------------------------------
@@ -308,8 +368,10 @@ class Server:
         answer.items = [(index, -neg, ()) for neg, _p, _pos, index in known]
         result = self._respond(model, request, "ranking", answer)
         if unknown and request.filter is None:
-            # Items the model has never seen keep their given order, after the rest.
-            tail = tuple(Recommendation(item_id, 0.0) for item_id in unknown)
+            # Items the model has never seen keep their given order, after the
+            # rest, with a score no higher than the last of those (scores can be negative).
+            floor = min(0.0, result.items[-1].score) if result.items else 0.0
+            tail = tuple(Recommendation(item_id, floor) for item_id in unknown)
             result = RecommendationList(result.items + tail, recommendation_id=result.recommendation_id,
                                         use_case=result.use_case, source=result.source, reason=result.reason,
                                         extra=result.extra)

@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_user ON events (user_id, ts);
 CREATE INDEX IF NOT EXISTS events_session ON events (session_id, ts);
+-- Two jobs: the sessions a user's events came from (a login joins a guest
+-- session to the user), read from the index alone; and a guest session's
+-- anonymous events, (NULL, session_id), without walking the user's own events
+-- in that session.
+CREATE INDEX IF NOT EXISTS events_user_session ON events (user_id, session_id);
 CREATE TABLE IF NOT EXISTS items (
     item_id TEXT PRIMARY KEY,
     properties TEXT,
@@ -225,32 +230,59 @@ class Store:
             )
 
     def forget_user(self, user_id: str) -> dict[str, int]:
-        """Delete a user's events, profile and served lists; return the counts deleted."""
+        """Delete a user's events, the anonymous events of the sessions joined
+        to them (every session one of their events carries: a guest's history
+        joined at login is theirs), their profile, and the served lists asked
+        for with their id or one of those session ids; return the counts
+        deleted. Events of *another* user in a shared session stay."""
         with self._write() as conn:
+            sessions = _joined_sessions(conn, user_id)
             events = conn.execute("DELETE FROM events WHERE user_id = ?", (user_id,)).rowcount
+            guest_events = 0
+            for part in _parts(sorted(sessions)):
+                guest_events += conn.execute(
+                    "DELETE FROM events INDEXED BY events_user_session WHERE user_id IS NULL"
+                    f" AND session_id IN ({','.join('?' * len(part))})", part
+                ).rowcount
             users = conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,)).rowcount
-            served = conn.execute("DELETE FROM served WHERE user_id = ?", (user_id,)).rowcount
-        return {"events": events, "users": users, "served": served}
+            # A guest's lists were asked for with the session id as the user id.
+            # (No index on served.user_id: forgetting is rare, serving is not.)
+            served = 0
+            for part in _parts(sorted(sessions | {user_id})):
+                served += conn.execute(
+                    f"DELETE FROM served WHERE user_id IN ({','.join('?' * len(part))})", part
+                ).rowcount
+        return {"events": events, "guest_events": guest_events, "sessions": len(sessions),
+                "users": users, "served": served}
 
     # -- reads -----------------------------------------------------------
     def history(self, user_id: str, limit: int) -> list[tuple[str, str, float]]:
         """The user's latest ``limit`` item events as ``(item_id, event_type, ts)``,
-        most recent first. Events of an anonymous session whose id is
-        ``user_id`` count too (Personalize: pass the session id as the user id)."""
+        most recent first. Anonymous events count too when their session is
+        joined to the user (one of the user's events carries that session id,
+        as the ``Login`` event does: the guest's views are theirs from the next
+        request on), or when the session id *is* ``user_id`` (Personalize: a
+        guest is asked for by passing the session id as the user id)."""
         with self._read() as conn:
+            # Each part comes through an index and is cut at ``limit`` before
+            # the merge, so a long history costs no more than ``limit`` rows
+            # (a guest session's rows are few; they are sorted, not walked).
             rows = conn.execute(
-                "SELECT item_id, event_type, ts FROM events WHERE user_id = ? AND item_id IS NOT NULL"
+                "SELECT item_id, event_type, ts, seq FROM events WHERE user_id = ? AND item_id IS NOT NULL"
                 " ORDER BY ts DESC, seq DESC LIMIT ?",
                 (user_id, limit),
             ).fetchall()
-            if len(rows) < limit:
+            sessions = _joined_sessions(conn, user_id)
+            sessions.add(user_id)
+            for part in _parts(sorted(sessions)):
                 rows += conn.execute(
-                    "SELECT item_id, event_type, ts FROM events WHERE session_id = ? AND user_id IS NULL"
+                    "SELECT item_id, event_type, ts, seq FROM events INDEXED BY events_user_session"
+                    f" WHERE user_id IS NULL AND session_id IN ({','.join('?' * len(part))})"
                     " AND item_id IS NOT NULL ORDER BY ts DESC, seq DESC LIMIT ?",
-                    (user_id, limit - len(rows)),
+                    (*part, limit),
                 ).fetchall()
-                rows.sort(key=lambda row: -row[2])
-        return rows
+        rows.sort(key=lambda row: (-row[2], -row[3]))
+        return [row[:3] for row in rows[:limit]]
 
     def user_properties(self, user_id: str) -> dict[str, Any] | None:
         with self._read() as conn:
@@ -357,3 +389,16 @@ class Store:
 
 # The keyset column of each paginated query, by key_index.
 _KEYS = ("seq", "item_id", "user_id")
+
+
+def _joined_sessions(conn: sqlite3.Connection, user_id: str) -> set[str]:
+    """The session ids of ``user_id``'s events (from the covering index)."""
+    return {row[0] for row in conn.execute(
+        "SELECT DISTINCT session_id FROM events WHERE user_id = ?", (user_id,))}
+
+
+def _parts(values: Any, size: int = 500) -> Iterator[list[str]]:
+    """``values`` in lists of at most ``size`` (SQLite's limit on bound parameters)."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -1,6 +1,7 @@
 """personalize_forget_user: afterwards no outbox row and no row of the local
-engine's database mentions the user, the saved model does not either, and
-on AWS a data deletion job is started (Stubber)."""
+engine's database mentions the user or the guest session they logged in
+from, the saved model does not either, and on AWS a data deletion job is
+started (Stubber)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,10 @@ def test_forget_leaves_no_row_mentioning_the_user(engine_path, zed_and_amy):
     out, err = run("personalize_forget_user", ZED)
 
     assert "removed 5 outbox event row(s) (2 session(s)) and 1 outbox user row(s)" in out
-    assert "backend events 3, users 1, served 1; model retrained without them" in out
+    assert (
+        "backend events 3, guest_events 1, sessions 2, users 1, served 1;"
+        " model retrained without them" in out
+    )
     for row in OutboxEvent.objects.all():
         assert not mentions(row.payload, ZED, "guest-s1"), row.payload
     assert {row.payload.get("user_id") for row in OutboxEvent.objects.exclude(kind="item")} == {
@@ -80,11 +84,13 @@ def test_forget_leaves_no_row_mentioning_the_user(engine_path, zed_and_amy):
     }
     after = engine_rows(engine_path)
     for table, rows in after.items():
-        assert not [row for row in rows if mentions(row, ZED)], table
-    assert [row[4] for row in after["events"]] == [None, "amy-1"]  # the guest View stays, anonymous
+        # the guest View of the session Zed logged in from went with him
+        assert not [row for row in rows if mentions(row, ZED, "guest-s1")], table
+    assert [row[4] for row in after["events"]] == ["amy-1"]
     # The saved model was trained again, on what is left.
-    assert get_backend().report.interactions == trained.interactions - 2
-    assert ZED.encode() not in (engine_path / "model.pickle").read_bytes()
+    assert get_backend().report.interactions == trained.interactions - 3
+    saved = (engine_path / "model.pickle").read_bytes()
+    assert ZED.encode() not in saved and b"guest-s1" not in saved
 
 
 def test_dry_run_counts_and_removes_nothing(engine_path, zed_and_amy):

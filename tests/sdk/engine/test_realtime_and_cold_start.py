@@ -37,7 +37,7 @@ def test_a_new_item_enters_recommended_for_you_through_exploration():
     fill(client)
     backend.train()
     result = client.recommend("recommended_for_you", user_id="u1", num_results=10)
-    explored = [r.item_id for r in result if "exploration" in r.reason]
+    explored = [r.item_id for r in result if "Exploration" in r.reason]
     assert len(explored) == 3
     assert {int(i[1:]) for i in explored} <= set(shop.YOUNG)
     backend.close()

@@ -45,14 +45,49 @@ def test_exported_events_keep_every_field(backend):
 def test_forget_user_deletes_their_events_and_profile(backend):
     backend.put_events([_event(1, "u1"), _event(2, "u2")])
     backend.put_users([User("u1", {"membership": "gold"})])
-    assert backend.forget_user("u1") == {"events": 1, "users": 1, "served": 0}
+    assert backend.forget_user("u1") == {"events": 1, "guest_events": 0, "sessions": 1, "users": 1, "served": 0}
+    # u2's event in the same session is u2's: it stays
     assert [e.user_id for e in backend.iter_events()] == ["u2"]
     assert list(backend.iter_users()) == []
+
+
+def test_forget_user_deletes_the_guest_events_of_sessions_joined_to_them(backend):
+    store = backend.engine.store
+    backend.put_events([
+        Event("View", session_id="guest-1", item_id="i1", sent_at=1_700_000_000),
+        Event("Login", session_id="guest-1", user_id="u1", sent_at=1_700_000_010),
+        Event("View", session_id="u1-app", item_id="i2", user_id="u1", sent_at=1_700_000_020),
+        Event("View", session_id="u1-app", item_id="i3", sent_at=1_700_000_030),  # anonymous, same app session
+        Event("View", session_id="guest-2", item_id="i4", sent_at=1_700_000_040),  # somebody else, never joined
+        Event("View", session_id="guest-1", item_id="i5", user_id="u2", sent_at=1_700_000_050),  # shared device
+    ])
+    store.record_served("RID-guest", "recommended_for_you", "guest-1", ["i9"])  # asked for by session id
+    store.record_served("RID-u1", "recommended_for_you", "u1", ["i9"])
+    store.record_served("RID-other", "recommended_for_you", "guest-2", ["i9"])
+
+    assert backend.forget_user("u1") == {"events": 2, "guest_events": 2, "sessions": 2, "users": 0, "served": 2}
+    assert [(e.session_id, e.user_id) for e in backend.iter_events()] == [("guest-2", None), ("guest-1", "u2")]
+    assert set(store.served_lists(["RID-guest", "RID-u1", "RID-other"])) == {"RID-other"}
 
 
 def test_anonymous_session_history_counts_for_its_session_id(backend):
     backend.put_events([Event("View", session_id="anon-1", item_id="i1", sent_at=1_700_000_000)])
     assert [row[0] for row in backend.engine.store.history("anon-1", 10)] == ["i1"]
+
+
+def test_history_joins_the_guest_events_of_the_users_sessions(backend):
+    backend.put_events([
+        Event("View", session_id="guest-1", item_id="i1", sent_at=1_700_000_000),
+        Event("View", session_id="guest-1", item_id="i2", sent_at=1_700_000_001),
+        Event("View", session_id="guest-2", item_id="i3", sent_at=1_700_000_002),  # never joined
+        Event("View", session_id="other", item_id="i4", user_id="u1", sent_at=1_700_000_003),
+    ])
+    store = backend.engine.store
+    assert [row[0] for row in store.history("u1", 10)] == ["i4"]
+    backend.put_events([Event("Login", session_id="guest-1", user_id="u1", sent_at=1_700_000_004)])
+    assert [row[0] for row in store.history("u1", 10)] == ["i4", "i2", "i1"]  # newest first, merged
+    assert [row[0] for row in store.history("u1", 2)] == ["i4", "i2"]
+    assert [row[0] for row in store.history("guest-1", 10)] == ["i2", "i1"]  # the session id still works
 
 
 def test_served_lists_are_kept_for_implicit_impressions_and_pruned_when_old(backend):
