@@ -4,7 +4,8 @@ A guest opens the home page and a product, clicks a recommendation (the
 click reaches the outbox with its recommendation id and is delivered), adds
 to cart and checks out (Purchase), browses a category until "recommended for
 you" changes, then logs in: the login event joins the guest's session to the
-account, and the guest's order and recent views show on the account page.
+account, "recommended for you" on the home page reflects the guest's views at
+once, and the guest's order and recent views show on the account page.
 """
 
 from __future__ import annotations
@@ -137,6 +138,20 @@ def test_the_whole_loop_as_a_guest_then_logged_in(shop: Shop, page: Any, screens
     demo_id = str(shop.query("SELECT id FROM auth_user WHERE username = 'demo'")[0]["id"])
     login = delivered(shop, "Login", user_id=demo_id)
     assert login["session_id"] == guest_session, "the login event carries the guest's session id"
+
+    # -- back home: "for you" reflects the guest's views at once ----------------
+    # (the demo user's own seeded history is about other categories: without
+    # the guest's views their list shares little with the guest's)
+    page.goto(shop.url + "/")
+    for_you = page.locator(BLOCK.format("recommended_for_you"))
+    expect(for_you.locator(ITEM).first).to_be_visible()
+    expect(for_you.locator(".recs-source")).to_have_text("personalized")
+    logged_in_for_you = item_ids(page, "recommended_for_you")
+    shared = set(logged_in_for_you) & set(warm_for_you)
+    assert len(shared) * 2 >= len(warm_for_you), (
+        f"recommended for you after login ({logged_in_for_you}) reflects the guest's views"
+        f" (the guest's list was {warm_for_you})"
+    )
 
     page.goto(shop.url + "/account/")
     expect(page.get_by_test_id("order-row").first).to_be_visible()
