@@ -35,6 +35,7 @@ from personalize_sdk import (  # noqa: E402
     User,
 )
 from personalize_sdk.backends.aws import AwsBackend  # noqa: E402
+from tests.conftest import isolate_from_real_aws  # noqa: E402
 
 REGION = "us-east-1"
 ARN = f"arn:aws:personalize:{REGION}:123456789012"
@@ -53,19 +54,7 @@ NO_WAIT = RetryPolicy(max_attempts=4, base_delay=0, max_delay=0)
 @pytest.fixture(autouse=True)
 def no_real_aws(monkeypatch, tmp_path):
     """Nothing in these tests may read real credentials or reach AWS."""
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "missing-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_SESSION_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    isolate_from_real_aws(monkeypatch, tmp_path, key_id="testing", secret="testing")
 
 
 def _client(service: str):

@@ -33,6 +33,7 @@ from personalize_sdk import (  # noqa: E402
 from personalize_sdk.backends.aws import AwsBackend  # noqa: E402
 from personalize_sdk.backends.memory import MemoryBackend  # noqa: E402
 from personalize_sdk.server import PersonalizeServer, ServerConfig, ServerThread  # noqa: E402
+from tests.conftest import isolate_from_real_aws  # noqa: E402
 
 REGION = "us-east-1"
 KEY_ID, SECRET = "AKIDLOCALTEST", "local-secret"
@@ -49,14 +50,7 @@ CONFIG = ServerConfig(filters=FILTERS)
 @pytest.fixture(autouse=True)
 def no_real_aws(monkeypatch, tmp_path):
     """Nothing here may read real credentials or reach AWS."""
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "missing-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEY_ID)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    isolate_from_real_aws(monkeypatch, tmp_path, key_id=KEY_ID, secret=SECRET)
 
 
 def serve(backend, config: ServerConfig = CONFIG) -> tuple[PersonalizeServer, ServerThread]:

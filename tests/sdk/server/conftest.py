@@ -12,6 +12,7 @@ from botocore.config import Config  # noqa: E402
 
 from personalize_sdk.backends.memory import MemoryBackend  # noqa: E402
 from personalize_sdk.server import PersonalizeServer, ServerConfig, ServerThread  # noqa: E402
+from tests.conftest import isolate_from_real_aws  # noqa: E402
 
 REGION = "us-east-1"
 KEY_ID = "AKIDLOCALTEST"
@@ -25,17 +26,7 @@ FILTERS = {
 @pytest.fixture(autouse=True)
 def no_real_aws(monkeypatch, tmp_path):
     """No test here may read this machine's AWS settings or credentials."""
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "missing-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_SESSION_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    isolate_from_real_aws(monkeypatch, tmp_path)
 
 
 def make_client(service: str, url: str, *, key: str = KEY_ID, secret: str = SECRET, **config: Any):
