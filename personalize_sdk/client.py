@@ -12,6 +12,7 @@ from .backends import load_backend
 from .backends.base import Backend
 from .batching import chunks, event_batches
 from .exceptions import ConfigurationError, InvalidRecordError, PersonalizeError
+from .filters import parse as parse_filter
 from .records import Event, Item, User
 from .recommendations import RecommendationList
 from .retry import RetryPolicy
@@ -88,16 +89,15 @@ class Client:
 
     @staticmethod
     def _parse_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
-        from . import filters as filters_module
-
-        parse = getattr(filters_module, "parse", None)
+        """Parse each named expression once, so a typo fails at start-up;
+        already-parsed trees pass through."""
         parsed: dict[str, Any] = {}
         for name, expression in filters.items():
             if not isinstance(name, str) or not name:
                 raise ConfigurationError(f"Filter names must be non-empty strings, not {name!r}")
-            if parse is not None and isinstance(expression, str):
+            if isinstance(expression, str):
                 try:
-                    expression = parse(expression)
+                    expression = parse_filter(expression)
                 except ValueError as err:
                     raise ConfigurationError(f"Filter {name!r} does not parse: {err}") from err
             parsed[name] = expression

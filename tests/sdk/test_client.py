@@ -141,3 +141,13 @@ def test_backends_are_chosen_by_dotted_path_or_alias():
 def test_backend_configuration_errors_are_clear(backend, options, message):
     with pytest.raises(ConfigurationError, match=message):
         Client(backend, options=options, sync_mode=True)
+
+
+def test_filters_are_parsed_once_when_the_client_is_built():
+    from personalize_sdk.filters import Filter
+
+    client = Client(MemoryBackend(), sync_mode=True, filters={"cheap": "INCLUDE ItemID WHERE Items.PRICE < 10"})
+    assert isinstance(client.filters["cheap"], Filter)
+    assert isinstance(client.backend.filters["cheap"], Filter)
+    with pytest.raises(ConfigurationError, match="'cheap' does not parse"):
+        Client(MemoryBackend(), sync_mode=True, filters={"cheap": "INCLUDE ItemID Items.PRICE < 10"})
