@@ -123,7 +123,7 @@ class BackgroundWorker:
         if not self.is_alive or self._pid != os.getpid():
             return
         try:
-            self._queue.put(( "__stop__", _STOP), timeout=timeout)
+            self._queue.put(("__stop__", _STOP), timeout=timeout)
         except queue.Full:
             return
         assert self._thread is not None
