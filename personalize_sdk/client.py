@@ -16,7 +16,8 @@ from .filters import parse as parse_filter
 from .records import Event, Item, User
 from .recommendations import RecommendationList
 from .retry import RetryPolicy
-from .use_cases import FilterValue, RankingRequest, RecommendationRequest
+from .filters.values import FilterValue
+from .use_cases import RankingRequest, RecommendationRequest
 from .worker import BackgroundWorker, Job
 
 logger = logging.getLogger("personalize_sdk")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence, Union
+from typing import Mapping
 
 from .exceptions import InvalidRequestError
+from .filters.values import FilterValue, normalize_filter_values
 
 #: personalized: needs ``user_id``
 RECOMMENDED_FOR_YOU = "recommended_for_you"
@@ -39,8 +40,6 @@ MAX_CONTEXT_ENTRIES = 150
 MAX_CONTEXT_KEY_LENGTH = 150
 MAX_CONTEXT_VALUE_LENGTH = 1000
 _CONTEXT_KEY = re.compile(r"^[A-Za-z\d_]+$")
-
-FilterValue = Union[str, Sequence[str]]
 
 
 def check_use_case(use_case: str) -> str:
@@ -83,15 +82,6 @@ def check_context(context: Mapping[str, str] | None) -> dict[str, str]:
     return checked
 
 
-def check_filter_values(values: Mapping[str, FilterValue] | None) -> dict[str, tuple[str, ...]]:
-    """Normalise ``filter_values`` to ``{name: (value, ...)}``, raising
-    :class:`InvalidRequestError` for anything Personalize would refuse or
-    that could change the expression."""
-    from .filters.values import normalize_filter_values
-
-    return normalize_filter_values(values)
-
-
 @dataclass(frozen=True)
 class RecommendationRequest:
     """A request for one use case, checked against its rules."""
@@ -118,7 +108,7 @@ class RecommendationRequest:
             raise InvalidRequestError("num_results", f"must be between 1 and {MAX_NUM_RESULTS}")
         if self.filter is not None and (not isinstance(self.filter, str) or not self.filter):
             raise InvalidRequestError("filter", "must be the name of a configured filter")
-        set_(self, "filter_values", check_filter_values(self.filter_values))
+        set_(self, "filter_values", normalize_filter_values(self.filter_values))
         set_(self, "context", check_context(self.context))
 
 
@@ -148,5 +138,5 @@ class RankingRequest:
         set_(self, "item_ids", ids)
         if self.filter is not None and (not isinstance(self.filter, str) or not self.filter):
             raise InvalidRequestError("filter", "must be the name of a configured filter")
-        set_(self, "filter_values", check_filter_values(self.filter_values))
+        set_(self, "filter_values", normalize_filter_values(self.filter_values))
         set_(self, "context", check_context(self.context))
