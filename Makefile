@@ -47,6 +47,7 @@ docs: install-dev
 # Prints tables of figures; asserts nothing (tests never time anything).
 bench: install-dev
 	$(PY) -m personalize_sdk.engine.bench $(BENCH_ARGS)
+	$(PY) -m personalize_sdk.engine.bench_frontier
 	$(PY) benchmarks/django_bench.py
 	$(PY) benchmarks/django_export_bench.py
 	$(PY) -m personalize_sdk.dataset.bench
