@@ -19,7 +19,6 @@ each other would multiply the attempts (and the waits).
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from ..exceptions import ConfigurationError, ImproperlyInstalled, InvalidRequestError
@@ -29,11 +28,11 @@ from ..recommendations import SOURCE_MODEL, Recommendation, RecommendationList
 from ..use_cases import (
     MAX_NUM_RESULTS,
     MAX_RANKING_INPUT,
-    USE_CASES,
     RankingRequest,
     RecommendationRequest,
 )
 from ._aws_errors import translate_error
+from ._aws_options import check_arn, check_arn_map, check_promotion
 from .base import Backend
 
 try:
@@ -51,11 +50,6 @@ except (
     botocore_exceptions = None  # type: ignore[assignment]
     Config = None  # type: ignore[assignment,misc]
 
-#: what an ARN of a Personalize resource looks like (the API model's pattern)
-_ARN = re.compile(r"^arn:([a-z\d-]+):personalize:.*:.*:.+$")
-_PROMOTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
-_MAX_ARN_LENGTH = 256
-
 #: defaults for the botocore clients this backend builds (``config`` overrides them)
 DEFAULT_CLIENT_CONFIG: dict[str, Any] = {
     # One attempt per call: the Client owns the retry loop.
@@ -64,36 +58,6 @@ DEFAULT_CLIENT_CONFIG: dict[str, Any] = {
     "connect_timeout": 3.05,
     "read_timeout": 10,
 }
-
-
-def _check_arn(value: Any, option: str) -> str:
-    if not isinstance(value, str) or not _ARN.match(value) or len(value) > _MAX_ARN_LENGTH:
-        raise ConfigurationError(
-            f"The aws backend's {option!r} option must be a Personalize ARN "
-            "(arn:aws:personalize:<region>:<account>:<resource>, "
-            f"at most {_MAX_ARN_LENGTH} characters), "
-            f"not {value!r}"
-        )
-    return value
-
-
-def _check_arn_map(value: Any, option: str, *, use_cases: bool) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ConfigurationError(
-            f"The aws backend's {option!r} option must be a mapping of name to ARN"
-        )
-    checked = {}
-    for key, arn in value.items():
-        if use_cases and key not in USE_CASES:
-            known = ", ".join(sorted(USE_CASES))
-            raise ConfigurationError(
-                f"The aws backend's {option!r} option names an unknown use case {key!r}; "
-                f"known use cases: {known}"
-            )
-        checked[key] = _check_arn(arn, f"{option}[{key!r}]")
-    return checked
 
 
 def _version() -> str:
@@ -156,13 +120,13 @@ class AwsBackend(Backend):
             )
         self.tracking_id = tracking_id
         self.items_dataset_arn = (
-            _check_arn(items_dataset_arn, "items_dataset_arn") if items_dataset_arn else None
+            check_arn(items_dataset_arn, "items_dataset_arn") if items_dataset_arn else None
         )
         self.users_dataset_arn = (
-            _check_arn(users_dataset_arn, "users_dataset_arn") if users_dataset_arn else None
+            check_arn(users_dataset_arn, "users_dataset_arn") if users_dataset_arn else None
         )
-        self.recommenders = _check_arn_map(recommenders, "recommenders", use_cases=True)
-        self.campaigns = _check_arn_map(campaigns, "campaigns", use_cases=True)
+        self.recommenders = check_arn_map(recommenders, "recommenders", use_cases=True)
+        self.campaigns = check_arn_map(campaigns, "campaigns", use_cases=True)
         both = sorted(set(self.recommenders) & set(self.campaigns))
         if both:
             raise ConfigurationError(
@@ -171,11 +135,11 @@ class AwsBackend(Backend):
                 "map each use case to one recommender or one campaign"
             )
         self.ranking_campaign = (
-            _check_arn(ranking_campaign, "ranking_campaign") if ranking_campaign else None
+            check_arn(ranking_campaign, "ranking_campaign") if ranking_campaign else None
         )
         #: filter name -> filter ARN
-        self.filter_arns = _check_arn_map(filters, "filters", use_cases=False)
-        self.promotion = self._build_promotion(promotion)
+        self.filter_arns = check_arn_map(filters, "filters", use_cases=False)
+        self.promotion = check_promotion(promotion, self._filter_arn)
         #: the clients built here (closed by close(); injected ones belong to the caller)
         self._built_clients: list[Any] = []
         if events_client is None or runtime_client is None:
@@ -236,52 +200,6 @@ class AwsBackend(Backend):
             ) from err
         except ValueError as err:  # a malformed endpoint_url
             raise ConfigurationError(f"The aws backend's 'endpoint_url' option: {err}") from err
-
-    def _build_promotion(self, promotion: Mapping[str, Any] | None) -> dict[str, Any] | None:
-        if promotion is None:
-            return None
-        if not isinstance(promotion, Mapping):
-            raise ConfigurationError("The aws backend's 'promotion' option must be a mapping")
-        allowed = {"name", "percent_promoted_items", "filter", "filter_values"}
-        unknown = sorted(set(promotion) - allowed)
-        if unknown:
-            raise ConfigurationError(
-                f"Unknown key(s) in the aws backend's 'promotion' option: {', '.join(unknown)} "
-                f"(allowed: {', '.join(sorted(allowed))})"
-            )
-        result: dict[str, Any] = {}
-        name = promotion.get("name")
-        if name is not None:
-            if not isinstance(name, str) or not _PROMOTION_NAME.match(name) or len(name) > 63:
-                raise ConfigurationError(
-                    "The aws backend's promotion 'name' must be 1 to 63 characters "
-                    "of letters, digits, '-' and '_', "
-                    "starting with a letter or digit"
-                )
-            result["name"] = name
-        percent = promotion.get("percent_promoted_items")
-        if percent is not None:
-            if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
-                raise ConfigurationError(
-                    "The aws backend's promotion 'percent_promoted_items' "
-                    "must be an integer from 1 to 100"
-                )
-            result["percentPromotedItems"] = percent
-        filter_ref = promotion.get("filter")
-        if filter_ref is not None:
-            # A configured filter name, or an ARN used as is.
-            if isinstance(filter_ref, str) and filter_ref.startswith("arn:"):
-                result["filterArn"] = _check_arn(filter_ref, "promotion['filter']")
-            else:
-                result["filterArn"] = self._filter_arn(filter_ref)
-        if promotion.get("filter_values"):
-            try:
-                result["filterValues"] = encode_filter_values(promotion["filter_values"])
-            except InvalidRequestError as err:
-                raise ConfigurationError(
-                    f"The aws backend's promotion 'filter_values': {err}"
-                ) from err
-        return result
 
     def configure_filters(self, filters: Mapping[str, Any]) -> None:
         """Check that every filter the client names has an ARN here: Personalize
