@@ -38,15 +38,27 @@ def celery_installed() -> bool:
     return importlib.util.find_spec("celery") is not None
 
 
+@functools.lru_cache(maxsize=None)
+def _celery_state():
+    # Looked up once: ``from celery import ...`` goes through Celery's lazy
+    # module on every call, which costs more than the check itself.
+    from celery import _state
+
+    return _state
+
+
+def _current_celery_app():
+    return _celery_state().get_current_app()
+
+
 def celery_app_configured() -> bool:
     """Whether this process has a Celery app of its own (not Celery's fallback
     "default" app, which would publish to a broker nobody set up)."""
     if not celery_installed():
         return False
-    from celery import _state
-
-    app = _state.get_current_app()
-    return not (app is _state.default_app and app.main == "default" and not app.fixups)
+    state = _celery_state()
+    app = state.get_current_app()
+    return not (app is state.default_app and app.main == "default" and not app.fixups)
 
 
 def delivery_mode() -> str:
@@ -64,11 +76,14 @@ def schedule_delivery(using: str | None = None) -> None:
     if mode == "manual":
         return
     if mode == "celery":
-        from celery import current_app
-
         from .publisher import publish, publisher
 
-        if current_app.conf.task_always_eager:
+        # A busy process finds a publish already due for this database most of
+        # the time (the thread lingers to gather commits): then this commit is
+        # covered and Celery's configuration is not even read.
+        if publisher.covers(using):
+            return
+        if _current_celery_app().conf.task_always_eager:
             publish(using)  # eager: run the task here and now (demos, tests)
         else:
             publisher.kick(using)

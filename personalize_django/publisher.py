@@ -70,8 +70,18 @@ class Publisher:
         self._thread: threading.Thread | None = None
         self._pid = 0
 
+    def covers(self, using: str | None) -> bool:
+        """Whether a publish for ``using`` is already due and has not started:
+        it will start after anything committed before this call, so a kick
+        would add nothing. Read without the lock (the thread swaps the pending
+        set under it before publishing, so a set still holding ``using`` has
+        not been published yet); ``False`` in a forked child until it kicks."""
+        return using in self._pending and self._pid == os.getpid()
+
     def kick(self, using: str | None) -> None:
         """Ask for a publish for database ``using`` (returns at once)."""
+        if self.covers(using):
+            return
         with self._lock:
             self._pending.add(using)
             self._ensure_thread()
@@ -86,6 +96,17 @@ class Publisher:
         self._thread.start()
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            # Never leave a pending set behind a dead thread: covers() would
+            # keep answering True and no kick would start a new thread.
+            with self._lock:
+                self._pending = set()
+                self._busy = False
+                self._wake.notify_all()
+
+    def _loop(self) -> None:
         while True:
             with self._lock:
                 while not self._pending:

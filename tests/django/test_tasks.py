@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 import pytest
@@ -108,3 +109,42 @@ def test_the_publisher_restarts_its_thread_after_a_fork(monkeypatch):
     local.kick(None)
     assert local._thread is not first and local._thread.is_alive()
     assert local.flush(timeout=30)
+
+
+def test_a_kick_while_a_publish_is_due_returns_at_once(monkeypatch):
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow_publish(using):
+        calls.append(using)
+        started.set()
+        assert release.wait(timeout=30)
+        return True
+
+    monkeypatch.setattr(publisher_module, "publish", slow_publish)
+    local = publisher_module.Publisher()
+    assert not local.covers("default")
+    local.kick("default")
+    assert started.wait(timeout=30)  # the first publish took the pending set
+    assert not local.covers("default")  # ...so a commit now needs a new publish
+    local.kick("default")
+    assert local.covers("default") and not local.covers("other")
+    local._pid = -1  # as seen from a forked child: nothing is covered there
+    assert not local.covers("default")
+    local._pid = os.getpid()
+    release.set()
+    assert local.flush(timeout=30)
+    assert calls == ["default", "default"]
+
+
+def test_a_covered_commit_does_not_read_celerys_configuration(settings, monkeypatch):
+    settings.PERSONALIZE = {"BACKEND": "memory", "DELIVERY": "celery"}
+    kicked = []
+    monkeypatch.setattr(publisher, "covers", lambda using: True)
+    monkeypatch.setattr(publisher, "kick", kicked.append)
+
+    def no_celery():
+        raise AssertionError("Celery's configuration was read")
+
+    monkeypatch.setattr(dispatch, "_current_celery_app", no_celery)
+    dispatch.schedule_delivery("default")
+    assert kicked == []
