@@ -69,8 +69,9 @@ class OutboxEvent(models.Model):
         indexes = [
             # the claim query: pending rows that are due, and in-flight rows whose lease expired
             models.Index(fields=["state", "next_attempt_at"], name="personalize_outbox_due"),
+            # (also serves a worker finding the rows it claimed: in-flight rows are few,
+            # so no index of claim tokens, which every recorded event would pay for)
             models.Index(fields=["state", "claimed_at"], name="personalize_outbox_lease"),
-            models.Index(fields=["claimed_by"], name="personalize_outbox_claim"),
         ]
 
     def __str__(self) -> str:

@@ -190,3 +190,57 @@ def test_queue_items_writes_one_row_each():
         {"item_id": "1"},
         {"item_id": "2", "properties": {"price": 3}},
     ]
+
+
+def test_the_insert_is_seen_by_query_observers(django_assert_num_queries):
+    from django.db import connection
+
+    # a test counting queries (Django's debug cursor)
+    with django_assert_num_queries(1) as captured:
+        record_event("View", item="1", session_id="s")
+    assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "personalize_outboxevent"')
+    # an execute_wrapper() hook (how APM tools instrument Django)
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        record_event("View", item="2", session_id="s")
+    assert len(seen) == 1 and seen[0].startswith('INSERT INTO "personalize_outboxevent"')
+    assert [p["item_id"] for p in outbox_payloads()] == ["1", "2"]
+
+
+def test_the_insert_goes_through_djangos_cursor_when_it_is_instrumented(monkeypatch):
+    import functools
+
+    from django.db import connection
+    from django.db.backends.utils import CursorWrapper
+
+    from personalize_django import recording
+
+    assert recording._unobserved(connection)
+    calls = []
+    original = CursorWrapper.execute
+
+    @functools.wraps(original)
+    def instrumented(self, sql, params=None):  # what Sentry-like tools do
+        calls.append(sql)
+        return original(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", instrumented)
+    assert not recording._unobserved(connection)
+    record_event("View", item="1", session_id="s")
+    assert [sql.split(" (")[0] for sql in calls] == ['INSERT INTO "personalize_outboxevent"']
+    assert [p["item_id"] for p in outbox_payloads()] == ["1"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_autocommit_delivery_starts_right_after_the_insert(settings):
+    from personalize_django.client import get_backend
+
+    settings.PERSONALIZE = {"BACKEND": "memory", "DELIVERY": "sync"}
+    record_event("View", item="1", session_id="s")
+    assert [e.item_id for e in get_backend().events] == ["1"]
+    assert OutboxEvent.objects.get().state == "delivered"
