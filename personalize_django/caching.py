@@ -9,6 +9,21 @@ so every list cached for them becomes unreachable at once, in one cache
 write, however many lists there were. Old entries simply expire
 (``CACHE_TIMEOUT``).
 
+A person has two generations, one per *scope* of list:
+
+* ``personal`` lists: recommended for you, ranking, and any list whose filter
+  reads the person's interactions. Every event drops them.
+* ``items`` lists: also viewed, bought together, best sellers and most viewed
+  with no such filter. What they hold depends on the item asked about (or on
+  nobody) and, for the person, only on what they bought (Personalize and the
+  local engine leave purchased items out). So an event whose type is in
+  ``CACHE_KEEP_ITEM_LISTS_ON`` (View, Click, AddToCart, Impression by
+  default) leaves them cached; any other event (a Purchase, a Login that
+  joins a guest's history, a type of the shop's own) drops them too.
+  ``CACHE_KEEP_ITEM_LISTS_ON = ()`` drops every list on every event.
+
+Either way a drop is one cache write per event.
+
 Keys always contain the person: a list computed for one user can never be
 found by another, even for use cases that are not personal (their filters
 may read the user's own interactions).
@@ -24,22 +39,31 @@ import functools
 import hashlib
 import json
 import logging
-import secrets
+import random
 from typing import Any, Mapping
 
 from django.core.cache import caches
 
+from personalize_sdk.filters.tree import INTERACTION_DATASETS, Filter
 from personalize_sdk.recommendations import RecommendationList
+from personalize_sdk.use_cases import ALSO_VIEWED, BEST_SELLERS, BOUGHT_TOGETHER, MOST_VIEWED
 
 from .conf import personalize_settings
 
 logger = logging.getLogger("personalize_django")
 
 #: prefix of every key this module writes (bump the version when the format changes)
-KEY_PREFIX = "personalize:v1"
+KEY_PREFIX = "personalize:v2"
 #: generations outlive the lists they guard; a lost one is replaced by a new
 #: random token, which can only make old lists unreachable, never serve them
 GENERATION_TIMEOUT_FACTOR = 10
+
+#: the two scopes of lists (see the module docstring)
+PERSONAL = "personal"
+ITEMS = "items"
+SCOPES = (PERSONAL, ITEMS)
+#: use cases whose lists are in the ``items`` scope (unless their filter reads interactions)
+ITEM_USE_CASES = frozenset({ALSO_VIEWED, BOUGHT_TOGETHER, BEST_SELLERS, MOST_VIEWED})
 
 
 def _digest(*parts: Any) -> str:
@@ -66,41 +90,73 @@ def _cache() -> Any:
 
 
 @functools.lru_cache(maxsize=4096)
-def _generation_key(identity: str) -> str:
+def _generation_key(identity: str, scope: str = PERSONAL) -> str:
     # Asked on every recorded event and for every list served: remembered for
-    # the visitors seen lately (a key depends on the identity alone).
-    return f"{KEY_PREFIX}:gen:{_digest(identity)}"
+    # the visitors seen lately (a key depends on the identity and scope alone).
+    return f"{KEY_PREFIX}:gen:{scope}:{_digest(identity)}"
 
 
-def generation(identity: str) -> str:
-    """The person's current generation token (created when missing)."""
+def generation(identity: str, scope: str = PERSONAL) -> str:
+    """The person's current generation token for ``scope`` (created when missing)."""
     cache = _cache()
-    key = _generation_key(identity)
+    key = _generation_key(identity, scope)
     token = cache.get(key)
     if token is None:
-        token = secrets.token_hex(8)
+        token = _new_token()
         # add(): two requests racing here agree on whichever token landed first.
         if not cache.add(key, token, _generation_timeout()):
             token = cache.get(key) or token
     return token
 
 
+def _new_token() -> str:
+    # A generation only has to differ from the one it replaces (it guards
+    # nothing secret): 64 random bits, without a system call per event.
+    return f"{random.getrandbits(64):016x}"
+
+
 def _generation_timeout() -> int:
     return int(personalize_settings.CACHE_TIMEOUT) * GENERATION_TIMEOUT_FACTOR
 
 
-def bump(*identities: str) -> None:
-    """Make every list cached for these identities unreachable."""
+def bump(*identities: str, scopes: tuple[str, ...] = SCOPES) -> None:
+    """Make the lists cached for these identities in ``scopes`` (default:
+    all of them) unreachable."""
     if not enabled():
         return
-    # One new token serves every identity: a generation only has to differ
-    # from the one it replaces.
-    token = secrets.token_hex(8)
+    # One new token serves every key: a generation only has to differ from
+    # the one it replaces.
+    token = _new_token()
     timeout = _generation_timeout()
-    if len(identities) == 1:
-        _cache().set(_generation_key(identities[0]), token, timeout)
-    else:
-        _cache().set_many({_generation_key(identity): token for identity in identities}, timeout)
+    keys = [_generation_key(identity, scope) for identity in identities for scope in scopes]
+    if len(keys) == 1:
+        _cache().set(keys[0], token, timeout)
+    elif keys:
+        _cache().set_many(dict.fromkeys(keys, token), timeout)
+
+
+def scope_of(kind: str, request: Mapping[str, Any]) -> str:
+    """The scope of a list: ``items`` for the item and popularity use cases
+    whose filter does not read interactions, ``personal`` for the rest."""
+    if kind != "recommend" or request.get("use_case") not in ITEM_USE_CASES:
+        return PERSONAL
+    name = request.get("filter")
+    if name is None:
+        return ITEMS
+    from .client import get_client
+
+    return PERSONAL if _reads_interactions(get_client().filters.get(name)) else ITEMS
+
+
+def _reads_interactions(tree: Any) -> bool:
+    if not isinstance(tree, Filter):
+        return True  # not an expression we can read (or unknown): assume it does
+    return _filter_reads_interactions(tree)
+
+
+@functools.lru_cache(maxsize=256)
+def _filter_reads_interactions(tree: Filter) -> bool:
+    return any(expression.dataset in INTERACTION_DATASETS for expression in tree.expressions)
 
 
 def list_key(identity: str, kind: str, request: Mapping[str, Any]) -> str:
@@ -111,7 +167,8 @@ def list_key(identity: str, kind: str, request: Mapping[str, Any]) -> str:
     values = normalised.get("filter_values") or {}
     normalised["filter_values"] = sorted((name, list(v)) for name, v in values.items())
     normalised["context"] = sorted((normalised.get("context") or {}).items())
-    return f"{KEY_PREFIX}:list:{_digest(identity, generation(identity), kind, normalised)}"
+    scope = scope_of(kind, request)
+    return f"{KEY_PREFIX}:list:{_digest(identity, scope, generation(identity, scope), kind, normalised)}"
 
 
 def get_list(key: str) -> RecommendationList | None:
@@ -137,15 +194,20 @@ def set_list(key: str, recommendations: RecommendationList) -> None:
 
 
 def on_event_recorded(sender: Any, event: Any, **kwargs: Any) -> None:
-    """``post_record`` receiver: the person's lists are stale now."""
+    """``post_record`` receiver: the person's personal lists are stale now,
+    and their item lists too unless the event type is in ``CACHE_KEEP_ITEM_LISTS_ON``."""
     identities = []
     if event.user_id:
         identities.append(identity_key(event.user_id, None))
     if event.session_id:
         identities.append(identity_key(None, event.session_id))
     if identities:
+        keep = personalize_settings.CACHE_KEEP_ITEM_LISTS_ON or ()
+        if isinstance(keep, str):
+            keep = (keep,)
+        scopes = (PERSONAL,) if event.event_type in keep else SCOPES
         try:
-            bump(*identities)
+            bump(*identities, scopes=scopes)
         except Exception:  # recording must not fail because the cache is down
             logger.warning("personalize cache invalidation failed", exc_info=True)
 

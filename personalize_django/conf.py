@@ -85,6 +85,10 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_ALIAS": "default",
     # seconds a list is cached per user or session; 0 turns caching off
     "CACHE_TIMEOUT": 60,
+    # event types that drop only the person's personal lists (recommended_for_you,
+    # ranking, lists whose filter reads interactions) and keep their item lists
+    # (also_viewed, bought_together, best_sellers, most_viewed); () drops all on any event
+    "CACHE_KEEP_ITEM_LISTS_ON": ("View", "Click", "AddToCart", "Impression"),
     # -- the REST API (personalize_django.api) -------------------------------
     # serializer class (or dotted path) for each recommended item's extra keys
     "ITEM_SERIALIZER": "personalize_django.api.serializers.ItemSerializer",

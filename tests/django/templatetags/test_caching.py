@@ -72,7 +72,7 @@ def test_an_event_of_the_user_drops_their_cached_lists(
 @pytest.mark.django_db
 def test_a_guest_event_drops_the_sessions_lists(catalogue, backend, make_request, render):
     backend.set_recommendations(
-        "best_sellers",
+        "recommended_for_you",
         [
             pid(catalogue["cap"]),
             pid(catalogue["boot"]),
@@ -80,12 +80,12 @@ def test_a_guest_event_drops_the_sessions_lists(catalogue, backend, make_request
             pid(catalogue["silk"]),
         ],
     )
-    render(TAG, make_request(session_id="s-1"), use_case="best_sellers")
-    render(TAG, make_request(session_id="s-1"), use_case="best_sellers")
-    assert len(asked(backend, "best_sellers")) == 1
+    render(TAG, make_request(session_id="s-1"), use_case="recommended_for_you")
+    render(TAG, make_request(session_id="s-1"), use_case="recommended_for_you")
+    assert len(asked(backend)) == 1
     record_event("View", session_id="s-1", item=catalogue["cap"])
-    render(TAG, make_request(session_id="s-1"), use_case="best_sellers")
-    assert len(asked(backend, "best_sellers")) == 2
+    render(TAG, make_request(session_id="s-1"), use_case="recommended_for_you")
+    assert len(asked(backend)) == 2
 
 
 @pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_an_event_with_a_user_and_a_session_drops_the_lists_of_both(
     render(TAG, make_request(session_id="s-2"), use_case="best_sellers")
     render(TAG, make_request(session_id="s-3"), use_case="best_sellers")
     assert len(asked(backend, "best_sellers")) == 3
-    record_event("View", user=ann, session_id="s-2", item=catalogue["cap"])
+    record_event("Purchase", user=ann, session_id="s-2", item=catalogue["cap"])
     render(TAG, make_request(ann), use_case="best_sellers")
     render(TAG, make_request(session_id="s-2"), use_case="best_sellers")
     render(TAG, make_request(session_id="s-3"), use_case="best_sellers")
@@ -106,6 +106,119 @@ def test_an_event_with_a_user_and_a_session_drops_the_lists_of_both(
     assert [r.user_id for r in asked(backend, "best_sellers")] == [
         str(ann.pk), "s-2", "s-3", str(ann.pk), "s-2"
     ]
+
+
+ITEM_TAG = (
+    "{% recommendations 'also_viewed' item=product limit=2 as recs %}"
+    "{% for p in recs %}{{ p.name }},{% endfor %}"
+)
+
+
+def _script_both(backend, catalogue):
+    ids = [pid(catalogue[n]) for n in ("cap", "boot", "wool", "silk")]
+    backend.set_recommendations("recommended_for_you", ids)
+    backend.set_recommendations("also_viewed", ids[::-1], item_id=pid(catalogue["linen"]))
+
+
+def _render_both(render, request, catalogue):
+    render(TAG, request, use_case="recommended_for_you")
+    render(ITEM_TAG, request, product=catalogue["linen"])
+
+
+@pytest.mark.django_db
+def test_a_view_drops_the_personal_lists_and_keeps_the_item_lists(
+    catalogue, users, backend, make_request, render
+):
+    ann, _ = users
+    _script_both(backend, catalogue)
+    _render_both(render, make_request(ann), catalogue)
+    for event_type in ("View", "Click", "AddToCart", "Impression"):
+        record_event(event_type, user=ann, item=catalogue["wool"])
+        _render_both(render, make_request(ann), catalogue)
+    # recommended for you was asked after each event; also viewed only once
+    assert len(asked(backend)) == 5
+    assert len(asked(backend, "also_viewed")) == 1
+
+
+@pytest.mark.parametrize("event_type", ["Purchase", "Login", "Rating"])
+@pytest.mark.django_db
+def test_other_event_types_drop_the_item_lists_too(
+    catalogue, users, backend, make_request, render, event_type
+):
+    ann, _ = users
+    _script_both(backend, catalogue)
+    _render_both(render, make_request(ann), catalogue)
+    record_event(event_type, user=ann, item=catalogue["wool"])
+    _render_both(render, make_request(ann), catalogue)
+    assert len(asked(backend)) == 2
+    assert len(asked(backend, "also_viewed")) == 2
+
+
+@pytest.mark.django_db
+def test_an_empty_keep_list_drops_every_list_on_every_event(
+    catalogue, users, make_request, render, settings
+):
+    from personalize_django.client import get_backend
+
+    settings.PERSONALIZE = {
+        "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
+        "CACHE_KEEP_ITEM_LISTS_ON": (),
+    }
+    backend = get_backend()
+    ann, _ = users
+    _script_both(backend, catalogue)
+    _render_both(render, make_request(ann), catalogue)
+    record_event("View", user=ann, item=catalogue["wool"])
+    _render_both(render, make_request(ann), catalogue)
+    assert len(asked(backend)) == 2
+    assert len(asked(backend, "also_viewed")) == 2
+
+
+@pytest.mark.django_db
+def test_an_item_list_whose_filter_reads_interactions_is_personal(
+    catalogue, users, make_request, render, settings
+):
+    from personalize_django.client import get_backend
+
+    settings.PERSONALIZE = {
+        "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
+        "FILTERS": {"unseen": 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("View")'},
+    }
+    backend = get_backend()
+    ann, _ = users
+    ids = [pid(catalogue[n]) for n in ("cap", "boot", "wool", "silk")]
+    backend.set_recommendations("best_sellers", ids)
+    tag = (
+        "{% recommendations 'best_sellers' filter=flt limit=2 as recs %}"
+        "{% for p in recs %}{{ p.name }},{% endfor %}"
+    )
+    for _ in range(2):
+        render(tag, make_request(ann), flt="unseen")
+        render(tag, make_request(ann), flt=None)
+    record_event("View", user=ann, item=catalogue["wool"])
+    render(tag, make_request(ann), flt="unseen")
+    render(tag, make_request(ann), flt=None)
+    # with the filter: asked again after the View; without it (the availability
+    # filter the item registration adds): still cached
+    assert [r.filter for r in asked(backend, "best_sellers")] == ["unseen", "available", "unseen"]
+
+
+def test_the_scope_of_a_list(settings):
+    settings.PERSONALIZE = {
+        "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
+        "FILTERS": {
+            "unseen": 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("View")',
+            "cheap": "INCLUDE ItemID WHERE Items.PRICE < 10",
+        },
+    }
+    scope = caching.scope_of
+    assert scope("recommend", {"use_case": "also_viewed"}) == caching.ITEMS
+    assert scope("recommend", {"use_case": "most_viewed", "filter": "cheap"}) == caching.ITEMS
+    assert scope("recommend", {"use_case": "best_sellers", "filter": "unseen"}) == caching.PERSONAL
+    assert scope("recommend", {"use_case": "recommended_for_you"}) == caching.PERSONAL
+    assert scope("rank", {"item_ids": ["1"]}) == caching.PERSONAL
+    # a filter the package cannot read (or an unknown name) counts as personal
+    assert scope("recommend", {"use_case": "also_viewed", "filter": "nope"}) == caching.PERSONAL
 
 
 @pytest.mark.django_db
