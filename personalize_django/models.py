@@ -67,11 +67,12 @@ class OutboxEvent(models.Model):
         verbose_name_plural = "outbox"
         ordering = ["id"]
         indexes = [
-            # the claim query: pending rows that are due, and in-flight rows whose lease expired
+            # The claim query: pending rows that are due, and in-flight rows whose
+            # lease expired. In-flight rows are few (a batch per worker, and those
+            # of workers that died within a lease), so the state prefix finds them,
+            # and the rows a worker claimed, without an index of claim times or
+            # tokens, which every recorded event would pay for.
             models.Index(fields=["state", "next_attempt_at"], name="personalize_outbox_due"),
-            # (also serves a worker finding the rows it claimed: in-flight rows are few,
-            # so no index of claim tokens, which every recorded event would pay for)
-            models.Index(fields=["state", "claimed_at"], name="personalize_outbox_lease"),
         ]
 
     def __str__(self) -> str:
