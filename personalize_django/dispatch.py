@@ -27,6 +27,7 @@ import functools
 import importlib.util
 import logging
 
+from . import publisher as publishing
 from .conf import personalize_settings
 
 logger = logging.getLogger("personalize_django")
@@ -76,17 +77,15 @@ def schedule_delivery(using: str | None = None) -> None:
     if mode == "manual":
         return
     if mode == "celery":
-        from .publisher import publish, publisher
-
         # A busy process finds a publish already due for this database most of
         # the time (the thread lingers to gather commits): then this commit is
         # covered and Celery's configuration is not even read.
-        if publisher.covers(using):
+        if publishing.publisher.covers(using):
             return
         if _current_celery_app().conf.task_always_eager:
-            publish(using)  # eager: run the task here and now (demos, tests)
+            publishing.publish(using)  # eager: run the task here and now (demos, tests)
         else:
-            publisher.kick(using)
+            publishing.publisher.kick(using)
         return
     try:
         from .delivery import deliver_pending

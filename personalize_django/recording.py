@@ -98,15 +98,18 @@ def record_event(
         logger.debug("event %s cancelled by a pre_record receiver: %s", event.event_id, reason)
         return None
     db = outbox_db()
+    connection = connections[db]
     payload = event.to_dict()
     if event_id is None:
-        outbox_id = insert_row(db, OutboxEvent.KIND_EVENT, event.event_id, payload)
+        outbox_id = insert_row(db, OutboxEvent.KIND_EVENT, event.event_id, payload, connection)
     else:
         # A caller-chosen id may come again (a client retrying): recording it
         # twice is a no-op, and the savepoint keeps the caller's transaction usable.
         try:
             with transaction.atomic(using=db):
-                outbox_id = insert_row(db, OutboxEvent.KIND_EVENT, event.event_id, payload)
+                outbox_id = insert_row(
+                    db, OutboxEvent.KIND_EVENT, event.event_id, payload, connection
+                )
         except IntegrityError:
             if OutboxEvent.objects.using(db).filter(record_id=event.event_id).exists():
                 logger.debug("event %s was already recorded", event.event_id)
@@ -114,7 +117,7 @@ def record_event(
             raise
     if request is not None and user_id is None:
         context.mark_guest_activity(request)
-    schedule_on_commit(db)
+    schedule_on_commit(db, connection)
     post_record.send(sender=Event, event=event, request=request, outbox_id=outbox_id)
     return event
 
@@ -195,7 +198,9 @@ def _unobserved(connection: Any) -> bool:
     )
 
 
-def insert_row(db: str, kind: str, record_id: str, payload: dict[str, Any]) -> int:
+def insert_row(
+    db: str, kind: str, record_id: str, payload: dict[str, Any], connection: Any = None
+) -> int:
     """INSERT one pending outbox row; returns its id.
 
     This is the request path's only write, so it skips ``Model.save()`` (model
@@ -206,7 +211,8 @@ def insert_row(db: str, kind: str, record_id: str, payload: dict[str, Any]) -> i
     it goes to the driver's cursor with the checks and the error translation
     Django's cursor applies; about a third of the CPU time of going through it.
     """
-    connection = connections[db]
+    if connection is None:
+        connection = connections[db]
     plan = _insert_plan(connection)
     # kind and record_id are strings already (a constant, a validated event id);
     # timezone.now() needs none of DateTimeField's checks of naive values.
@@ -253,10 +259,12 @@ def _queue(kind: str, records: Iterable[Item | User], batch_size: int) -> int:
     return len(rows)
 
 
-def schedule_on_commit(db: str) -> None:
+def schedule_on_commit(db: str, connection: Any = None) -> None:
     """Ask for delivery when the current transaction on ``db`` commits (at once
-    in autocommit). Registered once per transaction, however many rows it writes."""
-    connection = transaction.get_connection(db)
+    in autocommit). Registered once per transaction, however many rows it writes.
+    ``connection`` is ``db``'s connection when the caller has it at hand."""
+    if connection is None:
+        connection = transaction.get_connection(db)
     if not connection.in_atomic_block:
         if connection.get_autocommit():
             # Committed already (what on_commit() would do: call at once).
