@@ -4,10 +4,10 @@ A list is cached under a key hashed from *who* asked (the user id, or the
 session id of a guest), the request (use case, item, number of results,
 filter, filter values, context) and that person's *generation*: a random
 token kept in the cache under the person's own key. Recording an event for
-the person replaces the token (:func:`bump`, connected to ``post_record``),
-so every list cached for them becomes unreachable at once, in one cache
-write, however many lists there were. Old entries simply expire
-(``CACHE_TIMEOUT``).
+the person deletes the token (:func:`bump`, connected to ``post_record``) and
+the next list asked for draws a new one, so every list cached for them
+becomes unreachable at once, in one cache operation, however many lists
+there were. Old entries simply expire (``CACHE_TIMEOUT``).
 
 A person has two generations, one per *scope* of list:
 
@@ -22,7 +22,7 @@ A person has two generations, one per *scope* of list:
   joins a guest's history, a type of the shop's own) drops them too.
   ``CACHE_KEEP_ITEM_LISTS_ON = ()`` drops every list on every event.
 
-Either way a drop is one cache write per event.
+Either way a drop is one cache operation per event.
 
 Keys always contain the person: a list computed for one user can never be
 found by another, even for use cases that are not personal (their filters
@@ -121,18 +121,16 @@ def _generation_timeout() -> int:
 
 def bump(*identities: str, scopes: tuple[str, ...] = SCOPES) -> None:
     """Make the lists cached for these identities in ``scopes`` (default:
-    all of them) unreachable."""
+    all of them) unreachable: their generations are deleted, and the next
+    list asked for gets a new one (a delete costs less than writing a token
+    now, and a person who is shown no list of that scope never pays for one)."""
     if not enabled():
         return
-    # One new token serves every key: a generation only has to differ from
-    # the one it replaces.
-    token = _new_token()
-    timeout = _generation_timeout()
     keys = [_generation_key(identity, scope) for identity in identities for scope in scopes]
     if len(keys) == 1:
-        _cache().set(keys[0], token, timeout)
+        _cache().delete(keys[0])
     elif keys:
-        _cache().set_many(dict.fromkeys(keys, token), timeout)
+        _cache().delete_many(keys)
 
 
 def scope_of(kind: str, request: Mapping[str, Any]) -> str:
