@@ -68,3 +68,5 @@ PERSONALIZE = {
     # nothing consumes them during the bench); without one, rows just wait
     "DELIVERY": "celery" if CELERY_BROKER_URL else "manual",
 }
+if os.environ.get("PERSONALIZE_BENCH_DROP_EVERY_LIST"):
+    PERSONALIZE["CACHE_KEEP_ITEM_LISTS_ON"] = ()

@@ -2,6 +2,7 @@
 how fast one worker drains the outbox into the local engine.
 
     python benchmarks/django_bench.py [--requests 400] [--events 10000] [--db sqlite|postgres]
+                                      [--drop-every-list]
 
 1. Product page: the same view with and without ``@track_item_view``, through
    Django's test client (the whole middleware and template stack, no network)
@@ -13,11 +14,12 @@ how fast one worker drains the outbox into the local engine.
    the blocks, and a bare page that never touches the session. Each variant is
    its own visitor (its own session), as a visitor of a site with or without
    tracking would be; so with tracking, each View drops the visitor's cached
-   lists (caching.py) and the next page asks the backend again, which is part
-   of what recording costs. With tracking, the request writes one outbox row;
-   with a private ``redis-server`` (when one can be started) DELIVERY is
-   "celery", so commits also wake the publisher thread that queues delivery
-   tasks (nothing consumes them during the bench).
+   personal lists (caching.py; the blocks of this page are item lists, which a
+   View keeps unless ``--drop-every-list`` sets CACHE_KEEP_ITEM_LISTS_ON to ()
+   and the next page asks the backend again). With tracking, the request
+   writes one outbox row; with a private ``redis-server`` (when one can be
+   started) DELIVERY is "celery", so commits also wake the publisher thread
+   that queues delivery tasks (nothing consumes them during the bench).
 2. Outbox drain: 10,000 events in the outbox delivered by one
    ``deliver_pending`` run into a LocalBackend on disk, batched (as the backend
    accepts: 500 per call) and one call per event.
@@ -385,12 +387,21 @@ def main(argv: list[str] | None = None) -> None:
         "--events", type=int, default=10_000, help="events drained into the local backend"
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--drop-every-list",
+        action="store_true",
+        help="CACHE_KEEP_ITEM_LISTS_ON = (): every View drops every cached list of the visitor",
+    )
     args = parser.parse_args(argv)
+    if args.drop_every_list:
+        os.environ["PERSONALIZE_BENCH_DROP_EVERY_LIST"] = "1"
 
     folder = Path(tempfile.mkdtemp(prefix="personalize-bench-"))
     redis, broker = start_redis(folder)
     try:
         label = setup_django(folder, args.db, broker)
+        if args.drop_every_list:
+            label += ", every event drops every cached list"
         pks = seed()
         print(f"LocalBackend trained on a synthetic history: {train_engine(pks)}")
         print(f"Recommendation blocks: {describe_blocks(pks)}")
