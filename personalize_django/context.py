@@ -22,6 +22,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
 
 from .conf import personalize_settings
+from .registry import registry
 
 logger = logging.getLogger("personalize_django")
 
@@ -51,8 +52,6 @@ def reset_current_request(token: contextvars.Token) -> None:
 
 def get_user_id(request: HttpRequest) -> str | None:
     """The id of the logged-in user (through the user registration), or ``None``."""
-    from .registry import registry
-
     user = getattr(request, "user", None)
     if user is None or not getattr(user, "is_authenticated", False):
         return None
