@@ -46,7 +46,12 @@ from django.core.cache import caches
 
 from personalize_sdk.filters.tree import INTERACTION_DATASETS, Filter
 from personalize_sdk.recommendations import RecommendationList
-from personalize_sdk.use_cases import ALSO_VIEWED, BEST_SELLERS, BOUGHT_TOGETHER, MOST_VIEWED
+from personalize_sdk.use_cases import (
+    ALSO_VIEWED,
+    BEST_SELLERS,
+    BOUGHT_TOGETHER,
+    MOST_VIEWED,
+)
 
 from .conf import personalize_settings
 

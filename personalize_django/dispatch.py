@@ -39,7 +39,7 @@ def celery_installed() -> bool:
     return importlib.util.find_spec("celery") is not None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _celery_state():
     # Looked up once: ``from celery import ...`` goes through Celery's lazy
     # module on every call, which costs more than the check itself.
