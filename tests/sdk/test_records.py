@@ -1,8 +1,11 @@
 """Records are validated on construction: one test per Personalize limit."""
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from personalize_sdk import Event, InvalidRecordError, Item, User
 from personalize_sdk.records import MAX_EVENT_BYTES
@@ -88,6 +91,37 @@ def test_event_size_cap_counts_bytes_not_characters():
     wide = {"p": "é" * 500}  # 500 characters, 1000 bytes of UTF-8
     impressions = [f"{i:03d}" + "€" * 253 for i in range(25)]  # 3 bytes per euro sign
     assert_invalid("event", f"at most {MAX_EVENT_BYTES} bytes", lambda: event(impression=impressions, properties=wide))
+
+
+def test_an_event_of_ids_alone_can_exceed_the_size_cap():
+    # Characters outside the Basic Multilingual Plane take 12 bytes each as JSON.
+    astral = "\U0001F600" * 256
+    assert_invalid(
+        "event",
+        f"at most {MAX_EVENT_BYTES} bytes",
+        lambda: event(session_id=astral, item_id=astral, user_id=astral, event_type=astral),
+    )
+
+
+texts = st.text(min_size=1, max_size=256)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ids=st.tuples(texts, texts, st.one_of(st.none(), texts), st.one_of(st.none(), texts)),
+    props=st.one_of(st.none(), st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=60), max_size=5)),
+    impression=st.one_of(st.none(), st.lists(texts, min_size=1, max_size=25)),
+    value=st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)),
+)
+def test_the_size_bound_is_never_below_the_exact_size(ids, props, impression, value):
+    event_type, session_id, item_id, user_id = ids
+    try:
+        built = Event(event_type, session_id, item_id, user_id, properties=props, impression=impression,
+                      event_value=value)
+    except InvalidRecordError:
+        return  # refused (reserved property key, too large...): nothing to bound
+    exact = len(json.dumps(built.to_dict(), separators=(",", ":")).encode("utf-8"))
+    assert built._size_bound() >= exact
 
 
 def test_sent_at_defaults_to_now_and_must_be_timezone_aware():
