@@ -311,22 +311,30 @@ def bench_pages(
 
 
 def print_pages(title: str, pages) -> None:
+    """Per variant: medians, and the overhead of tracking two ways: the change of
+    the median, and the median of the per-round differences (both variants were
+    timed within the same round, milliseconds apart, so a drift of the machine's
+    speed over the run cancels out), each as a share of the untracked median."""
     print(f"\n{title}")
     print(
-        f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'CPU ms':>8} "
-        f"{'CPU overhead':>13}"
+        f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} {'paired':>8} "
+        f"{'CPU ms':>8} {'CPU overhead':>13}"
     )
     baseline = baseline_cpu = 0.0
+    base_values: list[float] = []
     for name, values, cpu_values in pages:
         median, median_cpu = statistics.median(values), statistics.median(cpu_values)
         p90 = statistics.quantiles(values, n=10)[-1]
         if "no tracking" in name:
-            baseline, baseline_cpu, overhead, overhead_cpu = median, median_cpu, "", ""
+            baseline, baseline_cpu, base_values = median, median_cpu, values
+            overhead = paired = overhead_cpu = ""
         else:
             overhead = f"{(median / baseline - 1) * 100:+.1f}%"
+            difference = statistics.median(t - b for t, b in zip(values, base_values))
+            paired = f"{difference / baseline * 100:+.1f}%"
             overhead_cpu = f"{(median_cpu / baseline_cpu - 1) * 100:+.1f}%"
         print(
-            f"{name:48} {median:10.3f} {p90:8.3f} {overhead:>9} {median_cpu:8.3f} "
+            f"{name:48} {median:10.3f} {p90:8.3f} {overhead:>9} {paired:>8} {median_cpu:8.3f} "
             f"{overhead_cpu:>13}"
         )
     print(
