@@ -14,7 +14,7 @@ check stays here as a comment).
 - personalize.E009  a filter expression does not parse
 - personalize.E010  AWS: a use case mapped to nothing, or an unknown use case
 - personalize.E011  CONSENT cannot be imported or is not callable
-- personalize.E012  a numeric or boolean setting is out of range
+- personalize.E012  a numeric, boolean or list setting is out of range or of the wrong type
 - personalize.E013  a registration names an attribute the model does not have
 - personalize.W001  delivery runs on the request path outside DEBUG
 - personalize.W002  AWS: a use case has no recommender or campaign
@@ -129,6 +129,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                     id="personalize.E012",
                 )
             )
+    keep = _value(config, "CACHE_KEEP_ITEM_LISTS_ON")
+    if not isinstance(keep, (list, tuple)) or not all(isinstance(t, str) and t for t in keep):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['CACHE_KEEP_ITEM_LISTS_ON'] must be a list or tuple of event "
+                f"types, not {keep!r}.",
+                hint=f"The default is {DEFAULTS['CACHE_KEEP_ITEM_LISTS_ON']!r}; () drops every "
+                "cached list on every event.",
+                id="personalize.E012",
+            )
+        )
     consent = _value(config, "CONSENT")
     if consent is not None:
         try:

@@ -218,6 +218,20 @@ def test_e012_values_out_of_range():
     assert errors[2].msg == "PERSONALIZE['LEASE_SECONDS'] must be a number more than 0, not 0."
 
 
+@pytest.mark.parametrize("value", ["View", ("View", ""), None])
+def test_e012_cache_keep_item_lists_on_must_be_event_types(value):
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "CACHE_KEEP_ITEM_LISTS_ON": value}):
+        errors = checks.check_settings()
+    assert ids(errors) == ["personalize.E012"]
+    assert "CACHE_KEEP_ITEM_LISTS_ON" in errors[0].msg and "list or tuple of event types" in errors[0].msg
+
+
+@pytest.mark.parametrize("value", [(), ["View", "Click"]])
+def test_cache_keep_item_lists_on_accepts_lists_of_event_types(value):
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "CACHE_KEEP_ITEM_LISTS_ON": value}):
+        assert checks.check_settings() == []
+
+
 def test_e013_registration_path_does_not_exist(saved_registry):
     from personalize_django.registry import register_event, unregister
     from tests.django.testapp.models import CartLine
