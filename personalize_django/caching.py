@@ -40,7 +40,7 @@ import hashlib
 import json
 import logging
 import random
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from django.core.cache import caches
 
@@ -199,20 +199,42 @@ def set_list(key: str, recommendations: RecommendationList) -> None:
 def on_event_recorded(sender: Any, event: Any, **kwargs: Any) -> None:
     """``post_record`` receiver: the person's personal lists are stale now,
     and their item lists too unless the event type is in ``CACHE_KEEP_ITEM_LISTS_ON``."""
-    identities = []
-    if event.user_id:
-        identities.append(identity_key(event.user_id, None))
-    if event.session_id:
-        identities.append(identity_key(None, event.session_id))
-    if identities:
-        keep = personalize_settings.CACHE_KEEP_ITEM_LISTS_ON or ()
-        if isinstance(keep, str):
-            keep = (keep,)
-        scopes = (PERSONAL,) if event.event_type in keep else SCOPES
-        try:
-            bump(*identities, scopes=scopes)
-        except Exception:  # recording must not fail because the cache is down
-            logger.warning("personalize cache invalidation failed", exc_info=True)
+    drop_lists_of([(event.event_type, event.user_id, event.session_id)])
+
+
+def drop_lists_of(events: Iterable[tuple[str, str | None, str | None]]) -> None:
+    """Drop the cached lists of the people behind ``(event_type, user_id,
+    session_id)`` triples, by the rule of :func:`on_event_recorded`. Never raises:
+    recording and delivery must not fail because the cache is down."""
+    keep = personalize_settings.CACHE_KEEP_ITEM_LISTS_ON or ()
+    if isinstance(keep, str):
+        keep = (keep,)
+    personal: set[str] = set()
+    every: set[str] = set()
+    for event_type, user_id, session_id in events:
+        target = personal if event_type in keep else every
+        if user_id:
+            target.add(identity_key(user_id, None))
+        if session_id:
+            target.add(identity_key(None, session_id))
+    try:
+        if every:
+            bump(*every, scopes=SCOPES)
+        if personal - every:
+            bump(*(personal - every), scopes=(PERSONAL,))
+    except Exception:
+        logger.warning("personalize cache invalidation failed", exc_info=True)
+
+
+def on_events_delivered(payloads: Iterable[Mapping[str, Any]]) -> None:
+    """Delivered events (outbox payloads): a list cached between an event's
+    recording and its delivery may have been computed without it (with Celery
+    delivery the backend learns of it later), so the person's lists are dropped
+    again. Web processes see this through a shared cache (Redis, Memcached); a
+    per-process cache keeps such a list for at most ``CACHE_TIMEOUT``."""
+    drop_lists_of(
+        (p.get("event_type", ""), p.get("user_id"), p.get("session_id")) for p in payloads
+    )
 
 
 def connect() -> None:

@@ -57,6 +57,7 @@ from personalize_sdk import (
 from personalize_sdk.backends.base import Backend
 from personalize_sdk.batching import chunks, event_batches
 
+from . import caching
 from .conf import personalize_settings
 from .models import OutboxEvent
 from .recording import outbox_db, schedule_on_commit
@@ -284,6 +285,10 @@ def _apply(outcome: _Outcome, token: str, db: str, report: DeliveryReport) -> No
             counts[row.kind] = counts.get(row.kind, 0) + 1
         for kind, count in counts.items():
             delivered.send(sender=OutboxEvent, kind=kind, count=count)
+        if counts.get(OutboxEvent.KIND_EVENT) and personalize_settings.CACHE_TIMEOUT:
+            caching.on_events_delivered(
+                row.payload for row in outcome.delivered if row.kind == OutboxEvent.KIND_EVENT
+            )
 
     max_attempts = personalize_settings.MAX_ATTEMPTS
     dead = list(outcome.dead)

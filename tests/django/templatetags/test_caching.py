@@ -300,3 +300,25 @@ def test_a_failing_backend_is_not_asked_on_every_page(catalogue, backend, make_r
     assert calls > 0
     assert spy.call_count == calls
     assert first == second == "Linen,Silk,"  # the fallback queryset, newest first
+
+
+@pytest.mark.django_db
+def test_delivery_drops_lists_cached_before_the_backend_had_the_event(
+    catalogue, users, backend, make_request, render
+):
+    from personalize_django.delivery import deliver_pending
+
+    ann, bob = users
+    deliver_pending()  # the catalogue's item rows
+    ids = [pid(catalogue[n]) for n in ("cap", "boot", "wool", "silk")]
+    backend.set_recommendations("recommended_for_you", ids)
+    render(TAG, make_request(bob), use_case="recommended_for_you")
+    record_event("View", user=ann, item=catalogue["wool"])
+    # Rendered (and cached) while the View waits in the outbox: the backend
+    # answered without it.
+    render(TAG, make_request(ann), use_case="recommended_for_you")
+    assert deliver_pending().delivered == 1
+    render(TAG, make_request(ann), use_case="recommended_for_you")
+    render(TAG, make_request(bob), use_case="recommended_for_you")
+    # Ann's list is asked again once the backend has her View; Bob's stays cached.
+    assert [r.user_id for r in asked(backend)] == [str(bob.pk), str(ann.pk), str(ann.pk)]
