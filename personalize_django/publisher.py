@@ -28,9 +28,11 @@ logger = logging.getLogger("personalize_django")
 
 #: seconds during which a process does not try the broker again after a failed publish
 BROKER_PAUSE = 5.0
-#: seconds the thread waits after a kick for more commits to share one publish
-#: (a publish costs about a millisecond of CPU; this caps them near 20 a second)
-LINGER = 0.05
+#: seconds the thread waits after a kick for more commits to share one publish.
+#: A publish costs about a millisecond of CPU, taken from the process that serves
+#: pages (and its GIL); this caps them near 4 a second per process, while an event
+#: still reaches the broker within a quarter of a second.
+LINGER = 0.25
 
 
 def publish(using: str | None) -> bool:
