@@ -80,7 +80,9 @@ def test_a_dead_broker_never_reaches_the_request(
     monkeypatch.setattr(publisher_module, "_paused_until", 0.0)
 
 
-def test_the_publisher_coalesces_kicks_into_few_publishes(monkeypatch):
+def held_publish(monkeypatch):
+    """Replace publish() by one that records its calls and, once started, waits
+    for ``release``: returns (started, release, calls)."""
     started, release, calls = threading.Event(), threading.Event(), []
 
     def slow_publish(using):
@@ -90,6 +92,11 @@ def test_the_publisher_coalesces_kicks_into_few_publishes(monkeypatch):
         return True
 
     monkeypatch.setattr(publisher_module, "publish", slow_publish)
+    return started, release, calls
+
+
+def test_the_publisher_coalesces_kicks_into_few_publishes(monkeypatch):
+    started, release, calls = held_publish(monkeypatch)
     local = publisher_module.Publisher()
     local.kick("default")
     assert started.wait(timeout=30)  # the first publish is under way...
@@ -112,15 +119,7 @@ def test_the_publisher_restarts_its_thread_after_a_fork(monkeypatch):
 
 
 def test_a_kick_while_a_publish_is_due_returns_at_once(monkeypatch):
-    started, release, calls = threading.Event(), threading.Event(), []
-
-    def slow_publish(using):
-        calls.append(using)
-        started.set()
-        assert release.wait(timeout=30)
-        return True
-
-    monkeypatch.setattr(publisher_module, "publish", slow_publish)
+    started, release, calls = held_publish(monkeypatch)
     local = publisher_module.Publisher()
     assert not local.covers("default")
     local.kick("default")
