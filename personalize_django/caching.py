@@ -206,6 +206,8 @@ def drop_lists_of(events: Iterable[tuple[str, str | None, str | None]]) -> None:
     """Drop the cached lists of the people behind ``(event_type, user_id,
     session_id)`` triples, by the rule of :func:`on_event_recorded`. Never raises:
     recording and delivery must not fail because the cache is down."""
+    if not enabled():
+        return
     keep = personalize_settings.CACHE_KEEP_ITEM_LISTS_ON or ()
     if isinstance(keep, str):
         keep = (keep,)

@@ -285,7 +285,7 @@ def _apply(outcome: _Outcome, token: str, db: str, report: DeliveryReport) -> No
             counts[row.kind] = counts.get(row.kind, 0) + 1
         for kind, count in counts.items():
             delivered.send(sender=OutboxEvent, kind=kind, count=count)
-        if counts.get(OutboxEvent.KIND_EVENT) and personalize_settings.CACHE_TIMEOUT:
+        if counts.get(OutboxEvent.KIND_EVENT):
             caching.on_events_delivered(
                 row.payload for row in outcome.delivered if row.kind == OutboxEvent.KIND_EVENT
             )
