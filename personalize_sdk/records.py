@@ -129,31 +129,37 @@ class Event:
     def __post_init__(self) -> None:
         rec = "Event"
         set_ = object.__setattr__
-        set_(self, "event_type", _coerce_id(self.event_type, "event_type", rec, max_length=MAX_EVENT_TYPE_LENGTH))
-        set_(self, "session_id", _coerce_id(self.session_id, "session_id", rec))
-        set_(self, "item_id", _optional_id(self.item_id, "item_id", rec))
-        set_(self, "user_id", _optional_id(self.user_id, "user_id", rec))
-        set_(self, "event_id", _coerce_id(self.event_id or uuid.uuid4().hex, "event_id", rec))
-        set_(
-            self,
-            "recommendation_id",
-            _optional_id(self.recommendation_id, "recommendation_id", rec, max_length=MAX_RECOMMENDATION_ID_LENGTH),
-        )
+        # Nearly every event has string ids within the limits: one test for
+        # the two required ones, the field-by-field checks only when it fails.
+        if not (
+            type(self.event_type) is str
+            and type(self.session_id) is str
+            and 0 < len(self.event_type) <= MAX_EVENT_TYPE_LENGTH
+            and 0 < len(self.session_id) <= MAX_ID_LENGTH
+        ):
+            set_(self, "event_type", _coerce_id(self.event_type, "event_type", rec, max_length=MAX_EVENT_TYPE_LENGTH))
+            set_(self, "session_id", _coerce_id(self.session_id, "session_id", rec))
+        if self.item_id is not None:
+            set_(self, "item_id", _coerce_id(self.item_id, "item_id", rec))
+        if self.user_id is not None:
+            set_(self, "user_id", _coerce_id(self.user_id, "user_id", rec))
+        if self.event_id is None:
+            set_(self, "event_id", uuid.uuid4().hex)
+        else:
+            set_(self, "event_id", _coerce_id(self.event_id, "event_id", rec))
+        if self.recommendation_id is not None:
+            set_(
+                self,
+                "recommendation_id",
+                _optional_id(self.recommendation_id, "recommendation_id", rec, max_length=MAX_RECOMMENDATION_ID_LENGTH),
+            )
         set_(self, "sent_at", self._check_sent_at(self.sent_at))
-        set_(self, "event_value", self._check_event_value(self.event_value))
-        set_(self, "impression", self._check_impression(self.impression))
-        props = _encode_properties(self.properties, "properties", rec, MAX_EVENT_PROPERTIES_LENGTH)
-        decoded = json.loads(props) if props is not None else None
-        for key in decoded or ():
-            if key.lower() in RESERVED_EVENT_PROPERTY_KEYS:
-                raise InvalidRecordError(
-                    f"properties[{key!r}]",
-                    "is reserved by Personalize (userId, sessionId, eventType, timestamp, "
-                    "recommendationId and impression are event members, not properties)",
-                    record=rec,
-                )
-        set_(self, "properties", decoded)
-        set_(self, "properties_json", props)
+        if self.event_value is not None:
+            set_(self, "event_value", self._check_event_value(self.event_value))
+        if self.impression is not None:
+            set_(self, "impression", self._check_impression(self.impression))
+        if self.properties is not None:
+            self._set_properties()
         # The exact size needs the event encoded; most events are far below the
         # limit, which a bound from their lengths alone shows (events are recorded
         # on the request path, so this matters).
@@ -161,6 +167,20 @@ class Event:
             size = len(json.dumps(self.to_dict(), separators=(",", ":")).encode("utf-8"))
             if size > MAX_EVENT_BYTES:
                 raise InvalidRecordError("event", f"must be at most {MAX_EVENT_BYTES} bytes (got {size})", record=rec)
+
+    def _set_properties(self) -> None:
+        props = _encode_properties(self.properties, "properties", "Event", MAX_EVENT_PROPERTIES_LENGTH)
+        decoded = json.loads(props) if props is not None else None
+        for key in decoded or ():
+            if key.lower() in RESERVED_EVENT_PROPERTY_KEYS:
+                raise InvalidRecordError(
+                    f"properties[{key!r}]",
+                    "is reserved by Personalize (userId, sessionId, eventType, timestamp, "
+                    "recommendationId and impression are event members, not properties)",
+                    record="Event",
+                )
+        object.__setattr__(self, "properties", decoded)
+        object.__setattr__(self, "properties_json", props)
 
     def _size_bound(self) -> int:
         """An upper bound of the bytes of :meth:`to_dict` as JSON: a character
