@@ -23,11 +23,6 @@ class PersonalizeConfig(AppConfig):
         ):
             checks.register(check, "personalize")
         user_logged_in.connect(on_login, dispatch_uid="personalize_django.receivers.on_login")
-        # Cached recommendation lists are dropped when their user records an event,
-        # in every process (not only those that served a list).
-        from .caching import connect as connect_cache_invalidation
-
-        connect_cache_invalidation()
         # Each installed app's personalize.py registers its models, as admin.py does.
         # (autodiscover_modules imports only modules that exist and lets their errors through.)
         autodiscover_modules("personalize")

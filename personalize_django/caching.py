@@ -4,7 +4,7 @@ A list is cached under a key hashed from *who* asked (the user id, or the
 session id of a guest), the request (use case, item, number of results,
 filter, filter values, context) and that person's *generation*: a random
 token kept in the cache under the person's own key. Recording an event for
-the person deletes the token (:func:`bump`, connected to ``post_record``) and
+the person deletes the token (:func:`bump`, called by ``record_event``) and
 the next list asked for draws a new one, so every list cached for them
 becomes unreachable at once, in one cache operation, however many lists
 there were. Old entries simply expire (``CACHE_TIMEOUT``).
@@ -196,10 +196,27 @@ def set_list(key: str, recommendations: RecommendationList) -> None:
         logger.warning("personalize cache write failed", exc_info=True)
 
 
-def on_event_recorded(sender: Any, event: Any, **kwargs: Any) -> None:
-    """``post_record`` receiver: the person's personal lists are stale now,
-    and their item lists too unless the event type is in ``CACHE_KEEP_ITEM_LISTS_ON``."""
-    drop_lists_of([(event.event_type, event.user_id, event.session_id)])
+def on_event_recorded(event: Any) -> None:
+    """Called by :func:`~personalize_django.recording.record_event` for each
+    event it records: the person's personal lists are stale now, and their
+    item lists too unless the event type is in ``CACHE_KEEP_ITEM_LISTS_ON``.
+    Never raises."""
+    # drop_lists_of()'s rule for one event, without its grouping of many:
+    # this runs on the request path of every tracked page.
+    if not enabled():
+        return
+    identities = [identity_key(None, event.session_id)]  # an Event always has one
+    if event.user_id:
+        identities.append(identity_key(event.user_id, None))
+    try:
+        bump(*identities, scopes=(PERSONAL,) if event.event_type in _kept_item_lists() else SCOPES)
+    except Exception:
+        logger.warning("personalize cache invalidation failed", exc_info=True)
+
+
+def _kept_item_lists() -> tuple[str, ...]:
+    keep = personalize_settings.CACHE_KEEP_ITEM_LISTS_ON or ()
+    return (keep,) if isinstance(keep, str) else keep
 
 
 def drop_lists_of(events: Iterable[tuple[str, str | None, str | None]]) -> None:
@@ -208,9 +225,7 @@ def drop_lists_of(events: Iterable[tuple[str, str | None, str | None]]) -> None:
     recording and delivery must not fail because the cache is down."""
     if not enabled():
         return
-    keep = personalize_settings.CACHE_KEEP_ITEM_LISTS_ON or ()
-    if isinstance(keep, str):
-        keep = (keep,)
+    keep = _kept_item_lists()
     personal: set[str] = set()
     every: set[str] = set()
     for event_type, user_id, session_id in events:
@@ -236,14 +251,4 @@ def on_events_delivered(payloads: Iterable[Mapping[str, Any]]) -> None:
     per-process cache keeps such a list for at most ``CACHE_TIMEOUT``."""
     drop_lists_of(
         (p.get("event_type", ""), p.get("user_id"), p.get("session_id")) for p in payloads
-    )
-
-
-def connect() -> None:
-    """Connect :func:`on_event_recorded` to ``post_record`` (idempotent; the
-    app config calls it in ``ready()``)."""
-    from .signals import post_record
-
-    post_record.connect(
-        on_event_recorded, dispatch_uid="personalize_django.caching.on_event_recorded"
     )

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from personalize_sdk import Event, InvalidRecordError, Item, User
 
-from . import context, dispatch
+from . import caching, context, dispatch
 from .conf import personalize_settings
 from .models import OutboxEvent
 from .registry import registry
@@ -118,6 +118,7 @@ def record_event(
     if request is not None and user_id is None:
         context.mark_guest_activity(request)
     schedule_on_commit(db, connection)
+    caching.on_event_recorded(event)
     post_record.send(sender=Event, event=event, request=request, outbox_id=outbox_id)
     return event
 
@@ -136,7 +137,8 @@ class _InsertPlan(NamedTuple):
     #: the same for the driver's own cursor, or ``None`` where only Django's is used
     driver_sql: str | None
     returning: bool
-    payload_field: Any
+    #: the payload field's JSON encoder
+    encoder: Any
     #: the constant columns, already adapted for the database
     constants: list[Any]
 
@@ -177,7 +179,7 @@ def _insert_plan(connection: Any) -> _InsertPlan:
             sql,
             sql.replace("%s", placeholder) if placeholder else None,
             returning,
-            fields[2],
+            fields[2].encoder,
             constants,
         )
     return plan
@@ -217,7 +219,7 @@ def insert_row(
     # kind and record_id are strings already (a constant, a validated event id);
     # timezone.now() needs none of DateTimeField's checks of naive values.
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = [kind, record_id, plan.payload_field.get_db_prep_save(payload, connection), now, now]
+    params = [kind, record_id, connection.ops.adapt_json_value(payload, plan.encoder), now, now]
     params.extend(plan.constants)
     if plan.driver_sql is None or not _unobserved(connection):
         with connection.cursor() as cursor:
@@ -228,12 +230,18 @@ def insert_row(
     connection.ensure_connection()
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors:
+    cursor = None
+    try:
         cursor = connection.connection.cursor()
-        try:
-            cursor.execute(plan.driver_sql, params)
-            return cursor.fetchone()[0] if plan.returning else cursor.lastrowid
-        finally:
+        cursor.execute(plan.driver_sql, params)
+        return cursor.fetchone()[0] if plan.returning else cursor.lastrowid
+    except Exception:
+        # Django's error translation (IntegrityError and the rest), as its cursor
+        # applies it, paid only when there is an error to translate.
+        with connection.wrap_database_errors:
+            raise
+    finally:
+        if cursor is not None:
             cursor.close()
 
 

@@ -8,11 +8,15 @@ how many times, and what the engine keeps.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from tests import services
 
-from .harness import Database, Stack, create_products, migrate, wait_for
+from .harness import ROOT, SETTINGS, Database, Stack, create_products, migrate, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -169,3 +173,46 @@ def test_a_throttling_backend_gets_everything_exactly_once(pg, stack):
     assert db.value("SELECT count(*) FROM personalize_outboxevent WHERE attempts > 1") > 0
     assert it.ledger.received() == 500  # a throttled call stores nothing: no duplicates
     assert db.states() == {"delivered": 500}
+
+
+RECORD_TWICE = """
+import django
+django.setup()
+from django.db import transaction
+from personalize_django.recording import _unobserved, record_event
+from django.db import connection
+assert _unobserved(connection), "the INSERT must take the driver's cursor here"
+with transaction.atomic():
+    first = record_event("View", item="1", session_id="s", event_id="evt-repeated")
+    again = record_event("View", item="1", session_id="s", event_id="evt-repeated")
+    after = record_event("View", item="2", session_id="s")  # the transaction is still usable
+print(first is not None, again is None, after is not None)
+"""
+
+
+def test_a_repeated_event_id_is_recorded_once_through_the_drivers_cursor(pg, tmp_path):
+    # psycopg's UniqueViolation must reach record_event as Django's IntegrityError,
+    # as it does through Django's cursor.
+    db, _ = pg
+    db.query("TRUNCATE personalize_outboxevent RESTART IDENTITY")
+    env = dict(
+        os.environ,
+        **db.env(),
+        DJANGO_SETTINGS_MODULE=SETTINGS,
+        PYTHONPATH=str(ROOT),
+        PERSONALIZE_IT_LEDGER=str(tmp_path / "ledger.sqlite3"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", RECORD_TWICE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
+    assert db.value(
+        "SELECT count(*) FROM personalize_outboxevent WHERE record_id = 'evt-repeated'"
+    ) == 1
+    assert db.value("SELECT count(*) FROM personalize_outboxevent") == 2
