@@ -31,7 +31,7 @@ def test_ids_longer_than_256_characters_are_refused(field):
     assert_invalid(field, "at most 256 characters", lambda: event(**{field: "x" * 257}))
 
 
-@pytest.mark.parametrize("field", ["event_type", "session_id", "item_id", "user_id"])
+@pytest.mark.parametrize("field", ["event_type", "session_id", "item_id", "user_id", "event_id"])
 def test_empty_ids_are_refused(field):
     assert_invalid(field, "must not be empty", lambda: event(**{field: ""}))
 
