@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.backends import utils as django_db_utils
 from django.db.backends.utils import CursorWrapper
 from django.http import HttpRequest
 from django.utils import timezone
@@ -148,7 +149,21 @@ _insert_plans: dict[str, _InsertPlan] = {}
 LASTROWID_VENDORS = frozenset({"sqlite", "mysql"})
 #: placeholder of each driver the INSERT may be sent to directly
 DRIVER_PLACEHOLDERS = {"sqlite": "?", "postgresql": "%s"}
-_DJANGO_CURSOR_FILE = CursorWrapper.execute.__code__.co_filename
+
+
+def _is_djangos_execute(execute: Any) -> bool:
+    """Whether ``execute`` is Django's own ``CursorWrapper.execute``, not a wrapper."""
+    code = getattr(execute, "__code__", None)
+    return (
+        code is not None
+        and not hasattr(execute, "__wrapped__")
+        and code.co_filename == getattr(django_db_utils, "__file__", None)
+    )
+
+
+# Django's own CursorWrapper.execute, or None if a tool wrapped it before this
+# module was imported; compared by identity on every recorded event.
+_DJANGOS_EXECUTE = CursorWrapper.execute if _is_djangos_execute(CursorWrapper.execute) else None
 
 
 def _insert_plan(connection: Any) -> _InsertPlan:
@@ -190,13 +205,14 @@ def _unobserved(connection: Any) -> bool:
     test counting queries, no ``execute_wrapper()`` hook, no tool that replaced
     the connection's ``cursor()`` (django-debug-toolbar) or Django's cursor
     wrapper (Sentry). Then the INSERT may skip Django's cursor layers."""
-    execute = CursorWrapper.execute
-    return not (
-        connection.queries_logged
-        or connection.execute_wrappers
-        or "cursor" in connection.__dict__
-        or hasattr(execute, "__wrapped__")
-        or getattr(getattr(execute, "__code__", None), "co_filename", None) != _DJANGO_CURSOR_FILE
+    return (
+        _DJANGOS_EXECUTE is not None
+        and CursorWrapper.execute is _DJANGOS_EXECUTE
+        and not (
+            connection.queries_logged
+            or connection.execute_wrappers
+            or "cursor" in connection.__dict__
+        )
     )
 
 

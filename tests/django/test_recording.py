@@ -236,6 +236,21 @@ def test_the_insert_goes_through_djangos_cursor_when_it_is_instrumented(monkeypa
     assert [p["item_id"] for p in outbox_payloads()] == ["1"]
 
 
+def test_only_djangos_own_cursor_execute_counts_as_unobserved():
+    import functools
+
+    from django.db.backends.utils import CursorWrapper
+
+    from personalize_django import recording
+
+    def replaced(self, sql, params=None):  # a tool's replacement, without __wrapped__
+        return None
+
+    assert recording._is_djangos_execute(CursorWrapper.execute)
+    assert not recording._is_djangos_execute(replaced)
+    assert not recording._is_djangos_execute(functools.wraps(CursorWrapper.execute)(replaced))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_in_autocommit_delivery_starts_right_after_the_insert(settings):
     from personalize_django.client import get_backend
