@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
@@ -104,6 +104,18 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def new_event_id() -> str:
+    """A new random event id: a version 4 UUID as 32 hex digits (what
+    ``uuid.uuid4().hex`` gives, without building a ``UUID`` per event)."""
+    # os.urandom, as uuid4 uses: unlike a seeded generator (random), its
+    # sequence is not copied into forked workers, nor reset by random.seed().
+    return f"{int.from_bytes(os.urandom(16), 'big') & _UUID4_CLEAR | _UUID4_SET:032x}"
+
+
 @dataclass(frozen=True)
 class Event:
     """One user-item interaction, as Personalize's PutEvents takes it.
@@ -144,7 +156,7 @@ class Event:
         if self.user_id is not None:
             set_(self, "user_id", _coerce_id(self.user_id, "user_id", rec))
         if self.event_id is None:
-            set_(self, "event_id", uuid.uuid4().hex)
+            set_(self, "event_id", new_event_id())
         else:
             set_(self, "event_id", _coerce_id(self.event_id, "event_id", rec))
         if self.recommendation_id is not None:

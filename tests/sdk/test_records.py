@@ -1,6 +1,9 @@
 """Records are validated on construction: one test per Personalize limit."""
 
 import json
+import os
+import random
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from personalize_sdk import Event, InvalidRecordError, Item, User
-from personalize_sdk.records import MAX_EVENT_BYTES
+from personalize_sdk.records import MAX_EVENT_BYTES, new_event_id
 
 
 def event(**overrides):
@@ -169,3 +172,32 @@ def test_to_personalize_uses_the_api_member_names():
         "properties": '{"a":2,"b":1}', "impression": ["x"], "recommendationId": "r",
     }
     assert Item("i", {"price": 3}).to_personalize() == {"itemId": "i", "properties": '{"price":3}'}
+
+
+def test_new_event_ids_are_version_4_uuids_and_unique():
+    ids = [event().event_id for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids[:100]:
+        parsed = uuid.UUID(hex=value)
+        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, value)
+
+
+def test_seeding_the_random_module_does_not_repeat_event_ids():
+    random.seed(1)
+    first = event().event_id
+    random.seed(1)
+    assert event().event_id != first
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_draws_other_event_ids_than_its_parent():
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, then out without running pytest's teardown
+        os.write(write_end, new_event_id().encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    child = os.read(read_end, 64).decode()
+    os.close(read_end)
+    assert len(child) == 32 and child != new_event_id()
