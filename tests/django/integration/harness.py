@@ -300,16 +300,24 @@ class Stack:
             process.stop()
 
 
-def migrate(db: Database, tmp: Path) -> None:
-    env = dict(os.environ, **db.env(), DJANGO_SETTINGS_MODULE=SETTINGS, PYTHONPATH=str(ROOT))
-    result = subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"],
+def run_python(
+    db: Database, args: list[str], timeout: float = 240, **env: str
+) -> subprocess.CompletedProcess:
+    """``python *args`` on the integration settings and ``db``; output captured."""
+    return subprocess.run(
+        [sys.executable, *args],
         cwd=ROOT,
-        env=env,
+        env=dict(
+            os.environ, **db.env(), DJANGO_SETTINGS_MODULE=SETTINGS, PYTHONPATH=str(ROOT), **env
+        ),
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=timeout,
     )
+
+
+def migrate(db: Database, tmp: Path) -> None:
+    result = run_python(db, ["-m", "django", "migrate", "--noinput", "-v", "0"])
     if result.returncode != 0:
         raise AssertionError(f"migrate failed:\n{result.stdout}\n{result.stderr}")
 

@@ -8,15 +8,11 @@ how many times, and what the engine keeps.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from tests import services
 
-from .harness import ROOT, SETTINGS, Database, Stack, create_products, migrate, wait_for
+from .harness import Database, Stack, create_products, migrate, run_python, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -195,20 +191,8 @@ def test_a_repeated_event_id_is_recorded_once_through_the_drivers_cursor(pg, tmp
     # as it does through Django's cursor.
     db, _ = pg
     db.query("TRUNCATE personalize_outboxevent RESTART IDENTITY")
-    env = dict(
-        os.environ,
-        **db.env(),
-        DJANGO_SETTINGS_MODULE=SETTINGS,
-        PYTHONPATH=str(ROOT),
-        PERSONALIZE_IT_LEDGER=str(tmp_path / "ledger.sqlite3"),
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", RECORD_TWICE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_python(
+        db, ["-c", RECORD_TWICE], PERSONALIZE_IT_LEDGER=str(tmp_path / "ledger.sqlite3")
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True"]
