@@ -39,6 +39,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import random
 from typing import Any, Iterable, Mapping
 
@@ -114,10 +115,17 @@ def generation(identity: str, scope: str = PERSONAL) -> str:
     return token
 
 
+# A generation only has to differ from the one it replaces (it guards nothing
+# secret): 64 random bits, without a system call per event, from a generator of
+# this module's own, so that random.seed() in the shop (or a test plugin) cannot
+# make tokens repeat and old lists reachable again. Reseeded in forked workers.
+_tokens = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_tokens.seed)
+
+
 def _new_token() -> str:
-    # A generation only has to differ from the one it replaces (it guards
-    # nothing secret): 64 random bits, without a system call per event.
-    return f"{random.getrandbits(64):016x}"
+    return f"{_tokens.getrandbits(64):016x}"
 
 
 def _generation_timeout() -> int:

@@ -203,6 +203,16 @@ def test_an_item_list_whose_filter_reads_interactions_is_personal(
     assert [r.filter for r in asked(backend, "best_sellers")] == ["unseen", "available", "unseen"]
 
 
+def test_seeding_the_random_module_cannot_bring_back_a_dropped_generation():
+    import random
+
+    random.seed(1)
+    before = caching.generation("s:seeded")
+    caching.bump("s:seeded")
+    random.seed(1)  # what a shop's script or a test plugin may do
+    assert caching.generation("s:seeded") != before
+
+
 def test_the_scope_of_a_list(settings):
     settings.PERSONALIZE = {
         "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
