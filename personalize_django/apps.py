@@ -20,6 +20,7 @@ class PersonalizeConfig(AppConfig):
             personalize_checks.check_backend,
             personalize_checks.check_delivery,
             personalize_checks.check_registrations,
+            personalize_checks.check_outbox_database,
         ):
             checks.register(check, "personalize")
         user_logged_in.connect(on_login, dispatch_uid="personalize_django.receivers.on_login")

@@ -363,6 +363,37 @@ def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
     return []
 
 
+def check_outbox_database(app_configs: Any = None, **kwargs: Any) -> list:
+    """On SQLite, whether recording's writes leave the database to checkpoint
+    after each tracked request."""
+    from django.db import connections
+
+    from .recording import outbox_db
+
+    if settings.DEBUG:
+        return []
+    alias = outbox_db()
+    connection = connections[alias]
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return []
+    if connection.settings_dict.get("CONN_MAX_AGE", 0) != 0:
+        return []
+    return [
+        Warning(
+            f"The outbox is on SQLite ({alias!r}) with CONN_MAX_AGE = 0: a tracked page writes "
+            "an outbox row, and when the connection it closes afterwards is the database's "
+            "last one, SQLite checkpoints and deletes its write-ahead log, several times what "
+            "recording itself costs the page.",
+            hint=(
+                f"Keep connections open: set DATABASES[{alias!r}]['CONN_MAX_AGE'] to a number "
+                "of seconds or None (with CONN_HEALTH_CHECKS = True), and run SQLite in WAL mode "
+                "with synchronous=NORMAL (OPTIONS init_command)."
+            ),
+            id="personalize.W003",
+        )
+    ]
+
+
 def _path_exists(model: type, path: str) -> bool:
     current: Any = model
     for part in re.split(r"__|\.", path):

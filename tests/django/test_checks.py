@@ -270,3 +270,44 @@ def test_checks_are_registered():
     with override_settings(PERSONALIZE={"BACKEND": "memory", "NOPE": 1}):
         messages = run_checks(tags=["personalize"])
     assert "personalize.E002" in ids(messages)
+
+
+@pytest.fixture
+def sqlite_file_outbox(monkeypatch):
+    """The outbox database as a SQLite file (the tests' own is in memory)."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "is_in_memory_db", lambda: False)
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    return connection
+
+
+@override_settings(DEBUG=False)
+def test_w003_sqlite_outbox_closing_its_connection_after_each_request(sqlite_file_outbox):
+    messages = checks.check_outbox_database()
+    assert ids(messages) == ["personalize.W003"]
+    assert "CONN_MAX_AGE = 0" in messages[0].msg
+    assert "DATABASES['default']['CONN_MAX_AGE']" in messages[0].hint
+
+
+@pytest.mark.parametrize("conn_max_age", [60, None])
+@override_settings(DEBUG=False)
+def test_w003_silent_with_persistent_connections(sqlite_file_outbox, monkeypatch, conn_max_age):
+    monkeypatch.setitem(sqlite_file_outbox.settings_dict, "CONN_MAX_AGE", conn_max_age)
+    assert checks.check_outbox_database() == []
+
+
+@override_settings(DEBUG=True)
+def test_w003_silent_in_debug(sqlite_file_outbox):
+    assert checks.check_outbox_database() == []
+
+
+@override_settings(DEBUG=False)
+def test_w003_silent_for_an_in_memory_database_and_other_vendors(monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    assert checks.check_outbox_database() == []  # the tests' database is in memory
+    monkeypatch.setattr(connection, "is_in_memory_db", lambda: False)
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    assert checks.check_outbox_database() == []
