@@ -52,6 +52,8 @@ else:
             "NAME": os.environ.get("PERSONALIZE_BENCH_SQLITE", "bench.sqlite3"),
             # WAL as a production SQLite site would run it
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # the two-process bench runs its servers with and without persistent connections
+            "CONN_MAX_AGE": int(os.environ.get("PERSONALIZE_BENCH_CONN_MAX_AGE", "0")),
         }
     }
 

@@ -20,6 +20,12 @@ how fast one worker drains the outbox into the local engine.
    writes one outbox row; with a private ``redis-server`` (when one can be
    started) DELIVERY is "celery", so commits also wake the publisher thread
    that queues delivery tasks (nothing consumes them during the bench).
+   Then the same page from two server processes, one serving it untracked
+   and one tracked, so that what tracking costs a process beyond its requests
+   (the publisher thread; on SQLite, closing the last connection after a
+   write checkpoints the write-ahead log) falls on the tracked pages alone:
+   with persistent connections (``CONN_MAX_AGE = 600``) and with Django's
+   default of closing the connection after each request.
    The overhead is printed three ways, each as a share of the untracked
    median: the change of the median; "paired", the median of the per-round
    differences, with a 95% bootstrap interval; and record_event's own median
@@ -247,12 +253,8 @@ def test_client_fetcher():
     return new_visitor, lambda: None
 
 
-def server_fetcher():
-    """GET over loopback HTTP from a wsgiref server thread (what a browser waits for,
-    less the network), keeping the session cookie like a browser."""
-    import http.cookiejar
-    import threading
-    import urllib.request
+def wsgi_server(port: int = 0):
+    """A wsgiref server of this process's Django application (not started)."""
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     from django.core.wsgi import get_wsgi_application
@@ -261,24 +263,36 @@ def server_fetcher():
         def log_message(self, *args):
             pass
 
-    server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler)
+    return make_server("127.0.0.1", port, get_wsgi_application(), handler_class=QuietHandler)
+
+
+def http_visitor(base: str):
+    """A visitor GETting paths of ``base`` over HTTP, keeping its cookies like a browser."""
+    import http.cookiejar
+    import urllib.request
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def fetch(path):
+        with opener.open(base + path, timeout=30) as response:
+            response.read()
+            return response.status
+
+    return fetch
+
+
+def server_fetcher():
+    """GET over loopback HTTP from a wsgiref server thread (what a browser waits for,
+    less the network), keeping the session cookie like a browser."""
+    import threading
+
+    server = wsgi_server()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
-
-    def new_visitor():
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-        def fetch(path):
-            with opener.open(base + path, timeout=30) as response:
-                response.read()
-                return response.status
-
-        return fetch
-
-    return new_visitor, server.shutdown
+    return (lambda: http_visitor(base)), server.shutdown
 
 
 class RecordingTimer:
@@ -402,6 +416,127 @@ def print_pages(title: str, pages, recording: dict[str, list[float]]) -> None:
     )
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of process ``pid`` so far (all its threads),
+    from /proc; ``None`` where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_two_processes(pks: list[int], requests: int, conn_max_age: int) -> None:
+    """The product page with recommendations from two server processes, one that
+    serves it untracked and one that serves it tracked, interleaved, with
+    ``CONN_MAX_AGE = conn_max_age``. Whatever tracking costs a process beyond
+    the request (the publisher thread, the database's state after its writes)
+    falls on the tracked pages alone, in their times and in the process's CPU
+    per page. Nothing else holds the database open meanwhile, as on a site
+    whose only clients are its web processes."""
+    from django.db import connections
+
+    connections.close_all()
+    servers = {}
+    try:
+        for name in ("plain-reco", "tracked-reco"):
+            port = free_port()
+            servers[name] = (
+                subprocess.Popen(
+                    [sys.executable, __file__, "--serve", str(port)],
+                    cwd=ROOT,
+                    env=dict(os.environ, PERSONALIZE_BENCH_CONN_MAX_AGE=str(conn_max_age)),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+                port,
+            )
+        deadline = time.monotonic() + 60
+        for name, (proc, port) in servers.items():
+            while not port_open(port):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the {name} server did not start: {proc.stderr.read()}")
+                time.sleep(0.05)
+        visitors = {name: http_visitor(f"http://127.0.0.1:{port}") for name, (_, port) in servers.items()}
+        rng = random.Random(5)
+        timings: dict[str, list[float]] = {name: [] for name in servers}
+        cpu_before: dict[str, float | None] = {}
+        for round_number in range(requests + 50):
+            if round_number == 50:  # the first 50 rounds warm caches up
+                cpu_before = {name: process_cpu_seconds(proc.pid) for name, (proc, _) in servers.items()}
+            pk = rng.choice(pks)
+            order = list(servers)
+            rng.shuffle(order)
+            for name in order:
+                started = time.perf_counter()
+                status = visitors[name](f"/{name}/{pk}/")
+                elapsed = time.perf_counter() - started
+                assert status == 200, status
+                if round_number >= 50:
+                    timings[name].append(elapsed * 1000)
+        cpu = {}
+        for name, (proc, _) in servers.items():
+            after, before = process_cpu_seconds(proc.pid), cpu_before.get(name)
+            cpu[name] = None if after is None or before is None else (after - before) / requests
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=30)
+    plain, tracked = timings["plain-reco"], timings["tracked-reco"]
+    baseline = statistics.median(plain)
+    differences = [t - b for t, b in zip(tracked, plain)]
+    low, high = bootstrap_interval(differences, baseline / 100)
+    print(
+        f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} "
+        f"{'paired (95% interval)':>22} {'process CPU ms/page':>20} {'CPU overhead':>13}"
+    )
+    for label, name, values in (
+        ("product page with recommendations, no tracking", "plain-reco", plain),
+        ("product page with recommendations, tracking", "tracked-reco", tracked),
+    ):
+        median = statistics.median(values)
+        p90 = statistics.quantiles(values, n=10)[-1]
+        own_cpu = cpu[name]
+        cpu_text = f"{own_cpu * 1000:.3f}" if own_cpu is not None else "n/a"
+        if name == "plain-reco":
+            overhead = paired = cpu_overhead = ""
+        else:
+            overhead = f"{(median / baseline - 1) * 100:+.1f}%"
+            paired = (
+                f"{statistics.median(differences) / baseline * 100:+.1f}% "
+                f"[{low:+.1f}, {high:+.1f}]"
+            )
+            base_cpu = cpu["plain-reco"]
+            cpu_overhead = (
+                f"{(own_cpu / base_cpu - 1) * 100:+.1f}%" if own_cpu and base_cpu else "n/a"
+            )
+        print(
+            f"{label:48} {median:10.3f} {p90:8.3f} {overhead:>9} {paired:>22} {cpu_text:>20} "
+            f"{cpu_overhead:>13}"
+        )
+    print(
+        "(process CPU: all the server process's threads over the timed rounds, per page; the "
+        "tracked process's includes its publisher thread)"
+    )
+
+
+def serve(port: int) -> None:
+    """``--serve PORT``: serve the bench's pages from this process, on the database,
+    engine and broker the parent set up (passed in the environment)."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    if os.environ.get("PERSONALIZE_BENCH_BROKER"):
+        from celery import Celery
+
+        app = Celery("bench")
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        app.set_default()
+    wsgi_server(port).serve_forever()
+
+
 def fill_outbox(count: int) -> None:
     from personalize_django.models import OutboxEvent
     from personalize_sdk import Event
@@ -454,12 +589,16 @@ def main(argv: list[str] | None = None) -> None:
         "--events", type=int, default=10_000, help="events drained into the local backend"
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument(
         "--drop-every-list",
         action="store_true",
         help="CACHE_KEEP_ITEM_LISTS_ON = (): every View drops every cached list of the visitor",
     )
     args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve)
+        return
     if args.drop_every_list:
         os.environ["PERSONALIZE_BENCH_DROP_EVERY_LIST"] = "1"
 
@@ -487,6 +626,13 @@ def main(argv: list[str] | None = None) -> None:
                 pages,
                 recording,
             )
+        for conn_max_age, why in ((600, "persistent connections"), (0, "Django's default")):
+            print(
+                f"\nProduct page, two wsgiref server processes (one untracked, one tracked), "
+                f"{label}, CONN_MAX_AGE = {conn_max_age} ({why}), {args.requests} requests each, "
+                "interleaved"
+            )
+            bench_two_processes(pks, args.requests, conn_max_age)
         if not broker:
             print("(no redis-server found: DELIVERY manual, no Celery publishing measured)")
 
