@@ -209,22 +209,7 @@ def on_event_recorded(event: Any) -> None:
     event it records: the person's personal lists are stale now, and their
     item lists too unless the event type is in ``CACHE_KEEP_ITEM_LISTS_ON``.
     Never raises."""
-    # drop_lists_of()'s rule for one event, without its grouping of many:
-    # this runs on the request path of every tracked page.
-    if not enabled():
-        return
-    identities = [identity_key(None, event.session_id)]  # an Event always has one
-    if event.user_id:
-        identities.append(identity_key(event.user_id, None))
-    try:
-        bump(*identities, scopes=(PERSONAL,) if event.event_type in _kept_item_lists() else SCOPES)
-    except Exception:
-        logger.warning("personalize cache invalidation failed", exc_info=True)
-
-
-def _kept_item_lists() -> tuple[str, ...]:
-    keep = personalize_settings.CACHE_KEEP_ITEM_LISTS_ON or ()
-    return (keep,) if isinstance(keep, str) else keep
+    drop_lists_of([(event.event_type, event.user_id, event.session_id)])
 
 
 def drop_lists_of(events: Iterable[tuple[str, str | None, str | None]]) -> None:
@@ -233,7 +218,9 @@ def drop_lists_of(events: Iterable[tuple[str, str | None, str | None]]) -> None:
     recording and delivery must not fail because the cache is down."""
     if not enabled():
         return
-    keep = _kept_item_lists()
+    keep = personalize_settings.CACHE_KEEP_ITEM_LISTS_ON or ()
+    if isinstance(keep, str):
+        keep = (keep,)
     personal: set[str] = set()
     every: set[str] = set()
     for event_type, user_id, session_id in events:

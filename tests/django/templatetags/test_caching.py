@@ -125,6 +125,14 @@ def _render_both(render, request, catalogue):
     render(ITEM_TAG, request, product=catalogue["linen"])
 
 
+def memory_backend_with(settings, **keys):
+    """PERSONALIZE on the MemoryBackend with ``keys`` added; returns that backend."""
+    from personalize_django.client import get_backend
+
+    settings.PERSONALIZE = {"BACKEND": "personalize_sdk.backends.memory.MemoryBackend", **keys}
+    return get_backend()
+
+
 @pytest.mark.django_db
 def test_a_view_drops_the_personal_lists_and_keeps_the_item_lists(
     catalogue, users, backend, make_request, render
@@ -158,13 +166,7 @@ def test_other_event_types_drop_the_item_lists_too(
 def test_an_empty_keep_list_drops_every_list_on_every_event(
     catalogue, users, make_request, render, settings
 ):
-    from personalize_django.client import get_backend
-
-    settings.PERSONALIZE = {
-        "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
-        "CACHE_KEEP_ITEM_LISTS_ON": (),
-    }
-    backend = get_backend()
+    backend = memory_backend_with(settings, CACHE_KEEP_ITEM_LISTS_ON=())
     ann, _ = users
     _script_both(backend, catalogue)
     _render_both(render, make_request(ann), catalogue)
@@ -178,13 +180,9 @@ def test_an_empty_keep_list_drops_every_list_on_every_event(
 def test_an_item_list_whose_filter_reads_interactions_is_personal(
     catalogue, users, make_request, render, settings
 ):
-    from personalize_django.client import get_backend
-
-    settings.PERSONALIZE = {
-        "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
-        "FILTERS": {"unseen": 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("View")'},
-    }
-    backend = get_backend()
+    backend = memory_backend_with(
+        settings, FILTERS={"unseen": 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("View")'}
+    )
     ann, _ = users
     ids = [pid(catalogue[n]) for n in ("cap", "boot", "wool", "silk")]
     backend.set_recommendations("best_sellers", ids)
