@@ -12,6 +12,7 @@ class PersonalizeConfig(AppConfig):
         from django.core import checks
         from django.utils.module_loading import autodiscover_modules
 
+        from . import after_response
         from . import checks as personalize_checks
         from .receivers import on_login
 
@@ -23,6 +24,7 @@ class PersonalizeConfig(AppConfig):
             personalize_checks.check_outbox_database,
         ):
             checks.register(check, "personalize")
+        after_response.connect()
         user_logged_in.connect(on_login, dispatch_uid="personalize_django.receivers.on_login")
         # Each installed app's personalize.py registers its models, as admin.py does.
         # (autodiscover_modules imports only modules that exist and lets their errors through.)

@@ -120,7 +120,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                     id="personalize.E012",
                 )
             )
-    for key in ("ENABLED",):
+    for key in ("ENABLED", "RECORD_VIEWS_AFTER_RESPONSE"):
         if not isinstance(_value(config, key), bool):
             errors.append(
                 Error(

@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_EVENT_TYPE": "Login",
     # the event type recorded by track_item_view and TrackItemViewMixin
     "VIEW_EVENT_TYPE": "View",
+    # write their Views once the response has been sent (the visitor does not wait
+    # for the outbox); False writes them in the view, in its transaction
+    "RECORD_VIEWS_AFTER_RESPONSE": True,
     # -- delivery ----------------------------------------------------------
     # "auto" (Celery when an app is configured, else "sync"), "celery", "sync", "manual"
     "DELIVERY": "auto",

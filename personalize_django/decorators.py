@@ -12,7 +12,9 @@
     def product(request, sku): ...
 
 The event is recorded only for a successful (2xx) response to a GET, after
-the view ran, with the user, session and consent of the request.
+the view ran, with the user, session and consent of the request; it is
+written to the outbox once the response has been sent
+(``RECORD_VIEWS_AFTER_RESPONSE``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from personalize_sdk import InvalidRecordError
 
+from . import after_response
 from .conf import personalize_settings
 from .context import set_session_cookie
 
@@ -44,17 +47,24 @@ def track_view(
     request: HttpRequest,
     item: Any,
     *,
+    response: HttpResponseBase | None = None,
     event_type: str | None = None,
     properties: dict[str, Any] | None = None,
+    write_after_response: bool | None = None,
 ) -> None:
     """Record ``event_type`` (default ``VIEW_EVENT_TYPE``) for ``item`` (an
-    instance or an id). Bad data is logged, never raised into the page."""
-    from .recording import record_event
+    instance or an id). Bad data is logged, never raised into the page.
+
+    With a ``response`` and ``write_after_response`` (``None``: the
+    ``RECORD_VIEWS_AFTER_RESPONSE`` setting), the event is built and validated
+    now (it may set the session id) and written to the outbox once
+    ``response`` has been sent (see :mod:`personalize_django.after_response`)."""
+    from .recording import build_event, write_event
 
     if item is None:
         return
     try:
-        record_event(
+        event = build_event(
             event_type or personalize_settings.VIEW_EVENT_TYPE,
             request=request,
             item=item,
@@ -62,6 +72,19 @@ def track_view(
         )
     except InvalidRecordError:
         logger.exception("not recording a view of %r", item)
+        return
+    if event is None:
+        return
+    if write_after_response is None:
+        write_after_response = personalize_settings.RECORD_VIEWS_AFTER_RESPONSE
+    if response is not None and write_after_response:
+        after_response.defer(
+            response,
+            functools.partial(write_event, event, request=request),
+            f"recording {event.event_type} {event.event_id} of item {event.item_id}",
+        )
+    else:
+        write_event(event, request=request)
 
 
 def _model_getter(
@@ -92,13 +115,15 @@ def track_item_view(
     lookup: str = "pk",
     url_kwarg: str | None = None,
     event_type: str | None = None,
+    write_after_response: bool | None = None,
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Decorate a function view to record a View of the item it shows.
 
     ``model_or_getter`` is the item model (the item is found with
     ``lookup`` = the URL keyword argument ``url_kwarg``, default ``lookup``)
     or a callable ``(request, *args, **kwargs) -> item instance or id``
-    (``None`` records nothing).
+    (``None`` records nothing). ``write_after_response`` overrides the
+    ``RECORD_VIEWS_AFTER_RESPONSE`` setting for this view.
     """
     if isinstance(model_or_getter, type) and issubclass(model_or_getter, models.Model):
         getter = _model_getter(model_or_getter, lookup, url_kwarg)
@@ -118,7 +143,13 @@ def track_item_view(
                     item = getter(request, *args, **kwargs)
                 except ObjectDoesNotExist:
                     item = None
-                track_view(request, item, event_type=event_type)
+                track_view(
+                    request,
+                    item,
+                    response=response,
+                    event_type=event_type,
+                    write_after_response=write_after_response,
+                )
                 set_session_cookie(request, response)
             return response
 

@@ -24,6 +24,9 @@ class TrackItemViewMixin:
 
     #: the event type recorded (``None``: the ``VIEW_EVENT_TYPE`` setting)
     personalize_event_type: str | None = None
+    #: write the View once the response has been sent (``None``: the
+    #: ``RECORD_VIEWS_AFTER_RESPONSE`` setting)
+    personalize_write_after_response: bool | None = None
 
     def get_tracked_item(self) -> Any:
         """The item shown: ``self.object`` (an instance or an id), or ``None`` to record nothing."""
@@ -39,8 +42,10 @@ class TrackItemViewMixin:
             track_view(
                 request,
                 self.get_tracked_item(),
+                response=response,
                 event_type=self.personalize_event_type,
                 properties=self.get_tracked_properties(),
+                write_after_response=self.personalize_write_after_response,
             )
             set_session_cookie(request, response)
         return response

@@ -62,6 +62,44 @@ def record_event(
     field. The outbox row is written in the current transaction (on the
     outbox database); delivery is queued when it commits.
     """
+    event = build_event(
+        event_type,
+        request=request,
+        item=item,
+        user=user,
+        session_id=session_id,
+        value=value,
+        properties=properties,
+        recommendation_id=recommendation_id,
+        impression=impression,
+        sent_at=sent_at,
+        event_id=event_id,
+    )
+    if event is None:
+        return None
+    return write_event(event, request=request, chosen_id=event_id is not None)
+
+
+def build_event(
+    event_type: str,
+    *,
+    request: HttpRequest | None = None,
+    item: Any = None,
+    user: Any = None,
+    session_id: str | None = None,
+    value: Any = None,
+    properties: Mapping[str, Any] | None = None,
+    recommendation_id: str | None = None,
+    impression: Sequence[Any] | None = None,
+    sent_at: datetime | None = None,
+    event_id: str | None = None,
+) -> Event | None:
+    """What :func:`record_event` does before writing: consent, the user and
+    session ids, validation and the ``pre_record`` receivers. Returns the
+    event to give :func:`write_event`, or ``None`` to record nothing.
+
+    It touches the request's session (the session id, the guest flag), so it
+    runs before the response is sent; the write may come after."""
     if not personalize_settings.ENABLED:
         return None
     if request is not None and not context.has_consent(request):
@@ -98,14 +136,26 @@ def record_event(
     except CancelRecord as reason:
         logger.debug("event %s cancelled by a pre_record receiver: %s", event.event_id, reason)
         return None
+    if request is not None and user_id is None:
+        context.mark_guest_activity(request)
+    return event
+
+
+def write_event(
+    event: Event, *, request: HttpRequest | None = None, chosen_id: bool = False
+) -> Event | None:
+    """Write ``event`` (from :func:`build_event`) to the outbox in the current
+    transaction, queue its delivery on commit and send ``post_record``.
+    ``chosen_id``: the caller chose the event id, so it may come again (a
+    client retrying); returns ``None`` if it was recorded already."""
     db = outbox_db()
     connection = connections[db]
     payload = event.to_dict()
-    if event_id is None:
+    if not chosen_id:
         outbox_id = insert_row(db, OutboxEvent.KIND_EVENT, event.event_id, payload, connection)
     else:
-        # A caller-chosen id may come again (a client retrying): recording it
-        # twice is a no-op, and the savepoint keeps the caller's transaction usable.
+        # Recording a repeated id is a no-op, and the savepoint keeps the
+        # caller's transaction usable.
         try:
             with transaction.atomic(using=db):
                 outbox_id = insert_row(
@@ -116,8 +166,6 @@ def record_event(
                 logger.debug("event %s was already recorded", event.event_id)
                 return None
             raise
-    if request is not None and user_id is None:
-        context.mark_guest_activity(request)
     schedule_on_commit(db, connection)
     caching.on_event_recorded(event)
     post_record.send(sender=Event, event=event, request=request, outbox_id=outbox_id)

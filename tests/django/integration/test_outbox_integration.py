@@ -49,6 +49,17 @@ def stack(pg, tmp_path):
         made.close()
 
 
+def wait_recorded(db: Database, total: int, timeout: float = 30.0) -> int:
+    """Until the outbox holds ``total`` rows (product pages write their View once
+    the response has been sent, so the last ones may trail the responses)."""
+
+    def recorded():
+        count = db.value("SELECT count(*) FROM personalize_outboxevent")
+        return count if count >= total else None
+
+    return wait_for(recorded, f"{total} outbox rows", timeout)
+
+
 def wait_delivered(stack: Stack, db: Database, total: int, timeout: float = 90.0) -> None:
     """Until the engine holds ``total`` events and the outbox marks them all delivered."""
 
@@ -77,7 +88,7 @@ def test_concurrent_requests_all_arrive_exactly_once(pg, stack):
     statuses = it.views(products, 1000, threads=16)
 
     assert statuses.count(200) == 1000
-    assert db.value("SELECT count(*) FROM personalize_outboxevent") == 1000
+    assert wait_recorded(db, 1000) == 1000
     assert (
         db.value("SELECT count(DISTINCT payload->>'session_id') FROM personalize_outboxevent")
         == 1000
@@ -100,7 +111,7 @@ def test_a_broker_down_while_recording_loses_nothing(pg, stack):
     it.stop_redis()
     statuses = it.views(products, 200)
     assert statuses.count(200) == 200  # the requests never noticed
-    assert db.value("SELECT count(*) FROM personalize_outboxevent") == 300
+    assert wait_recorded(db, 300) == 300
     assert it.ledger.engine() == 100  # nothing could be queued meanwhile
 
     it.start_redis()  # empty: the tasks published before the stop are gone too
@@ -120,6 +131,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_the_engine_keeps_each_event
     it.start_redis()
     it.start_web()
     assert it.views(products, 300).count(200) == 300
+    assert wait_recorded(db, 300) == 300
     assert db.states() == {"pending": 300}
 
     # This worker's backend hangs inside its 8th call, after storing it: the
