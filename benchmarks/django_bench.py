@@ -16,20 +16,31 @@ how fast one worker drains the outbox into the local engine.
    tracking would be; so with tracking, each View drops the visitor's cached
    personal lists (caching.py; the blocks of this page are item lists, which a
    View keeps unless ``--drop-every-list`` sets CACHE_KEEP_ITEM_LISTS_ON to ()
-   and the next page asks the backend again). With tracking, the request
-   writes one outbox row; with a private ``redis-server`` (when one can be
-   started) DELIVERY is "celery", so commits also wake the publisher thread
-   that queues delivery tasks (nothing consumes them during the bench).
-   Then the same page from two server processes, one serving it untracked
-   and one tracked, so that what tracking costs a process beyond its requests
-   (the publisher thread; on SQLite, closing the last connection after a
-   write checkpoints the write-ahead log) falls on the tracked pages alone:
-   with persistent connections (``CONN_MAX_AGE = 600``) and with Django's
-   default of closing the connection after each request.
+   and the next page asks the backend again). With tracking, the product page
+   with recommendations comes twice: as the decorator writes its View by
+   default (built in the view, written to the outbox once the response has
+   been sent: RECORD_VIEWS_AFTER_RESPONSE) and with the View written in the
+   request. Over HTTP, the client waits (untimed) after each request until the
+   server is idle, so no request waits for its predecessor's write: what a
+   visitor of a site that is not saturated waits for. The test client closes
+   the response before it returns, so its timings include the write either
+   way. Each write stores one outbox row; with a private ``redis-server``
+   (when one can be started) DELIVERY is "celery", so commits also wake the
+   publisher thread that queues delivery tasks (nothing consumes them during
+   the bench).
+   Then the same page from a server process per variant (untracked, tracked,
+   tracked with the View written in the request), so that what tracking
+   costs a process beyond its requests (the publisher thread, the writes
+   after the response; on SQLite, closing the last connection after a write
+   checkpoints the write-ahead log) falls on the tracked pages alone, in their
+   times and in the process's CPU per page: with persistent connections
+   (``CONN_MAX_AGE = 600``) and with Django's default of closing the
+   connection after each request.
    The overhead is printed three ways, each as a share of the untracked
    median: the change of the median; "paired", the median of the per-round
-   differences, with a 95% bootstrap interval; and record_event's own median
-   time within the tracked requests.
+   differences, with a 95% bootstrap interval; and, in one process, the median
+   times of recording's two halves (build_event, write_event) within the
+   tracked requests.
 2. Outbox drain: 10,000 events in the outbox delivered by one
    ``deliver_pending`` run into a LocalBackend on disk, batched (as the backend
    accepts: 500 per call) and one call per event.
@@ -250,7 +261,7 @@ def test_client_fetcher():
         client = Client()
         return lambda path: client.get(path).status_code
 
-    return new_visitor, lambda: None
+    return new_visitor, lambda: None, lambda: None
 
 
 def wsgi_server(port: int = 0):
@@ -283,6 +294,22 @@ def http_visitor(base: str):
     return fetch
 
 
+def idle_waiter(base: str):
+    """Wait until the single-threaded server at ``base`` is idle: an untimed GET
+    of an empty page, answered once the server has finished what it ran after
+    its previous response (a View written after the response was sent). So each
+    timed request finds its server idle, as a visitor of a site that is not
+    saturated finds it; what the work after the response costs the server shows
+    in its CPU time instead."""
+    import urllib.request
+
+    def wait() -> None:
+        with urllib.request.urlopen(base + "/ping/", timeout=30) as response:
+            response.read()
+
+    return wait
+
+
 def server_fetcher():
     """GET over loopback HTTP from a wsgiref server thread (what a browser waits for,
     less the network), keeping the session cookie like a browser."""
@@ -292,48 +319,58 @@ def server_fetcher():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
-    return (lambda: http_visitor(base)), server.shutdown
+    return (lambda: http_visitor(base)), server.shutdown, idle_waiter(base)
 
 
 class RecordingTimer:
-    """Times ``record_event`` inside the requests (what recording itself takes of
-    a tracked page, free of the page's own variation), per variant."""
+    """Times the two halves of recording a View inside the requests, per variant:
+    ``build_event`` (consent, ids, validation; always within the view) and
+    ``write_event`` (the outbox INSERT and what follows it; after the response
+    by default). What recording itself takes, free of the page's own variation."""
+
+    HALVES = ("build_event", "write_event")
 
     def __init__(self) -> None:
         from personalize_django import recording
 
         self.module = recording
-        self.original = recording.record_event
+        self.originals = {name: getattr(recording, name) for name in self.HALVES}
         self.variant = ""
-        self.seconds: dict[str, list[float]] = {}
+        self.seconds: dict[str, dict[str, list[float]]] = {}
 
     def __enter__(self) -> "RecordingTimer":
-        original, seconds = self.original, self.seconds
+        for name, original in self.originals.items():
+            setattr(self.module, name, self._timed(name, original))
+        return self
 
+    def _timed(self, name, original):
         def timed(*args, **kwargs):
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
-                seconds.setdefault(self.variant, []).append(time.perf_counter() - started)
+                elapsed = time.perf_counter() - started
+                self.seconds.setdefault(self.variant, {}).setdefault(name, []).append(elapsed)
 
-        self.module.record_event = timed
-        return self
+        return timed
 
     def __exit__(self, *exc) -> None:
-        self.module.record_event = self.original
+        for name, original in self.originals.items():
+            setattr(self.module, name, original)
 
 
 def bench_pages(
-    pks: list[int], requests: int, new_visitor
-) -> tuple[list[tuple[str, list[float], list[float]]], dict[str, list[float]]]:
+    pks: list[int], requests: int, new_visitor, wait_idle
+) -> tuple[list[tuple[str, list[float], list[float]]], dict[str, dict[str, list[float]]]]:
     """Time each variant once per round, in a shuffled order, a random product per round,
-    each variant by a visitor of its own. Settings stay fixed for the whole run
-    (switching them per request would charge the tracked variants for reloading settings).
-    Returns the timings and ``record_event``'s own seconds in the tracked variants."""
+    each variant by a visitor of its own, each request followed by ``wait_idle``
+    (the server's work after the response, outside the timed request). Settings stay fixed for the whole run (switching them per
+    request would charge the tracked variants for reloading settings). Returns
+    the timings and the recording halves' own seconds in the tracked variants."""
     variants = [
         ("product page with recommendations, no tracking", "plain-reco"),
         ("product page with recommendations, tracking", "tracked-reco"),
+        ("  the same, View written in the request", "tracked-in-request-reco"),
         ("page in layout, no tracking", "plain-layout"),
         ("page in layout, tracking", "tracked-layout"),
         ("bare page, no tracking", "plain"),
@@ -355,6 +392,7 @@ def bench_pages(
                 status = visitors[name](f"/{prefix}/{pk}/")
                 elapsed = time.perf_counter() - started
                 elapsed_cpu = time.process_time() - started_cpu
+                wait_idle()
                 assert status == 200, status
                 if warm:
                     timings[name].append(elapsed * 1000)
@@ -375,17 +413,17 @@ def bootstrap_interval(
     return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
 
 
-def print_pages(title: str, pages, recording: dict[str, list[float]]) -> None:
+def print_pages(title: str, pages, recording: dict[str, dict[str, list[float]]]) -> None:
     """Per variant: medians, and the overhead of tracking three ways: the change
     of the median; the median of the per-round differences (both variants were
     timed within the same round, milliseconds apart, so a drift of the machine's
     speed over the run cancels out), with its 95% bootstrap interval; and the
-    median time ``record_event`` itself took within the tracked requests. Each
-    as a share of the untracked median."""
+    median times of recording's two halves (build, write) within the tracked
+    requests, their sum as a share of the untracked median."""
     print(f"\n{title}")
     print(
         f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} "
-        f"{'paired (95% interval)':>22} {'recording':>18} {'CPU overhead':>13}"
+        f"{'paired (95% interval)':>22} {'recording: build + write':>26} {'CPU overhead':>13}"
     )
     baseline = baseline_cpu = 0.0
     base_values: list[float] = []
@@ -403,16 +441,28 @@ def print_pages(title: str, pages, recording: dict[str, list[float]]) -> None:
                 f"{statistics.median(differences) / baseline * 100:+.1f}% "
                 f"[{low:+.1f}, {high:+.1f}]"
             )
-            own_ms = statistics.median(recording.get(name) or [float("nan")]) * 1000
-            own = f"{own_ms * 1000:.0f} us = {own_ms / baseline * 100:.1f}%"
+            halves = recording.get(name, {})
+            build_us, write_us = (
+                statistics.median(halves.get(half) or [float("nan")]) * 1e6
+                for half in RecordingTimer.HALVES
+            )
+            own = (
+                f"{build_us:.0f} + {write_us:.0f} us = "
+                f"{(build_us + write_us) / 1000 / baseline * 100:.1f}%"
+            )
             overhead_cpu = f"{(median_cpu / baseline_cpu - 1) * 100:+.1f}%"
         print(
-            f"{name:48} {median:10.3f} {p90:8.3f} {overhead:>9} {paired:>22} {own:>18} "
+            f"{name:48} {median:10.3f} {p90:8.3f} {overhead:>9} {paired:>22} {own:>26} "
             f"{overhead_cpu:>13}"
         )
     print(
         "(wall time on a shared machine includes waiting for a CPU after each write; CPU time "
-        "does not. 'recording' is record_event's own median time in the tracked requests)"
+        "does not. 'recording' is the median time of build_event and of write_event in the "
+        "tracked requests: the test client closes the response before it returns, so a write "
+        "after the response is within its timed request; over HTTP it is not, and each timed "
+        "request waits (untimed) until the server is idle. CPU is this process's within the "
+        "timed requests: over HTTP, a write after the response is not in it; the tables of a "
+        "process per variant count it)"
     )
 
 
@@ -426,20 +476,30 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_two_processes(pks: list[int], requests: int, conn_max_age: int) -> None:
-    """The product page with recommendations from two server processes, one that
-    serves it untracked and one that serves it tracked, interleaved, with
-    ``CONN_MAX_AGE = conn_max_age``. Whatever tracking costs a process beyond
-    the request (the publisher thread, the database's state after its writes)
-    falls on the tracked pages alone, in their times and in the process's CPU
-    per page. Nothing else holds the database open meanwhile, as on a site
-    whose only clients are its web processes."""
+#: the server processes of bench_processes: (label, the path prefix each serves)
+PROCESS_VARIANTS = (
+    ("product page with recommendations, no tracking", "plain-reco"),
+    ("product page with recommendations, tracking", "tracked-reco"),
+    ("  the same, View written in the request", "tracked-in-request-reco"),
+)
+
+
+def bench_processes(pks: list[int], requests: int, conn_max_age: int) -> None:
+    """The product page with recommendations from a server process per variant
+    (untracked; tracked; tracked with the View written in the request),
+    interleaved, with ``CONN_MAX_AGE = conn_max_age``. Whatever tracking costs
+    a process beyond the request (the publisher thread, the database's state
+    after its writes, the write after the response) falls on the tracked
+    pages alone, in their times and in the process's CPU per page. After each
+    timed request, the client waits until that server is idle (an untimed
+    ping, whose own CPU time is measured apart and taken off). Nothing else holds the database
+    open meanwhile, as on a site whose only clients are its web processes."""
     from django.db import connections
 
     connections.close_all()
     servers = {}
     try:
-        for name in ("plain-reco", "tracked-reco"):
+        for _, name in PROCESS_VARIANTS:
             port = free_port()
             servers[name] = (
                 subprocess.Popen(
@@ -458,13 +518,17 @@ def bench_two_processes(pks: list[int], requests: int, conn_max_age: int) -> Non
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the {name} server did not start: {proc.stderr.read()}")
                 time.sleep(0.05)
-        visitors = {name: http_visitor(f"http://127.0.0.1:{port}") for name, (_, port) in servers.items()}
+        bases = {name: f"http://127.0.0.1:{port}" for name, (_, port) in servers.items()}
+        visitors = {name: http_visitor(base) for name, base in bases.items()}
+        waits = {name: idle_waiter(base) for name, base in bases.items()}
         rng = random.Random(5)
         timings: dict[str, list[float]] = {name: [] for name in servers}
         cpu_before: dict[str, float | None] = {}
         for round_number in range(requests + 50):
             if round_number == 50:  # the first 50 rounds warm caches up
-                cpu_before = {name: process_cpu_seconds(proc.pid) for name, (proc, _) in servers.items()}
+                cpu_before = {
+                    name: process_cpu_seconds(proc.pid) for name, (proc, _) in servers.items()
+                }
             pk = rng.choice(pks)
             order = list(servers)
             rng.shuffle(order)
@@ -472,29 +536,32 @@ def bench_two_processes(pks: list[int], requests: int, conn_max_age: int) -> Non
                 started = time.perf_counter()
                 status = visitors[name](f"/{name}/{pk}/")
                 elapsed = time.perf_counter() - started
+                waits[name]()
                 assert status == 200, status
                 if round_number >= 50:
                     timings[name].append(elapsed * 1000)
-        cpu = {}
+        cpu: dict[str, float | None] = {}
         for name, (proc, _) in servers.items():
             after, before = process_cpu_seconds(proc.pid), cpu_before.get(name)
-            cpu[name] = None if after is None or before is None else (after - before) / requests
+            if after is None or before is None:
+                cpu[name] = None
+                continue
+            for _ in range(requests):  # the pings alone, to take their CPU time off
+                waits[name]()
+            pings = process_cpu_seconds(proc.pid) - after
+            cpu[name] = (after - before - pings) / requests
     finally:
         for proc, _ in servers.values():
             proc.terminate()
             proc.wait(timeout=30)
-    plain, tracked = timings["plain-reco"], timings["tracked-reco"]
+    plain = timings["plain-reco"]
     baseline = statistics.median(plain)
-    differences = [t - b for t, b in zip(tracked, plain)]
-    low, high = bootstrap_interval(differences, baseline / 100)
     print(
         f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} "
         f"{'paired (95% interval)':>22} {'process CPU ms/page':>20} {'CPU overhead':>13}"
     )
-    for label, name, values in (
-        ("product page with recommendations, no tracking", "plain-reco", plain),
-        ("product page with recommendations, tracking", "tracked-reco", tracked),
-    ):
+    for label, name in PROCESS_VARIANTS:
+        values = timings[name]
         median = statistics.median(values)
         p90 = statistics.quantiles(values, n=10)[-1]
         own_cpu = cpu[name]
@@ -502,6 +569,8 @@ def bench_two_processes(pks: list[int], requests: int, conn_max_age: int) -> Non
         if name == "plain-reco":
             overhead = paired = cpu_overhead = ""
         else:
+            differences = [t - b for t, b in zip(values, plain)]
+            low, high = bootstrap_interval(differences, baseline / 100)
             overhead = f"{(median / baseline - 1) * 100:+.1f}%"
             paired = (
                 f"{statistics.median(differences) / baseline * 100:+.1f}% "
@@ -516,8 +585,9 @@ def bench_two_processes(pks: list[int], requests: int, conn_max_age: int) -> Non
             f"{cpu_overhead:>13}"
         )
     print(
-        "(process CPU: all the server process's threads over the timed rounds, per page; the "
-        "tracked process's includes its publisher thread)"
+        "(process CPU: all the server process's threads over the timed rounds, per page, less "
+        "the idle waits' pings; a tracked process's includes its publisher thread and its "
+        "writes after the response)"
     )
 
 
@@ -615,9 +685,9 @@ def main(argv: list[str] | None = None) -> None:
             ("Django test client", test_client_fetcher),
             ("wsgiref server on loopback", server_fetcher),
         ):
-            new_visitor, stop = make_fetcher()
+            new_visitor, stop, wait_idle = make_fetcher()
             try:
-                pages, recording = bench_pages(pks, args.requests, new_visitor)
+                pages, recording = bench_pages(pks, args.requests, new_visitor, wait_idle)
             finally:
                 stop()
             print_pages(
@@ -628,11 +698,11 @@ def main(argv: list[str] | None = None) -> None:
             )
         for conn_max_age, why in ((600, "persistent connections"), (0, "Django's default")):
             print(
-                f"\nProduct page, two wsgiref server processes (one untracked, one tracked), "
+                f"\nProduct page, a wsgiref server process per variant, "
                 f"{label}, CONN_MAX_AGE = {conn_max_age} ({why}), {args.requests} requests each, "
                 "interleaved"
             )
-            bench_two_processes(pks, args.requests, conn_max_age)
+            bench_processes(pks, args.requests, conn_max_age)
         if not broker:
             print("(no redis-server found: DELIVERY manual, no Celery publishing measured)")
 

@@ -6,6 +6,7 @@ cart (what nearly every shop's base template does); ``product_reco`` the
 layout page plus the two recommendation blocks a shop puts on a product page
 (also viewed, bought together), which is what a shop using this package serves."""
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from personalize_django.decorators import track_item_view
@@ -33,3 +34,12 @@ def product_reco(request, pk):
 tracked_product = track_item_view(Product)(product)
 tracked_product_layout = track_item_view(Product)(product_layout)
 tracked_product_reco = track_item_view(Product)(product_reco)
+tracked_in_request_product_reco = track_item_view(Product, write_after_response=False)(
+    product_reco
+)
+
+
+def ping(request):
+    """An empty page: once a single-threaded server answers it, the server is idle
+    (whatever it ran after its previous response has finished)."""
+    return HttpResponse(b"")
