@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -10,7 +11,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
-
 from django.views import View
 
 from personalize_django import after_response
@@ -195,3 +195,63 @@ def test_outside_a_request_work_runs_at_once():
     done: list[int] = []
     after_response.defer(HttpResponse(), lambda: done.append(1), "test work")
     assert done == [1]
+
+
+def test_over_asgi_the_view_is_written_once_the_body_has_been_sent(keep_connection, shop):
+    from asgiref.sync import async_to_sync, sync_to_async
+    from django.core.handlers.asgi import ASGIHandler
+
+    seen_when_sent: list[list[str]] = []
+
+    async def receive():
+        if not received:
+            received.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the client never disconnects
+
+    async def send(message):
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            seen_when_sent.append(await sync_to_async(views)())
+
+    received: list[bool] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": f"/products/{shop['boot'].pk}/",
+        "raw_path": f"/products/{shop['boot'].pk}/".encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    async_to_sync(ASGIHandler())(scope, receive, send)
+    assert seen_when_sent == [[]]  # the page was sent before the View was written
+    assert views() == [str(shop["boot"].pk)]
+
+
+def test_under_the_async_test_client_the_view_is_written_in_the_request(shop):
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    # AsyncClient closes responses in a worker thread, outside the test's transaction.
+    response = async_to_sync(AsyncClient().get)(f"/products/{shop['boot'].pk}/")
+    assert response.status_code == 200
+    assert views() == [str(shop["boot"].pk)]
+
+
+def test_work_runs_once_whichever_thread_closes_the_response():
+    import threading
+
+    done: list[str] = []
+    request_started.send(sender=None)
+    response = HttpResponse()
+    after_response.defer(response, lambda: done.append(threading.current_thread().name), "work")
+    closer = threading.Thread(target=response.close, name="closer")
+    closer.start()
+    closer.join()
+    request_finished.send(sender=None)  # this thread's fallback: nothing left to run
+    assert done == ["closer"]
