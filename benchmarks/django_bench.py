@@ -39,8 +39,8 @@ how fast one worker drains the outbox into the local engine.
    The overhead is printed three ways, each as a share of the untracked
    median: the change of the median; "paired", the median of the per-round
    differences, with a 95% bootstrap interval; and, in one process, the median
-   times of recording's two halves (build_event, write_event) within the
-   tracked requests.
+   times of record_event (in the view) and write_event within the tracked
+   requests.
 2. Outbox drain: 10,000 events in the outbox delivered by one
    ``deliver_pending`` run into a LocalBackend on disk, batched (as the backend
    accepts: 500 per call) and one call per event.
@@ -323,12 +323,12 @@ def server_fetcher():
 
 
 class RecordingTimer:
-    """Times the two halves of recording a View inside the requests, per variant:
-    ``build_event`` (consent, ids, validation; always within the view) and
-    ``write_event`` (the outbox INSERT and what follows it; after the response
+    """Times recording inside the requests, per variant: ``record_event`` (the
+    call in the view, with the write when it is written in the request) and
+    ``write_event`` (the outbox INSERT and what follows it, after the response
     by default). What recording itself takes, free of the page's own variation."""
 
-    HALVES = ("build_event", "write_event")
+    HALVES = ("record_event", "write_event")
 
     def __init__(self) -> None:
         from personalize_django import recording
@@ -366,7 +366,7 @@ def bench_pages(
     each variant by a visitor of its own, each request followed by ``wait_idle``
     (the server's work after the response, outside the timed request). Settings stay fixed for the whole run (switching them per
     request would charge the tracked variants for reloading settings). Returns
-    the timings and the recording halves' own seconds in the tracked variants."""
+    the timings and recording's own seconds in the tracked variants."""
     variants = [
         ("product page with recommendations, no tracking", "plain-reco"),
         ("product page with recommendations, tracking", "tracked-reco"),
@@ -418,12 +418,12 @@ def print_pages(title: str, pages, recording: dict[str, dict[str, list[float]]])
     of the median; the median of the per-round differences (both variants were
     timed within the same round, milliseconds apart, so a drift of the machine's
     speed over the run cancels out), with its 95% bootstrap interval; and the
-    median times of recording's two halves (build, write) within the tracked
-    requests, their sum as a share of the untracked median."""
+    median times of record_event (in the view) and write_event within the
+    tracked requests."""
     print(f"\n{title}")
     print(
         f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} "
-        f"{'paired (95% interval)':>22} {'recording: build + write':>26} {'CPU overhead':>13}"
+        f"{'paired (95% interval)':>22} {'in view / write':>26} {'CPU overhead':>13}"
     )
     baseline = baseline_cpu = 0.0
     base_values: list[float] = []
@@ -442,14 +442,11 @@ def print_pages(title: str, pages, recording: dict[str, dict[str, list[float]]])
                 f"[{low:+.1f}, {high:+.1f}]"
             )
             halves = recording.get(name, {})
-            build_us, write_us = (
+            view_us, write_us = (
                 statistics.median(halves.get(half) or [float("nan")]) * 1e6
                 for half in RecordingTimer.HALVES
             )
-            own = (
-                f"{build_us:.0f} + {write_us:.0f} us = "
-                f"{(build_us + write_us) / 1000 / baseline * 100:.1f}%"
-            )
+            own = f"{view_us:.0f} us / {write_us:.0f} us"
             overhead_cpu = f"{(median_cpu / baseline_cpu - 1) * 100:+.1f}%"
         print(
             f"{name:48} {median:10.3f} {p90:8.3f} {overhead:>9} {paired:>22} {own:>26} "
@@ -457,12 +454,12 @@ def print_pages(title: str, pages, recording: dict[str, dict[str, list[float]]])
         )
     print(
         "(wall time on a shared machine includes waiting for a CPU after each write; CPU time "
-        "does not. 'recording' is the median time of build_event and of write_event in the "
-        "tracked requests: the test client closes the response before it returns, so a write "
-        "after the response is within its timed request; over HTTP it is not, and each timed "
-        "request waits (untimed) until the server is idle. CPU is this process's within the "
-        "timed requests: over HTTP, a write after the response is not in it; the tables of a "
-        "process per variant count it)"
+        "does not. 'in view' is record_event's median time in the tracked requests (the write "
+        "included when it is written in the request), 'write' write_event's: the test client "
+        "closes the response before it returns, so a write after the response is within its "
+        "timed request; over HTTP it is not, and each timed request waits (untimed) until the "
+        "server is idle. CPU is this process's within the timed requests: over HTTP, a write "
+        "after the response is not in it; the tables of a process per variant count it)"
     )
 
 

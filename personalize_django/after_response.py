@@ -18,7 +18,7 @@ served by Django's handlers (a view called directly with ``RequestFactory``,
 a shell), and under Django's ``AsyncClient`` (which closes responses in
 another thread), nothing is deferred: the work runs at once.
 
-What it costs: a View is written microseconds after its page was sent, so a
+What it costs: a View is written a moment after its page was sent, so a
 process killed in between (SIGKILL, a crash) loses that View, where a View
 written in the request would have been lost with the page itself. A failure
 of the deferred work cannot reach the page any more; it is logged, with the

@@ -29,7 +29,6 @@ from django.http import HttpRequest, HttpResponseBase
 
 from personalize_sdk import InvalidRecordError
 
-from . import after_response
 from .conf import personalize_settings
 from .context import set_session_cookie
 
@@ -56,35 +55,24 @@ def track_view(
     instance or an id). Bad data is logged, never raised into the page.
 
     With a ``response`` and ``write_after_response`` (``None``: the
-    ``RECORD_VIEWS_AFTER_RESPONSE`` setting), the event is built and validated
-    now (it may set the session id) and written to the outbox once
+    ``RECORD_VIEWS_AFTER_RESPONSE`` setting), the outbox row is written once
     ``response`` has been sent (see :mod:`personalize_django.after_response`)."""
-    from .recording import build_event, write_event
+    from .recording import record_event
 
     if item is None:
         return
+    if write_after_response is None:
+        write_after_response = personalize_settings.RECORD_VIEWS_AFTER_RESPONSE
     try:
-        event = build_event(
+        record_event(
             event_type or personalize_settings.VIEW_EVENT_TYPE,
             request=request,
             item=item,
             properties=properties,
+            after_response=response if write_after_response else None,
         )
     except InvalidRecordError:
         logger.exception("not recording a view of %r", item)
-        return
-    if event is None:
-        return
-    if write_after_response is None:
-        write_after_response = personalize_settings.RECORD_VIEWS_AFTER_RESPONSE
-    if response is not None and write_after_response:
-        after_response.defer(
-            response,
-            functools.partial(write_event, event, request=request),
-            f"recording {event.event_type} {event.event_id} of item {event.item_id}",
-        )
-    else:
-        write_event(event, request=request)
 
 
 def _model_getter(

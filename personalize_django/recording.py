@@ -8,6 +8,7 @@ sends no Purchase.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
@@ -15,12 +16,13 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 from django.db import IntegrityError, connections, router, transaction
 from django.db.backends import utils as django_db_utils
 from django.db.backends.utils import CursorWrapper
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
 from personalize_sdk import Event, InvalidRecordError, Item, User
 
 from . import caching, context, dispatch
+from .after_response import defer
 from .conf import personalize_settings
 from .models import OutboxEvent
 from .registry import registry
@@ -47,6 +49,7 @@ def record_event(
     impression: Sequence[Any] | None = None,
     sent_at: datetime | None = None,
     event_id: str | None = None,
+    after_response: HttpResponseBase | None = None,
 ) -> Event | None:
     """Record one event; returns it, or ``None`` if nothing was recorded
     (recording disabled, no consent, cancelled by a ``pre_record`` receiver,
@@ -60,46 +63,11 @@ def record_event(
     The event is validated here, so bad input raises
     :class:`~personalize_sdk.InvalidRecordError` at the call site, naming the
     field. The outbox row is written in the current transaction (on the
-    outbox database); delivery is queued when it commits.
+    outbox database); delivery is queued when it commits. With
+    ``after_response``, everything that needs the request happens now and the
+    row is written once that response has been sent (see
+    :mod:`personalize_django.after_response`); a failure then is logged.
     """
-    event = build_event(
-        event_type,
-        request=request,
-        item=item,
-        user=user,
-        session_id=session_id,
-        value=value,
-        properties=properties,
-        recommendation_id=recommendation_id,
-        impression=impression,
-        sent_at=sent_at,
-        event_id=event_id,
-    )
-    if event is None:
-        return None
-    return write_event(event, request=request, chosen_id=event_id is not None)
-
-
-def build_event(
-    event_type: str,
-    *,
-    request: HttpRequest | None = None,
-    item: Any = None,
-    user: Any = None,
-    session_id: str | None = None,
-    value: Any = None,
-    properties: Mapping[str, Any] | None = None,
-    recommendation_id: str | None = None,
-    impression: Sequence[Any] | None = None,
-    sent_at: datetime | None = None,
-    event_id: str | None = None,
-) -> Event | None:
-    """What :func:`record_event` does before writing: consent, the user and
-    session ids, validation and the ``pre_record`` receivers. Returns the
-    event to give :func:`write_event`, or ``None`` to record nothing.
-
-    It touches the request's session (the session id, the guest flag), so it
-    runs before the response is sent; the write may come after."""
     if not personalize_settings.ENABLED:
         return None
     if request is not None and not context.has_consent(request):
@@ -137,14 +105,23 @@ def build_event(
         logger.debug("event %s cancelled by a pre_record receiver: %s", event.event_id, reason)
         return None
     if request is not None and user_id is None:
+        # Before the response: the flag lives in the session, saved with it.
         context.mark_guest_activity(request)
-    return event
+    chosen_id = event_id is not None
+    if after_response is not None:
+        defer(
+            after_response,
+            functools.partial(write_event, event, request=request, chosen_id=chosen_id),
+            f"recording {event.event_type} {event.event_id} of item {event.item_id}",
+        )
+        return event
+    return write_event(event, request=request, chosen_id=chosen_id)
 
 
 def write_event(
     event: Event, *, request: HttpRequest | None = None, chosen_id: bool = False
 ) -> Event | None:
-    """Write ``event`` (from :func:`build_event`) to the outbox in the current
+    """Write ``event`` (checked by :func:`record_event`) to the outbox in the current
     transaction, queue its delivery on commit and send ``post_record``.
     ``chosen_id``: the caller chose the event id, so it may come again (a
     client retrying); returns ``None`` if it was recorded already."""
