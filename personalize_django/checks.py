@@ -381,9 +381,10 @@ def check_outbox_database(app_configs: Any = None, **kwargs: Any) -> list:
     return [
         Warning(
             f"The outbox is on SQLite ({alias!r}) with CONN_MAX_AGE = 0: a tracked page writes "
-            "an outbox row, and when the connection it closes afterwards is the database's "
-            "last one, SQLite checkpoints and deletes its write-ahead log, several times what "
-            "recording itself costs the page.",
+            "an outbox row, and when the connection closed after the request is the "
+            "database's last one, SQLite checkpoints and deletes its write-ahead log: several "
+            "times recording's own cost, which keeps the web process busy after each tracked "
+            "page (and makes the page wait, with RECORD_VIEWS_AFTER_RESPONSE off).",
             hint=(
                 f"Keep connections open: set DATABASES[{alias!r}]['CONN_MAX_AGE'] to a number "
                 "of seconds or None (with CONN_HEALTH_CHECKS = True), and run SQLite in WAL mode "

@@ -255,3 +255,17 @@ def test_work_runs_once_whichever_thread_closes_the_response():
     closer.join()
     request_finished.send(sender=None)  # this thread's fallback: nothing left to run
     assert done == ["closer"]
+
+
+def test_record_event_with_after_response_writes_when_that_response_closes(keep_connection, db):
+    from personalize_django.recording import record_event
+
+    request_started.send(sender=None)
+    response = HttpResponse()
+    event = record_event("QuickLook", session_id="s-1", item="7", after_response=response)
+    assert event is not None and event.event_type == "QuickLook"
+    assert outbox_payloads() == []
+    response.close()
+    assert [(p["event_type"], p["event_id"]) for p in outbox_payloads()] == [
+        ("QuickLook", event.event_id)
+    ]
