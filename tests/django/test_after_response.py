@@ -237,8 +237,11 @@ def test_under_the_async_test_client_the_view_is_written_in_the_request(shop):
     from asgiref.sync import async_to_sync
     from django.test import AsyncClient
 
+    async def get():
+        return await AsyncClient().get(f"/products/{shop['boot'].pk}/")
+
     # AsyncClient closes responses in a worker thread, outside the test's transaction.
-    response = async_to_sync(AsyncClient().get)(f"/products/{shop['boot'].pk}/")
+    response = async_to_sync(get)()
     assert response.status_code == 200
     assert views() == [str(shop["boot"].pk)]
 
