@@ -413,6 +413,18 @@ def bootstrap_interval(
     return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
 
 
+def overhead_columns(values: list[float], base_values: list[float]) -> tuple[str, str]:
+    """The change of the median, and the paired overhead with its 95% interval,
+    of ``values`` against the untracked ``base_values`` timed in the same rounds."""
+    baseline = statistics.median(base_values)
+    differences = [t - b for t, b in zip(values, base_values)]
+    low, high = bootstrap_interval(differences, baseline / 100)
+    return (
+        f"{(statistics.median(values) / baseline - 1) * 100:+.1f}%",
+        f"{statistics.median(differences) / baseline * 100:+.1f}% [{low:+.1f}, {high:+.1f}]",
+    )
+
+
 def print_pages(title: str, pages, recording: dict[str, dict[str, list[float]]]) -> None:
     """Per variant: medians, and the overhead of tracking three ways: the change
     of the median; the median of the per-round differences (both variants were
@@ -425,22 +437,16 @@ def print_pages(title: str, pages, recording: dict[str, dict[str, list[float]]])
         f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} "
         f"{'paired (95% interval)':>22} {'in view / write':>26} {'CPU overhead':>13}"
     )
-    baseline = baseline_cpu = 0.0
+    baseline_cpu = 0.0
     base_values: list[float] = []
     for name, values, cpu_values in pages:
         median, median_cpu = statistics.median(values), statistics.median(cpu_values)
         p90 = statistics.quantiles(values, n=10)[-1]
         if "no tracking" in name:
-            baseline, baseline_cpu, base_values = median, median_cpu, values
+            baseline_cpu, base_values = median_cpu, values
             overhead = paired = own = overhead_cpu = ""
         else:
-            overhead = f"{(median / baseline - 1) * 100:+.1f}%"
-            differences = [t - b for t, b in zip(values, base_values)]
-            low, high = bootstrap_interval(differences, baseline / 100)
-            paired = (
-                f"{statistics.median(differences) / baseline * 100:+.1f}% "
-                f"[{low:+.1f}, {high:+.1f}]"
-            )
+            overhead, paired = overhead_columns(values, base_values)
             halves = recording.get(name, {})
             view_us, write_us = (
                 statistics.median(halves.get(half) or [float("nan")]) * 1e6
@@ -552,7 +558,6 @@ def bench_processes(pks: list[int], requests: int, conn_max_age: int) -> None:
             proc.terminate()
             proc.wait(timeout=30)
     plain = timings["plain-reco"]
-    baseline = statistics.median(plain)
     print(
         f"{'variant':48} {'median ms':>10} {'p90 ms':>8} {'overhead':>9} "
         f"{'paired (95% interval)':>22} {'process CPU ms/page':>20} {'CPU overhead':>13}"
@@ -566,13 +571,7 @@ def bench_processes(pks: list[int], requests: int, conn_max_age: int) -> None:
         if name == "plain-reco":
             overhead = paired = cpu_overhead = ""
         else:
-            differences = [t - b for t, b in zip(values, plain)]
-            low, high = bootstrap_interval(differences, baseline / 100)
-            overhead = f"{(median / baseline - 1) * 100:+.1f}%"
-            paired = (
-                f"{statistics.median(differences) / baseline * 100:+.1f}% "
-                f"[{low:+.1f}, {high:+.1f}]"
-            )
+            overhead, paired = overhead_columns(values, plain)
             base_cpu = cpu["plain-reco"]
             cpu_overhead = (
                 f"{(own_cpu / base_cpu - 1) * 100:+.1f}%" if own_cpu and base_cpu else "n/a"
