@@ -236,14 +236,14 @@ def describe_blocks(pks: list[int]) -> str:
     """What the recommendation blocks of a few product pages hold (so the bench
     cannot silently time empty blocks)."""
     from benchmarks.benchshop.models import Product
-    from personalize_django import serving
+    from personalize_django import pages
 
     counts: dict[str, list[int]] = {}
     sources: dict[str, set[str]] = {}
     for pk in pks[:: max(1, len(pks) // 20)]:
         product = Product.objects.get(pk=pk)
         for use_case in ("also_viewed", "bought_together"):
-            recs = serving.recommend(use_case, session_id="bench-check", item=product, limit=6)
+            recs = pages.recommend(use_case, session_id="bench-check", item=product, limit=6)
             counts.setdefault(use_case, []).append(len(recs))
             sources.setdefault(use_case, set()).update(o.personalize_source for o in recs)
     return "; ".join(

@@ -1,7 +1,7 @@
 """Loading recommended items: ids from a backend to model instances of the
 registered item model, in ONE query, with availability checked on each.
 
-:mod:`personalize_django.serving` uses these; views may too.
+:mod:`personalize_django.pages` uses these; views may too.
 """
 
 from __future__ import annotations

@@ -42,8 +42,8 @@ delivered = Signal()
 #: provides args: ``rows`` (list of OutboxEvent), ``reason``
 dead_lettered = Signal()
 
-#: Sent when recommendations are served (template tags, the REST API, serving.recommend).
+#: Sent when recommendations are served (template tags, the REST API, pages.recommend).
 #: provides args: ``request`` (the ``HttpRequest`` or ``None``), ``use_case`` (``None`` for
-#: ranking), ``recommendations`` (the :class:`~personalize_django.serving.Recommendations`
+#: ranking), ``recommendations`` (the :class:`~personalize_django.pages.Recommendations`
 #: served, with ``recommendation_id`` and ``source``)
 recommendations_served = Signal()

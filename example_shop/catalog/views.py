@@ -1,5 +1,5 @@
 """The shop's pages. Recommendations come from the ``{% load personalize %}``
-template tags (home, product, cart) and from ``personalize_django.serving.rank``
+template tags (home, product, cart) and from ``personalize_django.pages.rank``
 (category pages); views of product pages are recorded by ``@track_item_view``.
 """
 
@@ -20,7 +20,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from personalize_django import track_item_view
-from personalize_django.serving import rank
+from personalize_django.pages import rank
 
 from .cart import SESSION_RECENT, get_cart, remember_guest_order, remember_view
 from .models import CartLine, Category, Order, OrderLine, Product

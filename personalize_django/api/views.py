@@ -30,7 +30,7 @@ from personalize_sdk.exceptions import InvalidRequestError
 from personalize_sdk.recommendations import RecommendationList
 from personalize_sdk.use_cases import USE_CASES
 
-from .. import hydration, serving
+from .. import hydration, pages
 from ..conf import personalize_settings
 from ..recording import outbox_db, queue_items, queue_users, record_event
 from ..registry import registry
@@ -87,13 +87,13 @@ class PersonalizeAPIView(APIView):
         patch_vary_headers(response, ("Cookie", "Authorization"))
         return response
 
-    def identity(self, request: Request, user_id: Any) -> serving.Identity:
+    def identity(self, request: Request, user_id: Any) -> pages.Identity:
         if is_trusted(request):
-            return serving.Identity(user_id=str(user_id) if user_id else None)
+            return pages.Identity(user_id=str(user_id) if user_id else None)
         # A browser is itself, whatever it claims; reading the CSRF token here
         # also sets the CSRF cookie an SPA needs for its later posts.
         get_token(request._request)
-        return serving.identity_for(request._request)
+        return pages.identity_for(request._request)
 
 
 def items_payload(recs: Any, request: Request) -> list[dict[str, Any]]:
@@ -178,10 +178,10 @@ class RecommendationsView(PersonalizeAPIView):
         )
         try:
             if registry.item_registration() is None:
-                recs: Any = serving.fetch(use_case, identity, num_results=data["limit"], **options)
+                recs: Any = pages.fetch(use_case, identity, num_results=data["limit"], **options)
             else:
                 options["item"] = options.pop("item_id")
-                recs = serving.recommend(
+                recs = pages.recommend(
                     use_case,
                     request=request._request,
                     identity=identity,
@@ -223,9 +223,9 @@ class RankingView(PersonalizeAPIView):
         )
         try:
             if registry.item_registration() is None:
-                recs: Any = serving.fetch_ranking(data["item_ids"], identity, **options)
+                recs: Any = pages.fetch_ranking(data["item_ids"], identity, **options)
             else:
-                recs = serving.rank(
+                recs = pages.rank(
                     data["item_ids"], request=request._request, identity=identity, **options
                 )
         except InvalidRequestError as err:

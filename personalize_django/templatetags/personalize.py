@@ -32,7 +32,7 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from .. import serving
+from .. import pages
 from ..conf import personalize_settings
 
 register = template.Library()
@@ -71,9 +71,9 @@ def recommendations(
     filter: str | None = None,
     context_values: dict | None = None,
     **filter_values: Any,
-) -> serving.Recommendations:
+) -> pages.Recommendations:
     """Recommended item instances, in order, with ``.recommendation_id``."""
-    return serving.recommend(
+    return pages.recommend(
         use_case,
         request=_request(context),
         item=item,
@@ -122,9 +122,9 @@ def rank(
     filter: str | None = None,
     context_values: dict | None = None,
     **filter_values: Any,
-) -> serving.Recommendations:
+) -> pages.Recommendations:
     """``items`` (a queryset or instances) reordered for the user, best first."""
-    return serving.rank(
+    return pages.rank(
         items,
         request=_request(context),
         filter=filter or None,

@@ -43,7 +43,7 @@ from ._deps import np, sp
 from . import bench_data, model as model_module
 from .config import EngineConfig
 from .filtering import FilterSet
-from .serving import Server
+from .scoring import Scorer
 
 K = 10
 #: the engine's settings for a ratings data set: every rated movie counts as
@@ -146,7 +146,7 @@ class EngineRun:
         """Quality (and latency) of one request per test user, through the serving path."""
         engine = self.backend.engine
         model = model or engine.model
-        server = engine.server if config is None else Server(engine.store, config, FilterSet())
+        server = engine.scorer if config is None else Scorer(engine.store, config, FilterSet())
         index = {f"m{i}": i for i in range(self.data.n_items)}
         top, latencies = [], []
         for user in self.split.test_user:

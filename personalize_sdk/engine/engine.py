@@ -17,7 +17,7 @@ from . import model as model_module
 from .config import EngineConfig
 from .filtering import FilterSet
 from .model import Model, TrainingReport
-from .serving import Server
+from .scoring import Scorer
 from .store import Store
 from .training import ModelHolder, Trainer
 
@@ -48,7 +48,7 @@ class Engine:
         self.config = config or EngineConfig()
         self.store = Store(path, synchronous=synchronous)
         self.filters = FilterSet()
-        self.server = Server(self.store, self.config, self.filters)
+        self.scorer = Scorer(self.store, self.config, self.filters)
         self.holder = ModelHolder(model_module.untrained(self.store, self.config), path)
         self.auto_train = auto_train
         self._trained_seq = self.store.max_seq() if self.holder.get().version != "untrained" else 0
@@ -137,10 +137,10 @@ class Engine:
 
     # -- serving ---------------------------------------------------------
     def recommend(self, request: RecommendationRequest) -> RecommendationList:
-        return self.server.recommend(self._current(), request)
+        return self.scorer.recommend(self._current(), request)
 
     def rank(self, request: RankingRequest) -> RecommendationList:
-        return self.server.rank(self._current(), request)
+        return self.scorer.rank(self._current(), request)
 
     def close(self) -> None:
         self.trainer.close()

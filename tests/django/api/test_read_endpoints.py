@@ -67,7 +67,7 @@ def test_a_custom_item_serializer(catalogue, backend, browser):
     with override_settings(
         PERSONALIZE={
             "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
-            "ITEM_SERIALIZER": "tests.django.rest_framework.test_read_endpoints.PriceSerializer",
+            "ITEM_SERIALIZER": "tests.django.api.test_read_endpoints.PriceSerializer",
         }
     ):
         from personalize_django.client import get_backend

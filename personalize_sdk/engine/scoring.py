@@ -107,7 +107,7 @@ class Answer:
     reason: str | None = None
 
 
-class Server:
+class Scorer:
     """Serves one engine's requests; stateless apart from its collaborators."""
 
     def __init__(self, store: Store, config: EngineConfig, filters: FilterSet) -> None:

@@ -1,0 +1,491 @@
+"""Serving recommendations to pages and APIs: the one place that asks the
+client for a use case.
+
+:func:`recommend` and :func:`rank` return :class:`Recommendations`: a list of
+model instances of the registered item model, in recommended order, loaded
+with one query, with unavailable and deleted items dropped and the list topped
+up from the fallback so it keeps its length. Each instance carries
+``personalize_score``, ``personalize_item_id`` and ``personalize_source``; the
+list carries ``recommendation_id``, ``use_case``, ``source`` and ``reason``.
+
+Nothing here breaks a page: when the backend fails or is not ready, the
+answer comes from the ``FALLBACK_USE_CASES`` (best sellers, then most viewed)
+and, if those fail too, from ``FALLBACK_QUERYSET``. Configuration errors
+(unknown use case, missing item, unknown filter, bad filter values, no item
+registration) raise when ``strict`` (default: ``settings.DEBUG``), and are
+logged and answered with the fallback otherwise.
+
+Who asks: the logged-in user, or a guest's session id (which is also what is
+sent as the backend's user id for guests, as Personalize documents for
+anonymous users).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Mapping
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.http import HttpRequest
+
+from personalize_sdk import BackendError, ConfigurationError, NotReadyError
+from personalize_sdk.exceptions import InvalidRequestError
+from personalize_sdk.recommendations import (
+    SOURCE_FALLBACK,
+    SOURCE_MODEL,
+    Recommendation,
+    RecommendationList,
+)
+from personalize_sdk.use_cases import (
+    MAX_NUM_RESULTS,
+    USE_CASES,
+    RankingRequest,
+    RecommendationRequest,
+)
+
+from . import caching, context
+from .client import AVAILABLE_FILTER_NAME, get_client
+from .conf import personalize_settings
+from .hydration import (
+    annotate,
+    from_fallback_queryset,
+    hydrate,
+    id_lookup,
+    item_registration,
+)
+from .registry import registry
+from .signals import recommendations_served
+
+logger = logging.getLogger("personalize_django")
+
+#: errors only a person can fix: raised when strict, logged otherwise
+CONFIG_ERRORS = (InvalidRequestError, ConfigurationError, ImproperlyConfigured)
+#: ``reason`` of the empty list answered for a bad request (when not strict)
+BAD_REQUEST = "bad request"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who recommendations are for: a user id, or a guest's session id."""
+
+    user_id: str | None = None
+    session_id: str | None = None
+
+    @property
+    def backend_user_id(self) -> str | None:
+        """The user id sent to the backend (a guest's session id stands in)."""
+        return self.user_id or self.session_id
+
+    @property
+    def cache_key(self) -> str:
+        if self.user_id or self.session_id:
+            return caching.identity_key(self.user_id, self.session_id)
+        return "anonymous"
+
+
+def identity_for(
+    request: HttpRequest | None = None, *, user: Any = None, session_id: str | None = None
+) -> Identity:
+    """The identity of ``user`` / ``session_id`` when given, else of ``request``
+    (a logged-in user is identified without touching the session)."""
+    user_id = registry.user_id_for(user)
+    if user_id is None and session_id is None and request is not None:
+        user_id = context.get_user_id(request)
+        if user_id is None:
+            session_id = context.get_session_id(request)
+    return Identity(user_id, None if user_id else session_id)
+
+
+class Recommendations(list):
+    """Model instances in recommended order, with the list's metadata."""
+
+    def __init__(
+        self,
+        items: Iterable[Any] = (),
+        *,
+        use_case: str | None = None,
+        recommendation_id: str | None = None,
+        source: str = SOURCE_MODEL,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(items)
+        self.use_case = use_case
+        self.recommendation_id = recommendation_id
+        self.source = source
+        self.reason = reason
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [getattr(obj, "personalize_item_id", None) or str(obj.pk) for obj in self]
+
+    def __repr__(self) -> str:
+        head = f"{self.use_case} {self.source} {self.recommendation_id}"
+        return f"<Recommendations {head} {list.__repr__(self)}>"
+
+
+# -- asking the backend ------------------------------------------------------
+def overfetch(limit: int) -> int:
+    """How many ids to ask for so that dropping a few unavailable items
+    rarely needs a second query."""
+    return min(MAX_NUM_RESULTS, limit + max(2, limit // 2))
+
+
+def default_filter(filter: str | None) -> str | None:
+    """``filter``, or the availability filter when the client has one."""
+    if filter is not None:
+        return filter
+    return AVAILABLE_FILTER_NAME if AVAILABLE_FILTER_NAME in get_client().filters else None
+
+
+def check_filter(filter: str | None) -> None:
+    if filter is not None and filter not in get_client().filters:
+        known = ", ".join(sorted(get_client().filters)) or "none"
+        raise InvalidRequestError(
+            "filter", f"{filter!r} is not a configured filter (configured: {known})"
+        )
+
+
+def _strict(strict: bool | None) -> bool:
+    return settings.DEBUG if strict is None else strict
+
+
+def _request_dict(req: RecommendationRequest | RankingRequest) -> dict[str, Any]:
+    data = {k: getattr(req, k) for k in req.__dataclass_fields__}
+    data["filter_values"] = {k: list(v) for k, v in req.filter_values.items()}
+    data["context"] = dict(req.context)
+    if "item_ids" in data:
+        data["item_ids"] = list(data["item_ids"])
+    return data
+
+
+def _ask(call: Any, what: str) -> tuple[RecommendationList | None, str | None]:
+    """Call the backend; return ``(list, None)`` or ``(None, why)``. Nothing raises
+    but configuration errors (which the caller decides about)."""
+    try:
+        return call(), None
+    except NotReadyError as err:
+        logger.info("%s is not ready: %s", what, err)
+        return None, f"{what} is not ready"
+    except BackendError as err:
+        logger.warning("%s failed: %s", what, err)
+        return None, f"{what} failed ({err.code or 'backend error'})"
+    except CONFIG_ERRORS:
+        raise
+    except Exception:  # a backend bug must not break a page
+        logger.exception("%s failed unexpectedly", what)
+        return None, f"{what} failed"
+
+
+def _cached(identity: Identity, kind: str, req: Any, compute: Any) -> RecommendationList:
+    """``compute()`` through the cache (when on). Failures are cached too (as an
+    empty fallback list) so a failing backend is not asked on every page."""
+    key = (
+        caching.list_key(identity.cache_key, kind, _request_dict(req))
+        if caching.enabled()
+        else None
+    )
+    if key is not None:
+        hit = caching.get_list(key)
+        if hit is not None:
+            return hit
+    result = compute()
+    if key is not None:
+        caching.set_list(key, result)
+    return result
+
+
+def _build_request(
+    use_case: str,
+    identity: Identity,
+    item_id: str | None,
+    num_results: int,
+    filter: str | None,
+    filter_values: Any,
+    ctx: Any,
+) -> RecommendationRequest:
+    return RecommendationRequest(
+        use_case=use_case,
+        user_id=identity.backend_user_id,
+        item_id=item_id if USE_CASES.get(use_case) == "item_id" else None,
+        num_results=num_results,
+        filter=filter,
+        filter_values=filter_values or {},
+        context=ctx or {},
+    )
+
+
+def _call_recommend(req: RecommendationRequest) -> RecommendationList:
+    return get_client().recommend(
+        req.use_case,
+        user_id=req.user_id,
+        item_id=req.item_id,
+        num_results=req.num_results,
+        filter=req.filter,
+        filter_values=req.filter_values,
+        context=req.context,
+    )
+
+
+def _fallback_use_cases(use_case: str | None) -> list[str]:
+    return [
+        uc
+        for uc in personalize_settings.FALLBACK_USE_CASES
+        if uc != use_case and USE_CASES.get(uc) != "item_id"
+    ]
+
+
+def fetch(
+    use_case: str,
+    identity: Identity,
+    *,
+    item_id: str | None = None,
+    num_results: int = 10,
+    filter: str | None = None,
+    filter_values: Any = None,
+    context: Any = None,
+    strict: bool | None = None,
+) -> RecommendationList:
+    """The backend's list of ids for ``use_case``, through the cache, falling
+    back along ``FALLBACK_USE_CASES``; an empty fallback list when all fail.
+    The request is validated first: a bad one raises when ``strict``."""
+    strict = _strict(strict)
+    filter = default_filter(filter)
+    try:
+        check_filter(filter)
+        primary = _build_request(
+            use_case, identity, item_id, num_results, filter, filter_values, context
+        )
+    except CONFIG_ERRORS:
+        if strict:
+            raise
+        logger.exception("bad %s recommendation request; serving the fallback", use_case)
+        return RecommendationList((), use_case=use_case, source=SOURCE_FALLBACK, reason=BAD_REQUEST)
+
+    def compute() -> RecommendationList:
+        result, why = _ask(lambda: _call_recommend(primary), use_case)
+        if result is not None:
+            return replace(result, use_case=use_case)
+        for fallback in _fallback_use_cases(use_case):
+            try:
+                req = replace(primary, use_case=fallback, item_id=None)
+                answer, _ = _ask(lambda: _call_recommend(req), fallback)
+            except CONFIG_ERRORS:
+                logger.exception("the %s fallback cannot be asked", fallback)
+                continue
+            if answer is not None:
+                return replace(
+                    answer,
+                    use_case=use_case,
+                    source=SOURCE_FALLBACK,
+                    reason=f"{why}; served {fallback}",
+                )
+        return RecommendationList((), use_case=use_case, source=SOURCE_FALLBACK, reason=why)
+
+    return _cached(identity, "recommend", primary, compute)
+
+
+# -- recommendations as model instances --------------------------------------
+def recommend(
+    use_case: str,
+    *,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    session_id: str | None = None,
+    item: Any = None,
+    limit: int = 10,
+    filter: str | None = None,
+    filter_values: Mapping[str, Any] | None = None,
+    context: Mapping[str, str] | None = None,
+    strict: bool | None = None,
+    identity: Identity | None = None,
+) -> Recommendations:
+    """Up to ``limit`` recommended item instances for ``use_case`` (see the
+    module docstring). ``item`` is an item instance or id; the person is
+    ``identity``, else comes from ``user`` / ``session_id``, else from ``request``."""
+    strict = _strict(strict)
+    try:
+        reg = item_registration()
+        id_lookup(reg)
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int)
+            or not 1 <= limit <= MAX_NUM_RESULTS
+        ):
+            raise InvalidRequestError(
+                "limit", f"must be an integer between 1 and {MAX_NUM_RESULTS}"
+            )
+    except CONFIG_ERRORS:
+        if strict:
+            raise
+        logger.exception("cannot serve %s recommendations", use_case)
+        return Recommendations(use_case=use_case, source=SOURCE_FALLBACK, reason="misconfigured")
+    identity = identity or identity_for(request, user=user, session_id=session_id)
+    item_id = registry.item_id_for(item)
+    want = overfetch(limit)
+    common = dict(filter=filter, filter_values=filter_values, context=context)
+    primary = fetch(use_case, identity, item_id=item_id, num_results=want, strict=strict, **common)
+
+    # Candidate ids in order, with their score and source; the page's own item never.
+    candidates: dict[str, tuple[float | None, str]] = {}
+    excluded = {item_id} if item_id else set()
+
+    def add(recs: RecommendationList, source: str) -> None:
+        for rec in recs:
+            if rec.item_id not in excluded and rec.item_id not in candidates:
+                candidates[rec.item_id] = (rec.score, source)
+
+    add(primary, primary.source)
+    if primary.reason == BAD_REQUEST:
+        # The fallbacks cannot use what was wrong with the request (a filter, its values).
+        common = dict(context=context)
+    fallbacks = iter(_fallback_use_cases(use_case))
+
+    def top_up_ids() -> bool:
+        """Add the next fallback use case's ids; False when none is left."""
+        for fallback in fallbacks:
+            add(
+                fetch(fallback, identity, num_results=want, strict=False, **common), SOURCE_FALLBACK
+            )
+            return True
+        return False
+
+    # Fewer ids than asked for: the backend has no more, so fetch the top-up
+    # ids now and let one query load the lot.
+    while len(candidates) < want and top_up_ids():
+        pass
+    chosen: list[Any] = []
+    loaded: set[str] = set()
+    while True:
+        pending = [i for i in candidates if i not in loaded]
+        instances = hydrate(pending, request) if pending else {}
+        loaded.update(pending)
+        for item_id_ in pending:
+            obj = instances.get(item_id_)
+            if obj is not None and reg.is_available(obj) and len(chosen) < limit:
+                score, source = candidates[item_id_]
+                chosen.append(annotate(obj, item_id_, score, source))
+        if len(chosen) >= limit or not top_up_ids():
+            break
+    if len(chosen) < limit:
+        chosen.extend(
+            from_fallback_queryset(
+                request,
+                reg,
+                limit - len(chosen),
+                {*excluded, *(o.personalize_item_id for o in chosen)},
+            )
+        )
+    result = Recommendations(
+        chosen,
+        use_case=use_case,
+        recommendation_id=primary.recommendation_id,
+        source=primary.source,
+        reason=primary.reason,
+    )
+    _served(request, use_case, result)
+    return result
+
+
+def _served(request: HttpRequest | None, use_case: str | None, result: Recommendations) -> None:
+    recommendations_served.send(
+        sender=Recommendations, request=request, use_case=use_case, recommendations=result
+    )
+
+
+# -- ranking -----------------------------------------------------------------
+def fetch_ranking(
+    item_ids: Iterable[str],
+    identity: Identity,
+    *,
+    filter: str | None = None,
+    filter_values: Mapping[str, Any] | None = None,
+    context: Mapping[str, str] | None = None,
+    strict: bool | None = None,
+) -> RecommendationList:
+    """The backend's ranking of ``item_ids`` for ``identity``, through the
+    cache; when it fails, the ids in the given order (``source`` ``"fallback"``)."""
+    ids = list(dict.fromkeys(item_ids))
+    given = RecommendationList(tuple(Recommendation(i) for i in ids), source=SOURCE_FALLBACK)
+    try:
+        if not ids:
+            raise InvalidRequestError("item_ids", "must hold at least one item id")
+        flt = default_filter(filter)
+        check_filter(flt)
+        req = RankingRequest(
+            identity.backend_user_id or "", tuple(ids), flt, filter_values or {}, context or {}
+        )
+    except CONFIG_ERRORS:
+        if _strict(strict):
+            raise
+        logger.exception("bad ranking request; keeping the given order")
+        return replace(given, reason=BAD_REQUEST)
+
+    def compute() -> RecommendationList:
+        answer, why = _ask(
+            lambda: get_client().rank(
+                req.user_id,
+                req.item_ids,
+                filter=req.filter,
+                filter_values=req.filter_values,
+                context=req.context,
+            ),
+            "ranking",
+        )
+        return answer if answer is not None else replace(given, reason=why)
+
+    return _cached(identity, "rank", req, compute)
+
+
+def rank(
+    items: Iterable[Any],
+    *,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    session_id: str | None = None,
+    filter: str | None = None,
+    filter_values: Mapping[str, Any] | None = None,
+    context: Mapping[str, str] | None = None,
+    strict: bool | None = None,
+    identity: Identity | None = None,
+) -> Recommendations:
+    """``items`` (a queryset, model instances or item ids) reordered for the
+    person, best first. Instances stay as given (a queryset is evaluated once);
+    ids are loaded in one query, unavailable ones dropped. Items the backend
+    filters out are dropped. On failure the given order is kept (``source``
+    ``"fallback"``)."""
+    strict = _strict(strict)
+    objs = list(items)
+    identity = identity or identity_for(request, user=user, session_id=session_id)
+    ids = [i for i in (registry.item_id_for(o) for o in objs) if i is not None]
+    ranking = fetch_ranking(
+        ids, identity, filter=filter, filter_values=filter_values, context=context, strict=strict
+    )
+    if objs and all(isinstance(o, models.Model) for o in objs):
+        by_id = {registry.item_id_for(o): o for o in objs}
+    else:
+        try:
+            reg = item_registration()
+            by_id = {
+                k: v for k, v in hydrate(ranking.item_ids, request).items() if reg.is_available(v)
+            }
+        except CONFIG_ERRORS:
+            if strict:
+                raise
+            logger.exception("cannot load ranked items")
+            by_id = {}
+    chosen = [
+        annotate(by_id[r.item_id], r.item_id, r.score, ranking.source)
+        for r in ranking
+        if r.item_id in by_id
+    ]
+    result = Recommendations(
+        chosen,
+        recommendation_id=ranking.recommendation_id,
+        source=ranking.source,
+        reason=ranking.reason,
+    )
+    _served(request, None, result)
+    return result
