@@ -6,12 +6,33 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, Sequence
 
+from ._scan import Collector, TableScan
 from .csv_format import INTERACTIONS, ITEMS, USERS
+from .requirements import (
+    CATEGORY_MIN_DISTINCT,
+    CATEGORY_SINGLETON_SHARE,
+    MIN_ACTIVE_USER_SHARE,
+    MIN_ACTIVE_USERS,
+    MIN_INTERACTIONS,
+    RECOMMENDED_ACTIVE_USERS,
+    RECOMMENDED_INTERACTIONS,
+    USE_CASE_EVENTS,
+)
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .check import _Check
+
+class CheckState(Protocol):
+    """What the statistics read from, and write to, a check in progress
+    (:class:`.check._Check` is the one implementation)."""
+
+    use_cases: Sequence[str]
+    collector: Collector
+    summary: dict[str, Any]
+    scans: dict[str, TableScan]
+    #: catalogue item id -> line; ``None`` when no items data was given or readable
+    catalogue: dict[str, int] | None
+    known_users: set[str] | None
 
 
 def _share(part: float, whole: float) -> float:
@@ -37,9 +58,15 @@ def _timeline(days: dict[int, int]) -> dict[str, Any]:
     return {"bucket": bucket, "counts": [[k, v] for k, v in counts.items()]}
 
 
-def _long_tail(counts: list[int], total: int) -> dict[str, Any]:
-    from .check import log_spaced
+def log_spaced(n: int, points: int) -> list[int]:
+    """Up to ``points`` distinct indexes in ``range(n)``, denser at the start (the head of a long tail)."""
+    if n <= points:
+        return list(range(n))
+    picked = {min(n - 1, int(round(math.exp(k * math.log(n) / (points - 1)))) - 1) for k in range(points)}
+    return sorted(picked | {0, n - 1})
 
+
+def _long_tail(counts: list[int], total: int) -> dict[str, Any]:
     n = len(counts)
     tail: dict[str, Any] = {"items": n}
     for pct in (1, 10, 20):
@@ -57,7 +84,7 @@ def _long_tail(counts: list[int], total: int) -> dict[str, Any]:
 
 
 def summarise(  # type: ignore[no-untyped-def]
-    check: "_Check", users, items, event_types, sessions, days, repeated
+    check: CheckState, users, items, event_types, sessions, days, repeated
 ) -> None:
     c = check.collector
     s = check.summary
@@ -96,24 +123,24 @@ def summarise(  # type: ignore[no-untyped-def]
         s["users_file_users"] = len(check.known_users)
 
     # Personalize's minimums (reference 6.1)
-    if unique < 1000:
+    if unique < MIN_INTERACTIONS:
         c.aggregate("E-MIN-INTERACTIONS", unique,
-                    f"{unique:,} unique interaction(s); Personalize needs at least 1,000 to train.")
-    if active < 25:
+                    f"{unique:,} unique interaction(s); Personalize needs at least {MIN_INTERACTIONS:,} to train.")
+    if active < MIN_ACTIVE_USERS:
         c.aggregate("E-MIN-USERS", active,
-                    f"{active:,} user(s) have at least 2 interactions; Personalize needs at least 25.")
-    if users and _share(active, len(users)) < 0.01:
+                    f"{active:,} user(s) have at least 2 interactions; "
+                    f"Personalize needs at least {MIN_ACTIVE_USERS:,}.")
+    if users and _share(active, len(users)) < MIN_ACTIVE_USER_SHARE:
         c.aggregate("E-MIN-ACTIVE-USER-SHARE", active,
                     f"{_share(active, len(users)):.2%} of users have at least 2 interactions; "
-                    "Personalize needs at least 1%.")
-    if unique < 50_000 or active < 1000:
+                    f"Personalize needs at least {MIN_ACTIVE_USER_SHARE:.0%}.")
+    if unique < RECOMMENDED_INTERACTIONS or active < RECOMMENDED_ACTIVE_USERS:
         c.aggregate("I-BELOW-RECOMMENDED", unique,
                     f"{unique:,} interaction(s) from {active:,} user(s) with 2 or more; AWS recommends at least "
-                    "50,000 from 1,000 such users for good recommendations.")
+                    f"{RECOMMENDED_INTERACTIONS:,} from {RECOMMENDED_ACTIVE_USERS:,} such users for good "
+                    "recommendations.")
 
     # event types (reference 4.3)
-    from .check import USE_CASE_EVENTS
-
     missing, thin = [], []
     for use_case in check.use_cases:
         needs, nice = USE_CASE_EVENTS[use_case]
@@ -144,11 +171,9 @@ def summarise(  # type: ignore[no-untyped-def]
                     ({"message": f"{event_types[t]:,} events of type {t!r}", "value": t} for t in misspelt))
 
 
-def category_findings(check: "_Check") -> None:
+def category_findings(check: CheckState) -> None:
     """W-CATEGORY-TOO-FINE for every categorical column most of whose values
     name a single record: such categories generalise to nothing."""
-    from .check import CATEGORY_MIN_DISTINCT, CATEGORY_SINGLETON_SHARE
-
     examples, columns = [], {}
     for dataset_type in (ITEMS, USERS, INTERACTIONS):
         scan = check.scans.get(dataset_type)

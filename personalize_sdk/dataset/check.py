@@ -18,7 +18,6 @@ over-cleaning removes the variability the model learns from.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import shutil
 import tempfile
@@ -27,32 +26,12 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..records import Event, Item, User
-from ..use_cases import USE_CASES
 from ._summary import category_findings, summarise
 from ._scan import Collector, TableScan, classify_timestamp, read_csv
 from .csv_format import INTERACTIONS, ITEMS, USERS, DatasetFormat, default_format, entity_row, event_row, make_format
 from .findings import CheckReport
+from .requirements import USE_CASE_EVENTS
 
-#: what each ECOMMERCE use case needs (event type -> minimum count) and what
-#: it would like to have as well (reference section 4.3)
-USE_CASE_EVENTS: dict[str, tuple[dict[str, int], tuple[str, ...]]] = {
-    "recommended_for_you": ({}, ("View", "Purchase")),
-    "also_viewed": ({"View": 1000}, ("Purchase",)),
-    "bought_together": ({"Purchase": 1000}, ()),
-    "best_sellers": ({"Purchase": 1000}, ()),
-    "most_viewed": ({"View": 1000}, ()),
-}
-assert set(USE_CASE_EVENTS) == set(USE_CASES)
-
-MIN_INTERACTIONS = 1000
-MIN_ACTIVE_USERS = 25
-MIN_ACTIVE_USER_SHARE = 0.01
-RECOMMENDED_INTERACTIONS = 50_000
-RECOMMENDED_ACTIVE_USERS = 1000
-#: a categorical column is too fine when it has at least this many values...
-CATEGORY_MIN_DISTINCT = 20
-#: ...and at least this share of them is used by a single record
-CATEGORY_SINGLETON_SHARE = 0.5
 MAX_EVENT_TYPES_TRACKED = 1000
 PROGRESS_EVERY = 100_000
 
@@ -321,10 +300,3 @@ def check_records(
 def utc_iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat().replace("+00:00", "Z")
 
-
-def log_spaced(n: int, points: int) -> list[int]:
-    """Up to ``points`` distinct indexes in ``range(n)``, denser at the start (the head of a long tail)."""
-    if n <= points:
-        return list(range(n))
-    picked = {min(n - 1, int(round(math.exp(k * math.log(n) / (points - 1)))) - 1) for k in range(points)}
-    return sorted(picked | {0, n - 1})
