@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import List, Union
 
 from ..exceptions import FilterSyntaxError
-from .tree import MAX_PLACEHOLDER_LENGTH
+from .vocabulary import MAX_PLACEHOLDER_LENGTH
 
 # Token kinds.
 WORD = "word"  # INCLUDE, ItemID, WHERE, AND, ...

@@ -22,23 +22,14 @@ position of the fault.
 
 from __future__ import annotations
 
-import difflib
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from ..exceptions import FilterSyntaxError
 from . import lexer as lx
+from .hints import join_options, suggest
 from .lexer import Token, tokenize
+from .schema import Schema, validate
 from .tree import (
-    ACTIONS,
-    CURRENT_ITEM,
-    CURRENT_USER,
-    DATASETS,
-    DATASETS_BY_TARGET,
-    INTERACTION_DATASETS,
-    MAX_DISTINCT_FIELDS,
-    MAX_EXPRESSION_LENGTH,
-    TARGETS,
-    WILDCARD,
     And,
     Comparison,
     ComparisonValue,
@@ -56,14 +47,23 @@ from .tree import (
     Where,
     field_refs,
 )
-
-if TYPE_CHECKING:
-    from .schema import Schema
+from .vocabulary import (
+    ACTIONS,
+    CURRENT_ITEM,
+    CURRENT_USER,
+    DATASETS,
+    DATASETS_BY_TARGET,
+    INTERACTION_DATASETS,
+    MAX_DISTINCT_FIELDS,
+    MAX_EXPRESSION_LENGTH,
+    TARGETS,
+    WILDCARD,
+)
 
 _KEYWORDS = ("INCLUDE", "EXCLUDE", "WHERE", "AND", "OR", "NOT", "IN", "IF")
 
 
-def parse(expression: str, schema: Optional["Schema"] = None) -> Filter:
+def parse(expression: str, schema: Optional[Schema] = None) -> Filter:
     """Parse ``expression`` and return its :class:`~.tree.Filter`.
 
     With a ``schema`` (a :class:`~.schema.Schema`), fields and operators are
@@ -86,26 +86,8 @@ def parse(expression: str, schema: Optional["Schema"] = None) -> Filter:
         )
     tree = _Parser(expression, tokenize(expression)).parse_filter()
     if schema is not None:
-        from .schema import validate
-
         validate(tree, schema)
     return tree
-
-
-def suggest(word: str, options: Sequence[str]) -> str:
-    """A parenthesised hint naming the option(s) ``word`` was probably meant to be, or ''."""
-    for option in options:
-        if word.casefold() == option.casefold():
-            return f" (case matters: write {option})"
-    folded = {option.casefold(): option for option in options}
-    close = set(difflib.get_close_matches(word.casefold(), list(folded), n=3, cutoff=0.75))
-    if close:
-        return f" (did you mean {_join([o for o in options if o.casefold() in close])}?)"
-    return ""
-
-
-def _join(options: Sequence[str]) -> str:
-    return ", ".join(options[:-1]) + " or " + options[-1] if len(options) > 1 else options[0]
 
 
 class _Parser:
@@ -139,7 +121,7 @@ class _Parser:
     def expect_word(self, options: Sequence[str]) -> Token:
         if self.tok.kind == lx.WORD and self.tok.text in options:
             return self.advance()
-        raise self.unexpected(_join(options), options)
+        raise self.unexpected(join_options(options), options)
 
     # -- grammar ---------------------------------------------------------
     def parse_filter(self) -> Filter:
@@ -261,7 +243,7 @@ class _Parser:
         allowed = DATASETS_BY_TARGET[target]
         if dataset not in allowed:
             extra = " (test the requesting user with IF CurrentUser.FIELD)" if dataset == "Users" else ""
-            raise self.error(f"{target} filters can use {_join(allowed)}, not {dataset}{extra}", tok.position)
+            raise self.error(f"{target} filters can use {join_options(allowed)}, not {dataset}{extra}", tok.position)
         if dataset in INTERACTION_DATASETS and name != "EVENT_TYPE":
             raise self.error(f"only EVENT_TYPE can be filtered on {dataset}, not {name}", tok.position)
 

@@ -21,8 +21,9 @@ import json
 from typing import Any, Dict, Mapping, Optional, Union
 
 from ..exceptions import FilterSyntaxError
-from .parser import suggest
-from .tree import CURRENT_USER, INTERACTION_DATASETS, Comparison, CurrentItemField, Filter, Membership, Number
+from .hints import suggest
+from .tree import Comparison, CurrentItemField, Filter, Membership, Number
+from .vocabulary import CURRENT_USER, INTERACTION_DATASETS
 
 #: Field types a schema may give, as in Personalize's Avro schemas; "categorical"
 #: is a string field with ``"categorical": true``.

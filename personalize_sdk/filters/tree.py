@@ -14,36 +14,33 @@ terms are conditions or :class:`And`\\ s.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
-from typing import Iterator, Literal, Tuple, Union
+from typing import Iterator, Tuple, Union
 
-#: What an expression keeps or drops.
-Action = Literal["INCLUDE", "EXCLUDE"]
-#: What an expression filters: items, users (user segments) or actions.
-Target = Literal["ItemID", "UserID", "ActionID"]
-#: The comparison operators, which work on numbers.
-Operator = Literal["=", "!=", "<", "<=", ">", ">="]
+from ..exceptions import FilterSyntaxError
+from .vocabulary import (  # noqa: F401  (re-exported: the tree's vocabulary is importable from here)
+    ACTIONS,
+    CURRENT_ITEM,
+    CURRENT_USER,
+    DATASETS,
+    DATASETS_BY_TARGET,
+    INTERACTION_DATASETS,
+    MAX_DISTINCT_FIELDS,
+    MAX_EXPRESSION_LENGTH,
+    MAX_PLACEHOLDER_LENGTH,
+    OPERATORS,
+    TARGETS,
+    WILDCARD,
+    Action,
+    Operator,
+    Target,
+)
 
-ACTIONS: Tuple[str, ...] = ("INCLUDE", "EXCLUDE")
-TARGETS: Tuple[str, ...] = ("ItemID", "UserID", "ActionID")
-OPERATORS: Tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=")
-#: Datasets a WHERE condition may name, per target (Users data reaches item
-#: filters only through ``IF CurrentUser.FIELD``).
-DATASETS_BY_TARGET = {
-    "ItemID": ("Items", "Interactions"),
-    "UserID": ("Users", "Interactions"),
-    "ActionID": ("Actions", "Action_Interactions"),
-}
-DATASETS: Tuple[str, ...] = ("Items", "Users", "Interactions", "Actions", "Action_Interactions")
-#: Interaction datasets, on which only EVENT_TYPE can be filtered.
-INTERACTION_DATASETS: Tuple[str, ...] = ("Interactions", "Action_Interactions")
-CURRENT_ITEM = "CurrentItem"
-CURRENT_USER = "CurrentUser"
-WILDCARD = "*"
-
-MAX_EXPRESSION_LENGTH = 2500
-MAX_DISTINCT_FIELDS = 10
-MAX_PLACEHOLDER_LENGTH = 50
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLACEHOLDER = re.compile(r"[A-Za-z0-9_]{1,50}")
+_UNQUOTABLE = re.compile(r'["\\\x00-\x1f\x7f]')
 
 
 def _pos() -> int:
@@ -75,6 +72,11 @@ class StringList:
     values: Tuple[str, ...]
     position: int = _pos()
 
+    def __str__(self) -> str:
+        if not self.values:
+            raise FilterSyntaxError("a value list needs at least one value")
+        return "(" + ", ".join(_quote(v) for v in self.values) + ")"
+
 
 @dataclass(frozen=True)
 class Number:
@@ -84,13 +86,22 @@ class Number:
     value: Union[int, float]
     position: int = _pos()
 
+    def __str__(self) -> str:
+        return format_number(self.value)
+
 
 @dataclass(frozen=True)
 class Placeholder:
-    """``$NAME``: a value supplied with each request as ``filter_values["NAME"]``."""
+    """``$NAME``: a value supplied with each request as ``filter_values["NAME"]``.
+
+    Written bare (``$NAME``); after ``IN`` the condition adds the parentheses.
+    """
 
     name: str
     position: int = _pos()
+
+    def __str__(self) -> str:
+        return f"${_name(self.name, _PLACEHOLDER)}"
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,9 @@ class CurrentItemField:
 
     name: str
     position: int = _pos()
+
+    def __str__(self) -> str:
+        return f"{CURRENT_ITEM}.{_name(self.name)}"
 
 
 MembershipValue = Union[StringList, Placeholder, CurrentItemField]
@@ -115,6 +129,13 @@ class Membership:
     negated: bool = False
     position: int = _pos()
 
+    def __str__(self) -> str:
+        keyword = "NOT IN" if self.negated else "IN"
+        if not isinstance(self.values, (StringList, Placeholder, CurrentItemField)):
+            raise TypeError(f"not a value list: {self.values!r}")
+        values = f"({self.values})" if isinstance(self.values, Placeholder) else str(self.values)
+        return f"{_field(self.field)} {keyword} {values}"
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -124,6 +145,13 @@ class Comparison:
     operator: str
     value: ComparisonValue
     position: int = _pos()
+
+    def __str__(self) -> str:
+        if self.operator not in OPERATORS:
+            raise FilterSyntaxError(f"unknown comparison operator {self.operator!r}")
+        if not isinstance(self.value, (Number, Placeholder, CurrentItemField)):
+            raise TypeError(f"not a comparison value: {self.value!r}")
+        return f"{_field(self.field)} {self.operator} {self.value}"
 
 
 Condition = Union[Membership, Comparison]
@@ -135,12 +163,18 @@ class And:
 
     conditions: Tuple[Condition, ...]
 
+    def __str__(self) -> str:
+        return " AND ".join(_condition(c) for c in self.conditions)
+
 
 @dataclass(frozen=True)
 class Or:
     """Two or more terms (conditions or :class:`And` groups), one of which must hold."""
 
     terms: Tuple[Union[Condition, And], ...]
+
+    def __str__(self) -> str:
+        return " OR ".join(str(term) if isinstance(term, And) else _condition(term) for term in self.terms)
 
 
 Where = Union[Membership, Comparison, And, Or]
@@ -160,6 +194,13 @@ class Expression:
     where: Where
     if_conditions: Tuple[Condition, ...] = ()
     position: int = _pos()
+
+    def __str__(self) -> str:
+        where = str(self.where) if isinstance(self.where, (And, Or)) else _condition(self.where)
+        text = f"{self.action} {self.target} WHERE {where}"
+        if self.if_conditions:
+            text += " IF " + " AND ".join(_condition(c) for c in self.if_conditions)
+        return text
 
     @property
     def dataset(self) -> str:
@@ -219,9 +260,8 @@ class Filter:
         return tuple(names)
 
     def __str__(self) -> str:
-        from .formatter import format_filter
-
-        return format_filter(self)
+        """The canonical text (see :mod:`.formatter`)."""
+        return " | ".join(str(expression) for expression in self.expressions)
 
 
 def iter_conditions(where: Where) -> Iterator[Condition]:
@@ -243,3 +283,48 @@ def field_refs(condition: Condition) -> Iterator[Tuple[str, int]]:
     value = condition.values if isinstance(condition, Membership) else condition.value
     if isinstance(value, CurrentItemField):
         yield f"Items.{value.name}", value.position
+
+
+# -- canonical text ---------------------------------------------------------
+# The canonical form is what Personalize's documentation writes (see
+# :mod:`.formatter`). Writing refuses what a hand-built tree may hold but the
+# language cannot say, so no text is ever produced that parses differently.
+
+
+def _condition(condition: Condition) -> str:
+    if not isinstance(condition, (Membership, Comparison)):
+        raise TypeError(f"not a filter condition: {condition!r}")
+    return str(condition)
+
+
+def _quote(value: str) -> str:
+    # Personalize has no escapes: a value that could end its own quotes must
+    # never be written out, or it would change the expression.
+    if not isinstance(value, str) or _UNQUOTABLE.search(value):
+        raise FilterSyntaxError(
+            f"{value!r} cannot be written in a filter expression "
+            "(double quotes, backslashes and control characters have no escape)"
+        )
+    return f'"{value}"'
+
+
+def _name(name: str, pattern: "re.Pattern[str]" = _NAME) -> str:
+    if not isinstance(name, str) or not pattern.fullmatch(name):
+        raise FilterSyntaxError(f"{name!r} is not a valid name in a filter expression")
+    return name
+
+
+def _field(ref: FieldRef) -> str:
+    return f"{_name(ref.dataset)}.{_name(ref.name)}"
+
+
+def format_number(value: Union[int, float]) -> str:
+    """Write a number so that the lexer reads back the same value and type
+    (``repr`` of a float always has a ``.`` or an exponent)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"filter numbers must be finite, not {value!r}")
+        return repr(value)
+    return str(value)

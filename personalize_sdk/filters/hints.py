@@ -1,0 +1,23 @@
+"""Hints for error messages: which known word a mistyped one was meant to be."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Sequence
+
+
+def suggest(word: str, options: Sequence[str]) -> str:
+    """A parenthesised hint naming the option(s) ``word`` was probably meant to be, or ''."""
+    for option in options:
+        if word.casefold() == option.casefold():
+            return f" (case matters: write {option})"
+    folded = {option.casefold(): option for option in options}
+    close = set(difflib.get_close_matches(word.casefold(), list(folded), n=3, cutoff=0.75))
+    if close:
+        return f" (did you mean {join_options([o for o in options if o.casefold() in close])}?)"
+    return ""
+
+
+def join_options(options: Sequence[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return ", ".join(options[:-1]) + " or " + options[-1] if len(options) > 1 else options[0]
