@@ -10,7 +10,7 @@ import importlib
 from typing import Any, Mapping
 
 from ..exceptions import ConfigurationError
-from .base import Backend
+from .base import Backend, CapabilityError
 
 #: short names accepted wherever a dotted path is
 ALIASES = {
@@ -46,6 +46,20 @@ def import_backend(path: str) -> type[Backend]:
     return cls
 
 
+def backend_class(backend: Any = None) -> type[Backend]:
+    """The class of ``backend`` (an instance, a class, a dotted path or alias,
+    or ``None`` for the embedded local engine) without building it, so its
+    capability flags can be read from settings alone."""
+    if isinstance(backend, Backend):
+        return type(backend)
+    if backend is None:
+        backend = DEFAULT_BACKEND
+    cls = import_backend(backend) if isinstance(backend, str) else backend
+    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+        raise ConfigurationError(f"{backend!r} is neither a Backend instance, a Backend subclass nor a dotted path")
+    return cls
+
+
 def load_backend(backend: Any = None, options: Mapping[str, Any] | None = None) -> Backend:
     """Build a backend from an instance, a class or a dotted path, with ``options``
     passed to its constructor. ``None`` means the embedded local engine."""
@@ -53,15 +67,19 @@ def load_backend(backend: Any = None, options: Mapping[str, Any] | None = None) 
         if options:
             raise ConfigurationError("Options cannot be given with a backend instance; pass them to its constructor")
         return backend
-    if backend is None:
-        backend = DEFAULT_BACKEND
-    cls = import_backend(backend) if isinstance(backend, str) else backend
-    if not (isinstance(cls, type) and issubclass(cls, Backend)):
-        raise ConfigurationError(f"{backend!r} is neither a Backend instance, a Backend subclass nor a dotted path")
+    cls = backend_class(backend)
     try:
         return cls(**dict(options or {}))
     except TypeError as err:
         raise ConfigurationError(f"Bad options for the {cls.__name__} backend: {err}") from err
 
 
-__all__ = ["ALIASES", "Backend", "DEFAULT_BACKEND", "import_backend", "load_backend"]
+__all__ = [
+    "ALIASES",
+    "Backend",
+    "CapabilityError",
+    "DEFAULT_BACKEND",
+    "backend_class",
+    "import_backend",
+    "load_backend",
+]

@@ -89,6 +89,9 @@ class AwsBackend(Backend):
     max_events_per_call: ClassVar[int] = 10
     one_session_per_call: ClassVar[bool] = True
     max_records_per_call: ClassVar[int] = 10
+    # Personalize evaluates filters itself, each one a resource named by its ARN.
+    filters_by_arn: ClassVar[bool] = True
+    has_personalize_jobs: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -200,6 +203,12 @@ class AwsBackend(Backend):
             ) from err
         except ValueError as err:  # a malformed endpoint_url
             raise ConfigurationError(f"The aws backend's 'endpoint_url' option: {err}") from err
+
+    @classmethod
+    def can_use_filter(cls, name: str, options: Mapping[str, Any]) -> bool:
+        """Whether ``options["filters"]`` maps ``name`` to a filter ARN."""
+        filters = options.get("filters") if isinstance(options, Mapping) else None
+        return isinstance(filters, Mapping) and bool(filters.get(name))
 
     def configure_filters(self, filters: Mapping[str, Any]) -> None:
         """Check that every filter the client names has an ARN here: Personalize

@@ -113,7 +113,10 @@ def _describe_record_error(entry: Any) -> str:
 
 
 class HttpBackend(Backend):
-    """A client of personalize_django's REST API. See ``docs/backends/http.rst``."""
+    """A client of personalize_django's REST API. See ``docs/backends/http.rst``.
+
+    It has none of the optional capabilities: the API neither trains, forgets
+    nor gives data back, and the shop behind it evaluates filters by name."""
 
     name: ClassVar[str] = "http"
     #: the server takes mixed batches; it splits them per session itself

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
-from ..exceptions import BackendError, ConfigurationError, PersonalizeError
+from ..exceptions import BackendError, ConfigurationError, InvalidRequestError
 from ..records import Event, Item, User
 from ..recommendations import RecommendationList
 from ..use_cases import RankingRequest, RecommendationRequest
@@ -40,6 +40,9 @@ class LocalBackend(Backend):
     max_events_per_call: ClassVar[int] = 500
     one_session_per_call: ClassVar[bool] = False
     max_records_per_call: ClassVar[int] = 500
+    can_train: ClassVar[bool] = True
+    can_forget_users: ClassVar[bool] = True
+    can_iterate_data: ClassVar[bool] = True
 
     def __init__(self, path: str | None = None, **options: Any) -> None:
         from ..engine import Engine, EngineConfig  # numpy/scipy: ImproperlyInstalled when missing
@@ -110,7 +113,6 @@ class LocalBackend(Backend):
         except sqlite3.Error as err:
             raise BackendError(str(err), retryable=True, backend=self.name) from err
 
-    @property
     def report(self) -> Any:
         """The current model's training report."""
         return self.engine.model.report
@@ -122,7 +124,7 @@ class LocalBackend(Backend):
         return the counts (``events``, ``guest_events``, ``sessions``,
         ``users``, ``served``). Another user's events in a shared session stay."""
         if not isinstance(user_id, str) or not user_id:
-            raise PersonalizeError("forget_user needs a user id")
+            raise InvalidRequestError("user_id", "forget_user needs a non-empty string")
         return self._call(self.engine.forget_user, user_id)
 
     def iter_events(self) -> Iterator[Event]:
@@ -130,9 +132,11 @@ class LocalBackend(Backend):
         return self.engine.iter_events()
 
     def iter_items(self) -> Iterator[Item]:
+        """Every stored item."""
         return self.engine.iter_items()
 
     def iter_users(self) -> Iterator[User]:
+        """Every stored user."""
         return self.engine.iter_users()
 
 

@@ -10,16 +10,18 @@ recommendations, and can be told to fail.
     backend.fail_next(ThrottledError(), times=2)       # the next two calls raise
 
 It enforces the same per-call limits as Personalize (10 events of one
-session), so code tested against it batches correctly for AWS too.
+session), so code tested against it batches correctly for AWS too. It gives
+back what it keeps (``can_iterate_data``) and forgets a user on request
+(``can_forget_users``); it has no model to train.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar, Iterable, Iterator, Sequence
 
-from ..exceptions import PersonalizeError
+from ..exceptions import InvalidRequestError, PersonalizeError
 from ..records import Event, Item, User
 from ..recommendations import SOURCE_MODEL, Recommendation, RecommendationList
 from ..use_cases import RankingRequest, RecommendationRequest, check_use_case
@@ -30,6 +32,8 @@ class MemoryBackend(Backend):
     """Records everything in lists and dicts; see the module docstring."""
 
     name: ClassVar[str] = "memory"
+    can_forget_users: ClassVar[bool] = True
+    can_iterate_data: ClassVar[bool] = True
 
     def __init__(self, *, max_events_per_call: int = 10, one_session_per_call: bool = True) -> None:
         super().__init__()
@@ -157,3 +161,42 @@ class MemoryBackend(Backend):
 
     def close(self) -> None:
         self.closed = True
+
+    # -- optional capabilities --------------------------------------------
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Drop the user's events, the anonymous events of the sessions they
+        used, and their user record; return the counts (``events``,
+        ``guest_events``, ``users``). The log of calls (:attr:`event_calls`,
+        :attr:`requests`) stays: it is the test's record of what was sent."""
+        if not isinstance(user_id, str) or not user_id:
+            raise InvalidRequestError("user_id", "forget_user needs a non-empty string")
+        with self._lock:
+            sessions = {e.session_id for e in self.events if e.user_id == user_id}
+            kept = [
+                e
+                for e in self.events
+                if e.user_id != user_id and not (e.user_id is None and e.session_id in sessions)
+            ]
+            own = sum(1 for e in self.events if e.user_id == user_id)
+            guest = len(self.events) - len(kept) - own
+            self.events[:] = kept
+            users = 1 if self.users.pop(user_id, None) is not None else 0
+        return {"events": own, "guest_events": guest, "users": users}
+
+    def iter_events(self) -> Iterator[Event]:
+        """Every event received, in the order received."""
+        with self._lock:
+            events = list(self.events)
+        return iter(events)
+
+    def iter_items(self) -> Iterator[Item]:
+        """The items kept (the latest version of each)."""
+        with self._lock:
+            items = list(self.items.values())
+        return iter(items)
+
+    def iter_users(self) -> Iterator[User]:
+        """The users kept (the latest version of each)."""
+        with self._lock:
+            users = list(self.users.values())
+        return iter(users)
