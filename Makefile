@@ -9,7 +9,7 @@ MANAGE := $(PY) example_shop/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv install-dev install-demo test test-fast docs lint bench demo clean
+.PHONY: help venv install-dev install-demo test test-fast docs lint bench bench-data demo clean
 
 help:
 	@echo "make demo   - install, migrate, seed, train and serve the example shop on http://$(HOST):$(PORT)"
@@ -45,12 +45,24 @@ docs: install-dev
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 # Prints tables of figures; asserts nothing (tests never time anything).
-bench: install-dev
-	$(PY) -m personalize_sdk.engine.bench $(BENCH_ARGS)
-	$(PY) -m personalize_sdk.engine.bench_frontier
-	$(PY) benchmarks/django_bench.py
-	$(PY) benchmarks/django_export_bench.py
-	$(PY) -m personalize_sdk.dataset.bench
+# The benchmarks live in benchmarks/ (never installed) and run from the root.
+# MovieLens-100k comes inside RecBole's wheel, downloaded once as a file and
+# never installed (RecBole itself needs torch): see benchmarks/engine_bench_data.py.
+PERSONALIZE_BENCH_CACHE ?= $(HOME)/.cache/personalize-django
+BENCH_DATA := $(PERSONALIZE_BENCH_CACHE)/recbole-1.2.1-py3-none-any.whl
+
+$(BENCH_DATA): | $(PY)
+	$(PY) -m pip download --quiet --no-deps recbole==1.2.1 -d "$(PERSONALIZE_BENCH_CACHE)"
+
+bench-data: $(BENCH_DATA)
+
+bench: export PERSONALIZE_BENCH_CACHE := $(PERSONALIZE_BENCH_CACHE)
+bench: install-dev bench-data
+	$(PY) -m benchmarks.engine_bench $(BENCH_ARGS)
+	$(PY) -m benchmarks.engine_frontier
+	$(PY) -m benchmarks.django_bench
+	$(PY) -m benchmarks.django_export_bench
+	$(PY) -m benchmarks.dataset_bench
 
 demo: install-demo
 	$(MANAGE) migrate --noinput

@@ -54,9 +54,9 @@ def fill(rows: int, engine_path: Path) -> None:
     from django.db import transaction
     from django.test import override_settings
 
+    from benchmarks.dataset_bench import synthetic_events
     from personalize_django.client import get_backend
     from personalize_django.models import OutboxEvent
-    from personalize_sdk.dataset.bench import synthetic_events
 
     OutboxEvent.objects.all().delete()
     half = rows // 2

@@ -1,6 +1,6 @@
 """How far apart the two quality targets of ``recommended_for_you`` are.
 
-    python -m personalize_sdk.engine.bench_frontier      # about two minutes
+    python -m benchmarks.engine_frontier      # about two minutes, from the repository's root
 
 The engine is asked to be at least 1.5x the best of EASE and ALS on a
 leave-last-out split of MovieLens-100k and no worse than EASE on a random
@@ -23,7 +23,7 @@ when fused as well as a rank-level fusion can be:
 
 It prints, for each ``a``, NDCG@10 as a multiple of the bench's references
 (the best of EASE and ALS on leave-last-out, EASE on random, each tuned on the
-validation split as :mod:`.bench` does) on both splits, validation and test. It asserts nothing; ``docs/engine.rst`` ("The
+validation split as :mod:`benchmarks.engine_bench` does) on both splits, validation and test. It asserts nothing; ``docs/engine.rst`` ("The
 trade-off") reads the figures.
 """
 
@@ -32,8 +32,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ._deps import np, sp
-from . import bench, bench_data
+from benchmarks import engine_bench as bench, engine_bench_data as bench_data
+from personalize_sdk.engine._deps import np, sp
 
 EASE_LAMBDA = 200.0
 #: the sequence specialist: latest items read, their recency decay, the share
@@ -136,7 +136,11 @@ def references(data: bench_data.Ratings, splits: dict[str, dict[str, bench_data.
 
 
 def main(argv: list[str] | None = None) -> int:
-    data = bench_data.movielens_100k()
+    try:
+        data = bench_data.movielens_100k()
+    except bench_data.MissingBenchData as err:
+        print(f"python -m benchmarks.engine_frontier: {err}", file=sys.stderr)
+        return 2
     splits = {}
     for name, splitter in (("leave-last-out", bench_data.leave_last_out), ("random", bench_data.random_holdout)):
         test = splitter(data)

@@ -1,7 +1,7 @@
 """Benchmark: export and check N synthetic events, and show that memory stays flat.
 
-    python -m personalize_sdk.dataset.bench                  # 100,000 and 1,000,000 rows
-    python -m personalize_sdk.dataset.bench --rows 250000 --no-tracemalloc
+    python -m benchmarks.dataset_bench                  # 100,000 and 1,000,000 rows
+    python -m benchmarks.dataset_bench --rows 250000 --no-tracemalloc
 
 For each size it prints, for the export and for the check: seconds, rows per
 second, the tracemalloc peak (Python allocations during the phase) and the
@@ -25,9 +25,9 @@ import tracemalloc
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
-from ..records import Event, Item, User
-from .check import check_files
-from .export import CsvExporter
+from personalize_sdk.dataset.check import check_files
+from personalize_sdk.dataset.export import CsvExporter
+from personalize_sdk.records import Event, Item, User
 
 N_USERS = 50_000
 N_ITEMS = 10_000
@@ -109,7 +109,7 @@ def run(rows: int, trace: bool) -> list[tuple[str, int, float, float | None, flo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m personalize_sdk.dataset.bench", description=(__doc__ or "").split("\n")[0]
+        prog="python -m benchmarks.dataset_bench", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("--rows", default="100000,1000000", help="comma-separated sizes (default 100000,1000000)")
     parser.add_argument("--no-tracemalloc", action="store_true", help="measure plain speed, without tracemalloc")

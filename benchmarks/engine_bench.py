@@ -1,10 +1,11 @@
 """Where the local engine stands: quality against strong baselines, and speed.
 
-    python -m personalize_sdk.engine.bench            # everything (several minutes)
-    python -m personalize_sdk.engine.bench --quick    # without the 1M-event synthetic shop
-    python -m personalize_sdk.engine.bench --tune     # also the validation grid behind the defaults
+    python -m benchmarks.engine_bench            # everything (several minutes)
+    python -m benchmarks.engine_bench --quick    # without the 1M-event synthetic shop
+    python -m benchmarks.engine_bench --tune     # also the validation grid behind the defaults
 
-Quality: MovieLens-100k (see :mod:`.bench_data`), split leave-last-out by
+Run from the repository's root (``make bench`` does). Quality: MovieLens-100k
+(see :mod:`benchmarks.engine_bench_data`), split leave-last-out by
 time (each user's last interaction is the test item) and at random (one
 random interaction per user). ``recommended_for_you`` is served by a real
 :class:`~personalize_sdk.backends.local.LocalBackend` (events stored, model
@@ -37,14 +38,18 @@ import time
 import tracemalloc
 from typing import Any, Callable
 
-from ..records import Event, Item
-from ..use_cases import RecommendationRequest
-from ._deps import np, sp
-from . import bench_data, model as model_module
-from .config import EngineConfig
-from .filtering import FilterSet
-from .scoring import Scorer
+from benchmarks import engine_bench_data as bench_data
+from personalize_sdk.backends.local import LocalBackend
+from personalize_sdk.engine import model as model_module
+from personalize_sdk.engine._deps import np, sp
+from personalize_sdk.engine.config import EngineConfig
+from personalize_sdk.engine.filtering import FilterSet
+from personalize_sdk.engine.scoring import Scorer
+from personalize_sdk.records import Event, Item
+from personalize_sdk.use_cases import RecommendationRequest
 
+#: the repository's root: each synthetic shop's child process runs this module from there
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 K = 10
 #: the engine's settings for a ratings data set: every rated movie counts as
 #: consumed (not only purchases) however long the history, as it does for the
@@ -130,8 +135,6 @@ class EngineRun:
     """A LocalBackend holding one split's training events."""
 
     def __init__(self, split: bench_data.Split, data: bench_data.Ratings, **options: Any) -> None:
-        from ..backends.local import LocalBackend
-
         self.options = {**BENCH_OPTIONS, **options}
         self.backend = LocalBackend(None, auto_train=False, **self.options)
         self.backend.put_items([Item(f"m{i}", {"categoryL1": data.item_genre[i] or "unknown"})
@@ -256,8 +259,6 @@ def tune_engine(validation: bench_data.Split, data: bench_data.Ratings, name: st
 # -- synthetic shops ------------------------------------------------------------
 def synthetic_child(events: int, items: int, users: int, folder: str) -> dict[str, Any]:
     """Ingest, train and serve a synthetic shop in this (fresh) process."""
-    from ..backends.local import LocalBackend
-
     shop = bench_data.synthetic_shop(events, items, users)
     filters = {"category": "INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ($CATEGORY)"}
     backend = LocalBackend(folder, auto_train=False, min_data_scale=0.1)
@@ -313,9 +314,9 @@ def synthetic_child(events: int, items: int, users: int, folder: str) -> dict[st
 def synthetic(events: int, items: int, users: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="personalize-bench-") as folder:
         out = subprocess.run(
-            [sys.executable, "-m", "personalize_sdk.engine.bench", "--child", str(events), str(items), str(users),
+            [sys.executable, "-m", "benchmarks.engine_bench", "--child", str(events), str(items), str(users),
              folder],
-            check=True, capture_output=True, text=True,
+            check=True, capture_output=True, text=True, cwd=ROOT,
         )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -334,7 +335,7 @@ def print_synthetic(results: list[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m personalize_sdk.engine.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.engine_bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the 1M-event synthetic shop")
     parser.add_argument("--tune", action="store_true", help="print the engine's validation grid too")
     parser.add_argument("--skip-real", action="store_true", help="skip MovieLens")
@@ -347,7 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"personalize local engine bench: Python {platform.python_version()}, numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs, {platform.machine()}")
     if not args.skip_real:
-        data = bench_data.movielens_100k()
+        try:
+            data = bench_data.movielens_100k()
+        except bench_data.MissingBenchData as err:
+            print(f"{parser.prog}: {err} (or leave MovieLens out: --skip-real)", file=sys.stderr)
+            return 2
         quality(data, "leave-last-out", bench_data.leave_last_out, args.tune)
         quality(data, "random", bench_data.random_holdout, args.tune)
     sizes = [(100_000, 5_000, 10_000)]

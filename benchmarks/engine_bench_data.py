@@ -1,13 +1,15 @@
 """Data for the bench: MovieLens-100k from a package, and synthetic shops.
 
 MovieLens-100k (GroupLens; 100,000 ratings by 943 users of 1,682 movies)
-ships inside the RecBole 1.2.1 wheel on the Python package index. The bench
-downloads that wheel once with pip (``pip download --no-deps``; nothing is
-installed) into a cache folder outside the repository
-(``$PERSONALIZE_BENCH_CACHE``, default ``~/.cache/personalize-django``) and
-reads the two files it needs straight from the zip. A rating is treated as
-an implicit interaction, as Personalize treats any event; genres stand in
-for CATEGORY_L1.
+ships inside the RecBole 1.2.1 wheel on the Python package index. The two
+files needed are read straight from that zip, which sits in a cache folder
+outside the repository (``$PERSONALIZE_BENCH_CACHE``, default
+``~/.cache/personalize-django``). The wheel is data here, never installed:
+RecBole itself needs torch and an old ray, so it cannot be an extra of ours.
+``make bench`` fetches it first (``make bench-data``: ``pip download
+--no-deps``); run alone, a bench without it stops with a message saying how
+to fetch it. A rating is treated as an implicit interaction, as Personalize
+treats any event; genres stand in for CATEGORY_L1.
 
 The synthetic shop is a seeded generator of sessions (views, some carts and
 purchases) over a catalogue with categories and a long-tailed popularity,
@@ -17,19 +19,23 @@ scaled to any size for speed measurements.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from ._deps import np
+from personalize_sdk.engine._deps import np
 
+RECBOLE_REQUIREMENT = "recbole==1.2.1"
 RECBOLE_WHEEL = "recbole-1.2.1-py3-none-any.whl"
 ML100K = "recbole/dataset_example/ml-100k/ml-100k"
 
 
+class MissingBenchData(RuntimeError):
+    """A data file the bench reads is not in the cache folder."""
+
+
 def cache_dir() -> str:
+    """The folder holding downloaded bench data (created on first use)."""
     folder = os.environ.get("PERSONALIZE_BENCH_CACHE") or os.path.join(
         os.path.expanduser("~"), ".cache", "personalize-django"
     )
@@ -41,10 +47,10 @@ def _wheel() -> str:
     folder = cache_dir()
     path = os.path.join(folder, RECBOLE_WHEEL)
     if not os.path.exists(path):
-        print(f"fetching MovieLens-100k (inside {RECBOLE_WHEEL}) into {folder} ...", file=sys.stderr)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "recbole==1.2.1", "-d", folder],
-            check=True,
+        raise MissingBenchData(
+            f"MovieLens-100k is read from {RECBOLE_WHEEL}, which is not in {folder} "
+            f"($PERSONALIZE_BENCH_CACHE): fetch it with `make bench-data`, or with "
+            f"`python -m pip download --no-deps {RECBOLE_REQUIREMENT} -d {folder}`"
         )
     return path
 
