@@ -54,14 +54,15 @@ from .vocabulary import (
     DATASETS,
     DATASETS_BY_TARGET,
     INTERACTION_DATASETS,
+    KEYWORDS,
     MAX_DISTINCT_FIELDS,
     MAX_EXPRESSION_LENGTH,
     TARGETS,
     WILDCARD,
+    canonical_dataset,
+    canonical_field,
+    canonical_word,
 )
-
-_KEYWORDS = ("INCLUDE", "EXCLUDE", "WHERE", "AND", "OR", "NOT", "IN", "IF")
-
 
 def parse(expression: str, schema: Optional[Schema] = None) -> Filter:
     """Parse ``expression`` and return its :class:`~.tree.Filter`.
@@ -108,7 +109,7 @@ class _Parser:
         return token
 
     def at_word(self, word: str) -> bool:
-        return self.tok.kind == lx.WORD and self.tok.text == word
+        return self.tok.kind == lx.WORD and self.tok.text.casefold() == word.casefold()
 
     def error(self, message: str, position: int) -> FilterSyntaxError:
         return FilterSyntaxError(message, self.source, position)
@@ -118,10 +119,17 @@ class _Parser:
         hint = suggest(tok.text, options) if tok.kind == lx.WORD and options else ""
         return self.error(f"expected {expected}, found {tok.describe()}{hint}", tok.position)
 
-    def expect_word(self, options: Sequence[str]) -> Token:
-        if self.tok.kind == lx.WORD and self.tok.text in options:
-            return self.advance()
+    def expect_word(self, options: Tuple[str, ...]) -> str:
+        """The canonical spelling of the option the current word names."""
+        if self.tok.kind == lx.WORD:
+            word = canonical_word(self.tok.text, options)
+            if word is not None:
+                self.advance()
+                return word
         raise self.unexpected(join_options(options), options)
+
+    def is_current_item(self, tok: Token) -> bool:
+        return tok.kind == lx.QUALIFIED and canonical_dataset(tok.value[0]) == CURRENT_ITEM  # type: ignore[index]
 
     # -- grammar ---------------------------------------------------------
     def parse_filter(self) -> Filter:
@@ -144,8 +152,8 @@ class _Parser:
         start = self.tok.position
         if self.tok.kind == lx.END:
             raise self.error("expected an expression (INCLUDE or EXCLUDE ...) here", start)
-        action = self.expect_word(ACTIONS).text
-        target = self.expect_word(TARGETS).text
+        action = self.expect_word(ACTIONS)
+        target = self.expect_word(TARGETS)
         if not self.at_word("WHERE"):
             if self.tok.kind == lx.QUALIFIED:
                 raise self.error(f"missing WHERE after {target}", self.tok.position)
@@ -162,7 +170,7 @@ class _Parser:
         if self.tok.kind not in (lx.PIPE, lx.END):
             joiners = "AND" if if_conditions else "AND, OR, IF"
             expected = f"{joiners}, '|' or the end of the expression"
-            raise self.unexpected(expected, _KEYWORDS)
+            raise self.unexpected(expected, KEYWORDS)
         return Expression(action, target, where, if_conditions, position=start)
 
     def parse_where(self, target: str) -> Where:
@@ -170,7 +178,7 @@ class _Parser:
         dataset = first.field.dataset
         groups: List[List[Condition]] = [[first]]
         while self.at_word("AND") or self.at_word("OR"):
-            joiner = self.advance().text
+            joiner = self.advance().text.upper()
             condition = self.parse_condition(target)
             if condition.field.dataset != dataset:
                 raise self.error(
@@ -204,15 +212,20 @@ class _Parser:
         if tok.kind != lx.QUALIFIED:
             if in_if:
                 raise self.unexpected("a condition on CurrentUser.FIELD after IF")
-            if tok.kind == lx.WORD and tok.text in DATASETS:
-                raise self.error(f"expected {tok.text}.FIELD", tok.position)
+            if tok.kind == lx.WORD and canonical_dataset(tok.text) in DATASETS:
+                raise self.error(f"expected {canonical_dataset(tok.text)}.FIELD", tok.position)
             raise self.unexpected('a condition such as Items.FIELD IN ("value")')
-        dataset, name = tok.value
+        written, name = tok.value  # type: ignore[misc]
+        dataset = canonical_dataset(written)
+        name = canonical_field(name)
+        if dataset is None:
+            hint = suggest(written, DATASETS + (CURRENT_USER, CURRENT_ITEM))
+            raise self.error(f"unknown dataset {written!r}{hint}", tok.position)
         self.check_dataset(tok, dataset, name, target, in_if)
         ref = FieldRef(dataset, name, position=tok.position)
         self.advance()
         if self.at_word("NOT") or self.at_word("IN"):
-            negated = self.advance().text == "NOT"
+            negated = self.advance().text.upper() == "NOT"
             if negated and not self.at_word("IN"):
                 raise self.unexpected("IN after NOT", ("IN",))
             if negated:
@@ -237,9 +250,6 @@ class _Parser:
             raise self.error(
                 "CurrentItem goes on the right-hand side, as in Items.PRICE < CurrentItem.PRICE", tok.position
             )
-        if dataset not in DATASETS:
-            hint = suggest(dataset, DATASETS + (CURRENT_USER, CURRENT_ITEM))
-            raise self.error(f"unknown dataset {dataset!r}{hint}", tok.position)
         allowed = DATASETS_BY_TARGET[target]
         if dataset not in allowed:
             extra = " (test the requesting user with IF CurrentUser.FIELD)" if dataset == "Users" else ""
@@ -256,12 +266,12 @@ class _Parser:
                 f"CurrentItem.FIELD can only be used against Items fields (related-item filters), not {ref}",
                 tok.position,
             )
-        return CurrentItemField(tok.value[1], position=tok.position)
+        return CurrentItemField(canonical_field(tok.value[1]), position=tok.position)  # type: ignore[index]
 
     def parse_valueset(self, ref: FieldRef, negated: bool, in_if: bool) -> MembershipValue:
         tok = self.tok
         keyword = "NOT IN" if negated else "IN"
-        if tok.kind == lx.QUALIFIED and tok.value[0] == CURRENT_ITEM:
+        if self.is_current_item(tok):
             return self.current_item(ref, in_if)
         if tok.kind == lx.PLACEHOLDER:
             raise self.error(f"put the placeholder in parentheses: {keyword} ({tok.text})", tok.position)
@@ -334,7 +344,7 @@ class _Parser:
             self.advance()
             self.close_list(opening)
             return Placeholder(inner.value, position=inner.position)  # type: ignore[arg-type]
-        if tok.kind == lx.QUALIFIED and tok.value[0] == CURRENT_ITEM:
+        if self.is_current_item(tok):
             return self.current_item(ref, in_if)
         if tok.kind == lx.STRING:
             raise self.error(

@@ -13,6 +13,10 @@ Type rules (reference section 5.1/5.2):
   with a ``$PLACEHOLDER`` or ``CurrentItem.FIELD`` (the documentation's own
   ``IF CurrentUser.MEMBERSHIP = $PREMIUM``), never with a number literal;
 - textual and boolean fields cannot be filtered at all.
+
+Field names are matched ignoring case (the parser keeps them upper-cased;
+``Items.genres`` finds a schema field ``GENRES`` or ``genres``), because
+Personalize reads them that way (see docs/filters.rst).
 """
 
 from __future__ import annotations
@@ -59,14 +63,21 @@ class Schema:
     def _checked(name: str, fields: Optional[FieldTypes]) -> Optional[Dict[str, str]]:
         if fields is None:
             return None
-        checked = {}
+        checked: Dict[str, str] = {}
+        folded: Dict[str, str] = {}
         for field, kind in dict(fields).items():
-            kind = str(kind).lower()
+            field, kind = str(field), str(kind).lower()
             if kind not in FIELD_TYPES:
                 raise ValueError(
                     f"{name}[{field!r}]: unknown field type {kind!r}; use one of {', '.join(sorted(FIELD_TYPES))}"
                 )
-            checked[str(field)] = kind
+            other = folded.setdefault(field.casefold(), field)
+            if other != field:
+                raise ValueError(
+                    f"{name}[{field!r}]: differs from {other!r} only in case; filter expressions "
+                    "ignore the case of field names, so they could not tell the two apart"
+                )
+            checked[field] = kind
         return checked
 
     @classmethod
@@ -84,6 +95,16 @@ class Schema:
         """Field name to type for ``dataset`` (``"Items"``, ``"Users"``,
         ``"Actions"``), or None when it is not checked."""
         return self.datasets.get(dataset)
+
+    def resolve(self, dataset: str, name: str) -> Optional[str]:
+        """The schema's own spelling of field ``name`` of ``dataset``,
+        matched ignoring case (``"genres"`` finds ``GENRES``), or None when
+        the schema has no such field or the dataset is not checked."""
+        fields = self.datasets.get(dataset) or {}
+        if name in fields:
+            return name
+        folded = name.casefold()
+        return next((field for field in fields if field.casefold() == folded), None)
 
     def __repr__(self) -> str:
         given = ", ".join(f"{k.lower()}={v!r}" for k, v in self.datasets.items() if v is not None)
@@ -136,12 +157,13 @@ def _lookup(dataset: str, name: str, label: str, schema: Schema, source: str, po
     fields = schema.fields(dataset)
     if fields is None:
         return None
-    if name not in fields:
+    found = schema.resolve(dataset, name)
+    if found is None:
         hint = suggest(name, list(fields))
         if not hint and len(fields) <= 12:
             hint = f" (its fields are {', '.join(sorted(fields))})"
         raise _fail(f"the {dataset} schema has no field {name!r}{hint}", source, position)
-    kind = fields[name]
+    kind = fields[found]
     if kind == "textual":
         raise _fail(f"{label} is a textual field; Personalize cannot filter on textual fields", source, position)
     if kind == "boolean":

@@ -36,6 +36,8 @@ from .vocabulary import (  # noqa: F401  (re-exported: the tree's vocabulary is 
     Action,
     Operator,
     Target,
+    canonical_dataset,
+    canonical_field,
 )
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -51,12 +53,20 @@ def _pos() -> int:
 class FieldRef:
     """``Dataset.FIELD`` on the left of a condition, e.g. ``Items.PRICE``.
 
-    In an IF clause the dataset is ``"CurrentUser"``.
+    In an IF clause the dataset is ``"CurrentUser"``. Names are kept in
+    their canonical spelling (``FieldRef("ITEMS", "price")`` is
+    ``Items.PRICE``), so two spellings of one field compare equal.
     """
 
     dataset: str
     name: str
     position: int = _pos()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.dataset, str):
+            object.__setattr__(self, "dataset", canonical_dataset(self.dataset) or self.dataset)
+        if isinstance(self.name, str):
+            object.__setattr__(self, "name", canonical_field(self.name))
 
     def __str__(self) -> str:
         return f"{self.dataset}.{self.name}"
@@ -107,10 +117,14 @@ class Placeholder:
 @dataclass(frozen=True)
 class CurrentItemField:
     """``CurrentItem.FIELD``: that field of the item a related-items request
-    is about."""
+    is about. The name is kept in its canonical (upper) case."""
 
     name: str
     position: int = _pos()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.name, str):
+            object.__setattr__(self, "name", canonical_field(self.name))
 
     def __str__(self) -> str:
         return f"{CURRENT_ITEM}.{_name(self.name)}"

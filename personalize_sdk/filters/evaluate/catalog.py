@@ -23,6 +23,21 @@ import numpy as np
 _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
 
 
+def property_value(properties: Optional[Mapping[str, Any]], name: str) -> Any:
+    """``properties[name]``, the key matched ignoring case when it is not
+    there as written (filters ignore the case of field names, and the parsed
+    tree upper-cases them), or None."""
+    if not properties:
+        return None
+    if name in properties:
+        return properties[name]
+    folded = name.casefold()
+    for key, value in properties.items():
+        if isinstance(key, str) and key.casefold() == folded:
+            return value
+    return None
+
+
 def as_number(value: Any) -> Optional[float]:
     """``value`` as a finite float, or None when it is not a number.
 
@@ -172,7 +187,8 @@ class Column:
 class ItemCatalog:
     """The items a filter chooses from: ``item_ids[i]`` has ``properties[i]``.
 
-    Property keys are schema column names (``CATEGORY_L1``, ``PRICE``, ...);
+    Property keys are schema column names (``CATEGORY_L1``, ``PRICE``, ...),
+    matched ignoring case;
     values are strings, numbers or None, with multi-valued strings joined by
     ``|``. Columns are indexed lazily, once per field, and shared by every
     filter compiled against this catalog. The catalog must not change after
@@ -218,7 +234,7 @@ class ItemCatalog:
             with self._lock:
                 column = self._columns.get(name)
                 if column is None:
-                    raw = [props.get(name) if props else None for props in self._properties]
+                    raw = [property_value(props, name) for props in self._properties]
                     column = Column(name, raw)
                     self._columns[name] = column
                     self.columns_built += 1

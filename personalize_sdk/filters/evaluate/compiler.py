@@ -50,7 +50,7 @@ from ..tree import (
     StringList,
     Where,
 )
-from .catalog import ItemCatalog, as_number, as_text, as_tokens
+from .catalog import ItemCatalog, as_number, as_text, as_tokens, property_value
 
 #: Personalize looks at the 100 most recent interactions per user per event type.
 HISTORY_LIMIT = 100
@@ -106,7 +106,7 @@ class _Request:
         return self.catalog.position(self.current_item)
 
     def user_value(self, name: str) -> Any:
-        return self.user.get(name) if self.user is not None else None
+        return property_value(self.user, name)
 
     def single_value(self, name: str, where: str) -> str:
         values = self.values[name]
