@@ -1,18 +1,28 @@
-"""The WSGI application: Amazon Personalize's data-plane HTTP API over any backend.
+"""The WSGI application: Amazon Personalize's three HTTP APIs in one.
 
     from personalize_sdk.server import PersonalizeServer
     app = PersonalizeServer()                       # LocalBackend in memory
-    app = PersonalizeServer(path="var/personalize") # LocalBackend on disk
+    app = PersonalizeServer(path="var/personalize", s3_root="var/s3")  # on disk
 
 ``app`` is a plain WSGI callable: serve it with ``python -m
 personalize_sdk.server``, with :class:`~personalize_sdk.server.runner.ServerThread`
 in tests, or with any WSGI server (gunicorn, uWSGI, waitress).
 
+One server answers the three APIs, told apart as botocore addresses them
+when ``AWS_ENDPOINT_URL_PERSONALIZE``, ``..._PERSONALIZE_RUNTIME`` and
+``..._PERSONALIZE_EVENTS`` all name it: the control plane (awsJson1_1) is
+``POST /`` with ``X-Amz-Target: AmazonPersonalize.<Operation>``; events and
+runtime (rest-json) have a path per operation.
+
 Each request goes through the same steps, in the order AWS takes them:
 authentication (when access keys are configured), routing, the fault
-switch, the shape check, then the operation. Whatever fails answers as a
-rest-json error: the status, ``x-amzn-ErrorType: <code>`` and
-``{"message": "..."}``.
+switch, the shape check, then the operation. Whatever fails answers as its
+protocol's error: rest-json's status, ``x-amzn-ErrorType: <code>`` and
+``{"message": "..."}``; awsJson1_1's ``{"__type": "<code>", "message": "..."}``.
+
+Runtime and events requests that name a recommender, campaign, dataset or
+tracking id created through the control plane are served by that dataset
+group's engine; the rest by ``backend`` and the static configuration.
 """
 
 from __future__ import annotations
@@ -26,9 +36,10 @@ from urllib.parse import quote
 
 from ..backends import load_backend
 from ..backends.base import Backend
-from ..exceptions import ConfigurationError
+from ..exceptions import ConfigurationError, ImproperlyInstalled
 from .config import ServerConfig
 from .errors import (
+    InternalFailure,
     RequestEntityTooLargeException,
     SerializationException,
     ServiceError,
@@ -54,6 +65,8 @@ UNSUPPORTED = {
     "/action-interactions": "PutActionInteractions",
     "/action-recommendations": "GetActionRecommendations",
 }
+#: the control plane's content type (awsJson1_1)
+JSON_11 = "application/x-amz-json-1.1"
 #: the largest body read (ten items of 32,000 characters are about 330 KB)
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
@@ -104,6 +117,13 @@ class PersonalizeServer:
     by default the embedded :class:`~personalize_sdk.backends.local.LocalBackend`
     keeping its data under ``path`` (in memory when ``None``). ``config`` is a
     :class:`ServerConfig` or a mapping of its fields.
+
+    The control plane keeps its resources under ``path`` too (each dataset
+    group's engine in ``<path>/dataset-groups/<name>/``), reads and writes
+    ``s3://`` locations under ``s3_root`` and gives ``group_options`` (by
+    default the local backend's ``backend_options``) to each group's engine.
+    ``control_plane``: ``None`` serves it when botocore (whose model is its
+    spec) is installed, ``True`` requires it, ``False`` turns it off.
     """
 
     def __init__(
@@ -113,6 +133,9 @@ class PersonalizeServer:
         *,
         path: str | None = None,
         backend_options: Mapping[str, Any] | None = None,
+        s3_root: str | None = None,
+        group_options: Mapping[str, Any] | None = None,
+        control_plane: bool | None = None,
     ) -> None:
         if config is None:
             config = ServerConfig()
@@ -131,6 +154,23 @@ class PersonalizeServer:
         elif not isinstance(backend, Backend):
             backend = load_backend(backend, backend_options)
         self.backend: Backend = backend
+        if group_options is None:
+            group_options = {k: v for k, v in (backend_options or {}).items() if k != "path"}
+        self.control: Any = None
+        self.control_error: str | None = None
+        if control_plane is not False:
+            control_path = path or (backend_options or {}).get("path")
+            try:
+                from .control import ControlPlane  # needs botocore, whose model is the spec
+
+                self.control = ControlPlane(
+                    config, path=control_path, s3_root=s3_root, engine_options=group_options
+                )
+            except ImproperlyInstalled as err:
+                if control_plane:
+                    raise
+                self.control_error = str(err)
+                logger.warning("The control plane is off: %s", err)
         if config.filters:
             self.backend.configure_filters(self._parse_filters(config.filters))
         self.operations = Operations(self.backend, config)
@@ -165,12 +205,17 @@ class PersonalizeServer:
     # -- WSGI ------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request_id = str(uuid.uuid4())
+        json_11 = "HTTP_X_AMZ_TARGET" in environ
+        content_type = JSON_11 if json_11 else "application/json"
         try:
             status, body = self.handle(environ)
-            headers = [("Content-Type", "application/json")]
+            headers = [("Content-Type", content_type)]
         except ServiceError as err:
-            status, body = err.status, err.body()
-            headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", err.code)]
+            if json_11:
+                status, body = err.json_status, err.json_body()
+            else:
+                status, body = err.status, err.body()
+            headers = [("Content-Type", content_type), ("x-amzn-ErrorType", err.code)]
         headers += [("x-amzn-RequestId", request_id), ("Content-Length", str(len(body)))]
         start_response(f"{status} {_phrase(status)}", headers)
         return [body]
@@ -183,6 +228,9 @@ class PersonalizeServer:
         body = self._read_body(environ)
         if self.verifier is not None:
             self.verifier.verify(method, _url(environ, headers), headers, body)
+        target = headers.get("x-amz-target")
+        if target is not None:
+            return self._control(method, path, target, body)
         route = ROUTES.get((method, path.rstrip("/") or "/"))
         if route is None:
             if path in UNSUPPORTED:
@@ -197,12 +245,37 @@ class PersonalizeServer:
             raise fault
         payload = self._parse(body)
         validate(SHAPES[operation], payload)
+        operations = self.operations
         try:
-            result = getattr(self.operations, handler)(payload)
+            served = self.control.serving(payload) if self.control is not None else None
+            if served is not None:
+                operations = Operations(*served)
+            result = getattr(operations, handler)(payload)
         except Exception as err:  # every failure answers as AWS would, never as a traceback
             raise translate(err) from err
         if result is None:
             return 200, b""
+        return 200, json.dumps(result, separators=(",", ":")).encode("utf-8")
+
+    def _control(self, method: str, path: str, target: str, body: bytes) -> tuple[int, bytes]:
+        """An awsJson1_1 request: ``POST /`` with ``X-Amz-Target``."""
+        prefix, _, operation = target.partition(".")
+        if method != "POST" or (path.rstrip("/") or "/") != "/":
+            raise UnknownOperationException(f"No operation is served at {method} {path}.")
+        if self.control is None:
+            if self.control_error:
+                raise InternalFailure(self.control_error)
+            raise UnknownOperationException("The control plane is turned off on this server.")
+        if prefix != self.control.target_prefix or not operation:
+            raise UnknownOperationException(f"X-Amz-Target {target!r} names no operation served here.")
+        fault = self.faults.draw(operation)
+        if fault is not None:
+            raise fault
+        payload = self._parse(body)
+        try:
+            result = self.control.handle(operation, payload)
+        except Exception as err:  # every failure answers as AWS would, never as a traceback
+            raise translate(err) from err
         return 200, json.dumps(result, separators=(",", ":")).encode("utf-8")
 
     @staticmethod
@@ -229,5 +302,7 @@ class PersonalizeServer:
             raise SerializationException(f"The request body is not valid JSON: {err}") from None
 
     def close(self) -> None:
-        """Close the backend."""
+        """Stop the control plane's worker and close every backend."""
+        if self.control is not None:
+            self.control.close()
         self.backend.close()

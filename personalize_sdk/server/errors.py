@@ -1,11 +1,13 @@
 """The errors the server answers, shaped as AWS rest-json services shape them.
 
-An AWS rest-json error is an HTTP status, a header ``x-amzn-ErrorType``
-naming the error code, and a JSON body ``{"message": "..."}``. botocore's
-rest-json parser reads the code from that header first (and from a ``code``
-member of the body otherwise), so boto3 callers see
-``ClientError.response["Error"]["Code"] == "InvalidInputException"`` exactly
-as they would against AWS.
+An AWS rest-json error (personalize-events, personalize-runtime) is an HTTP
+status, a header ``x-amzn-ErrorType`` naming the error code, and a JSON body
+``{"message": "..."}``. An awsJson1_1 error (the ``personalize`` control
+plane) carries the code in the body instead: ``{"__type": "<code>",
+"message": "..."}``, with status 400 for the caller's faults. botocore reads
+the code from either, so boto3 callers see
+``ClientError.response["Error"]["Code"] == "InvalidInputException"`` (and
+``client.exceptions.InvalidInputException`` is raised) exactly as against AWS.
 """
 
 from __future__ import annotations
@@ -29,7 +31,17 @@ class ServiceError(Exception):
             self.status = status
 
     def body(self) -> bytes:
+        """The rest-json body."""
         return json.dumps({"message": self.message}).encode("utf-8")
+
+    def json_body(self) -> bytes:
+        """The awsJson1_1 body, with the code in ``__type``."""
+        return json.dumps({"__type": self.code, "message": self.message}).encode("utf-8")
+
+    @property
+    def json_status(self) -> int:
+        """The awsJson1_1 status: every fault of the caller is a 400 there."""
+        return 400 if self.status < 500 else self.status
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code}, {self.status}, {self.message!r})"
@@ -48,6 +60,46 @@ class ResourceNotFoundException(ServiceError):
 
     code = "ResourceNotFoundException"
     status = 404
+
+
+# -- modeled errors of the control plane (awsJson1_1, status 400) -----------
+class ResourceAlreadyExistsException(ServiceError):
+    """A resource of that kind and name exists already."""
+
+    code = "ResourceAlreadyExistsException"
+    status = 400
+
+
+class ResourceInUseException(ServiceError):
+    """The resource is not in a state that allows the call (still being
+    created, or used by another resource)."""
+
+    code = "ResourceInUseException"
+    status = 400
+
+
+class LimitExceededException(ServiceError):
+    """A quota is reached."""
+
+    code = "LimitExceededException"
+    status = 400
+
+
+class InvalidNextTokenException(ServiceError):
+    """A nextToken this server did not hand out for this listing."""
+
+    code = "InvalidNextTokenException"
+    status = 400
+
+
+class TooManyTagsException(ServiceError):
+    code = "TooManyTagsException"
+    status = 400
+
+
+class TooManyTagKeysException(ServiceError):
+    code = "TooManyTagKeysException"
+    status = 400
 
 
 # -- common errors of every AWS service ------------------------------------

@@ -1,0 +1,252 @@
+"""Dataset import and export jobs, over the local S3 mapping.
+
+An import reads the CSV files at ``dataSource.dataLocation`` twice, one row
+at a time (memory stays flat whatever the size): first every row is checked
+against the dataset's schema (the header against its fields, each cell
+against its Avro type, nullability and Personalize's length limits), so a
+bad file imports nothing and the job's failureReason names the first rows at
+fault; then the rows go into the dataset group's engine in large batches,
+through the engine's own bulk insert (one SQLite transaction per batch).
+
+Interactions carry no session id in Personalize's bulk format: a
+``SESSION_ID`` column is used when present, else the user id, so a user's
+history is one basket for the co-occurrence models. Each row's event id is
+a hash of the row, so importing the same file twice adds nothing (an import
+in FULL mode does not remove rows absent from the new file: the local
+engine has no bulk delete).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+import os
+from typing import Any, Callable, Iterator, Mapping
+
+from ...dataset.csv_format import Column, DatasetFormat, make_format, open_text, property_key
+from ...dataset.export import CsvExporter
+from ...exceptions import InvalidRecordError
+from ...records import Event, Item, User
+from ..errors import InvalidInputException
+from .context import Context
+from .jobs import JobFailed
+from .schemas import parse_schema
+
+#: rows per transaction into the engine
+BATCH_ROWS = 20_000
+#: problems named in a failureReason before "and N more"
+MAX_PROBLEMS = 5
+
+Converter = Callable[[str], Any]
+
+
+def _converter(column: Column) -> Converter:
+    """The function turning a cell of ``column`` into its value (``None`` for
+    a null) or raising ValueError naming the rule broken."""
+    limit = column.max_length
+    name = column.name
+
+    def null() -> None:
+        if not column.nullable:
+            raise ValueError(f"{name} is required (the schema has no null for it)")
+        return None
+
+    if column.type == "string":
+        def convert(cell: str) -> Any:
+            if not cell:
+                return null()
+            if limit is not None and len(cell) > limit:
+                raise ValueError(f"{name} is {len(cell)} characters; the limit is {limit}")
+            return cell
+    elif column.type in ("int", "long"):
+        def convert(cell: str) -> Any:
+            if not cell:
+                return null()
+            try:
+                return int(cell)
+            except ValueError:
+                raise ValueError(f"{name} {cell[:40]!r} is not an {column.type}") from None
+    elif column.type in ("float", "double"):
+        def convert(cell: str) -> Any:
+            if not cell:
+                return null()
+            try:
+                value = float(cell)
+            except ValueError:
+                raise ValueError(f"{name} {cell[:40]!r} is not a {column.type}") from None
+            if not math.isfinite(value):
+                raise ValueError(f"{name} {cell!r} is not a finite number")
+            return value
+    else:  # boolean: Personalize wants lower-case true/false
+        def convert(cell: str) -> Any:
+            if not cell:
+                return null()
+            if cell not in ("true", "false"):
+                raise ValueError(f"{name} {cell[:40]!r} is not true or false (lower case)")
+            return cell == "true"
+    return convert
+
+
+class CsvSource:
+    """The CSV files of one import, read against one dataset's schema."""
+
+    def __init__(self, ctx: Context, job: Mapping[str, Any]) -> None:
+        dataset = ctx.store.get(job["datasetArn"])
+        if dataset is None:
+            raise JobFailed(f"Dataset {job['datasetArn']} does not exist any more.")
+        self.kind: str = dataset["_type"]
+        self.columns = parse_schema(ctx.store.get(dataset["schemaArn"])["schema"])
+        try:
+            self.files = ctx.s3.files(job["dataSource"]["dataLocation"], "dataSource.dataLocation")
+        except (FileNotFoundError, InvalidInputException) as err:
+            raise JobFailed(str(err)) from None
+
+    def _header(self, path: str, header: list[str]) -> list[tuple[int, Column, Converter]]:
+        by_name = {c.name.upper(): c for c in self.columns}
+        label = os.path.basename(path)
+        unknown = [h for h in header if h.strip().upper() not in by_name]
+        if unknown:
+            raise JobFailed(
+                f"{label}: column {unknown[0]} is not a field of the schema "
+                f"({', '.join(c.name for c in self.columns)})."
+            )
+        present = {h.strip().upper() for h in header}
+        missing = [c.name for c in self.columns if c.name.upper() not in present and not c.nullable]
+        if missing:
+            raise JobFailed(
+                f"{label}: the schema field {missing[0]} is missing from the data "
+                f"(the header has {', '.join(header)})."
+            )
+        return [(i, by_name[h.strip().upper()], _converter(by_name[h.strip().upper()])) for i, h in enumerate(header)]
+
+    def rows(self) -> Iterator[tuple[str, int, dict[str, Any] | None, str | None]]:
+        """``(file, line, values, problem)`` for every data row, streamed."""
+        for path in self.files:
+            label = os.path.basename(path)
+            with open_text(path) as handle:
+                reader = csv.reader(handle)
+                header = next(reader, None)
+                if header is None:
+                    raise JobFailed(f"{label}: the file is empty (a header row is needed).")
+                columns = self._header(path, header)
+                width = len(header)
+                for line, row in enumerate(reader, start=2):
+                    if not row:
+                        continue
+                    if len(row) != width:
+                        yield label, line, None, f"has {len(row)} cells; the header has {width}"
+                        continue
+                    try:
+                        yield label, line, {c.name: convert(row[i]) for i, c, convert in columns}, None
+                    except ValueError as err:
+                        yield label, line, None, str(err)
+
+    def check(self) -> int:
+        """Count the rows, or fail naming the first bad ones."""
+        problems: list[str] = []
+        bad = rows = 0
+        for label, line, _, problem in self.rows():
+            rows += 1
+            if problem is not None:
+                bad += 1
+                if len(problems) < MAX_PROBLEMS:
+                    problems.append(f"{label} line {line}: {problem}")
+        if bad:
+            more = f" (and {bad - len(problems)} more rows)" if bad > len(problems) else ""
+            raise JobFailed(f"{bad} of {rows} rows break the schema: " + "; ".join(problems) + more)
+        return rows
+
+
+_EVENT_COLUMNS = {"USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP", "EVENT_VALUE", "IMPRESSION",
+                  "RECOMMENDATION_ID", "SESSION_ID", "EVENT_ATTRIBUTION_SOURCE"}
+#: the event type of interactions whose schema has no EVENT_TYPE (custom groups)
+DEFAULT_EVENT_TYPE = "Interaction"
+
+
+def _event(values: dict[str, Any]) -> Event:
+    user_id = values["USER_ID"]
+    digest = hashlib.blake2b(repr(sorted(values.items())).encode("utf-8"), digest_size=16).hexdigest()
+    impression = values.get("IMPRESSION")
+    properties = {property_key(k): v for k, v in values.items() if k not in _EVENT_COLUMNS and v is not None}
+    return Event(
+        event_type=values.get("EVENT_TYPE") or DEFAULT_EVENT_TYPE,
+        session_id=values.get("SESSION_ID") or user_id,
+        item_id=values.get("ITEM_ID"),
+        user_id=user_id,
+        sent_at=values["TIMESTAMP"],
+        event_value=values.get("EVENT_VALUE"),
+        impression=impression.split("|") if impression else None,
+        recommendation_id=values.get("RECOMMENDATION_ID"),
+        properties=properties or None,
+        event_id=f"import-{digest}",
+    )
+
+
+def _entity(kind: str) -> Callable[[dict[str, Any]], Any]:
+    id_column, record = ("ITEM_ID", Item) if kind == "Items" else ("USER_ID", User)
+
+    def build(values: dict[str, Any]) -> Any:
+        properties = {property_key(k): v for k, v in values.items() if k != id_column and v is not None}
+        return record(values[id_column], properties=properties or None)
+
+    return build
+
+
+def import_dataset(ctx: Context, job: dict) -> dict[str, Any]:
+    """The work of a dataset import job."""
+    source = CsvSource(ctx, job)
+    source.check()
+    dataset = ctx.store.get(job["datasetArn"])
+    engine = ctx.groups.backend(dataset["datasetGroupArn"]).engine
+    build, put = {
+        "Interactions": (_event, engine.put_events),
+        "Items": (_entity("Items"), engine.put_items),
+        "Users": (_entity("Users"), engine.put_users),
+    }[source.kind]
+    batch: list[Any] = []
+    for label, line, values, _ in source.rows():
+        try:
+            batch.append(build(values))  # type: ignore[arg-type]
+        except InvalidRecordError as err:
+            raise JobFailed(f"{label} line {line}: {err} (rows before it were imported)") from None
+        if len(batch) >= BATCH_ROWS:
+            put(batch)
+            batch = []
+    if batch:
+        put(batch)
+    return {}
+
+
+def export_dataset(ctx: Context, job: dict) -> dict[str, Any]:
+    """The work of a dataset export job: the dataset's rows as one CSV file
+    in the job's output folder (``<path>/<jobName>/<type>.csv``)."""
+    dataset = ctx.store.get(job["datasetArn"])
+    if dataset is None:
+        raise JobFailed(f"Dataset {job['datasetArn']} does not exist any more.")
+    kind = dataset["_type"]
+    columns = parse_schema(ctx.store.get(dataset["schemaArn"])["schema"])
+    try:
+        fmt = DatasetFormat(kind, columns)
+    except ValueError:  # a custom dataset may lack the domain's required columns
+        fmt = make_format(kind, list(columns))
+    url = job["jobOutput"]["s3DataDestination"]["path"]
+    try:
+        folder = os.path.join(ctx.s3.path(url, "jobOutput.s3DataDestination.path"), job["jobName"])
+    except InvalidInputException as err:
+        raise JobFailed(str(err)) from None
+    os.makedirs(folder, exist_ok=True)
+    backend = ctx.groups.backend(dataset["datasetGroupArn"])
+    exporter = CsvExporter(folder, **{f"{kind.lower()}_format": fmt})
+    records = {"events": None, "items": None, "users": None}
+    records[{"Interactions": "events", "Items": "items", "Users": "users"}[kind]] = {
+        "Interactions": backend.iter_events, "Items": backend.iter_items, "Users": backend.iter_users
+    }[kind]()
+    exporter.export(**records)
+    return {}
+
+
+def check_import_request(ctx: Context, body: Mapping[str, Any]) -> None:
+    """What CreateDatasetImportJob checks before it answers."""
+    ctx.resources.active(body["datasetArn"], "dataset", "datasetArn")
+    ctx.s3.path(body["dataSource"].get("dataLocation") or "", "dataSource.dataLocation")
