@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
@@ -33,6 +34,30 @@ MAX_EVENT_BYTES = 10 * 1024
 RESERVED_EVENT_PROPERTY_KEYS = frozenset(
     k.lower() for k in ("userId", "sessionId", "eventType", "timestamp", "recommendationId", "impression")
 )
+
+#: Keys of an event's ``properties`` that are columns of the event itself, by
+#: their schema spelling (see :func:`schema_key`): PutEvents' ``properties``
+#: may carry them (AWS's own examples send ``{"itemId": ..., "eventValue": ...}``
+#: there, and Segment's destination does too), so they are moved onto the event.
+EVENT_COLUMN_PROPERTIES = {"ITEM_ID": "item_id", "EVENT_VALUE": "event_value"}
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def schema_key(key: str) -> str:
+    """A property key in the schema spelling: ``categoryL1`` and
+    ``CATEGORY_L1`` both give ``CATEGORY_L1``; ``creationTimestamp`` gives
+    ``CREATION_TIMESTAMP``. PutEvents and PutItems send camelCase, schemas,
+    filters and request contexts use UPPER_SNAKE; this is the one place that
+    reconciles them."""
+    if key == key.upper():
+        return key
+    return _CAMEL_BOUNDARY.sub("_", key).upper()
+
+
+def schema_properties(properties: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``properties`` with every key in the schema spelling (:func:`schema_key`)."""
+    return {schema_key(k): v for k, v in (properties or {}).items()}
 
 
 class EventType:
@@ -191,8 +216,39 @@ class Event:
                     "recommendationId and impression are event members, not properties)",
                     record="Event",
                 )
+        if decoded and any(schema_key(key) in EVENT_COLUMN_PROPERTIES for key in decoded):
+            decoded = self._take_columns(decoded)
+            props = _encode_properties(decoded, "properties", "Event", MAX_EVENT_PROPERTIES_LENGTH)
+            decoded = json.loads(props) if props is not None else None
         object.__setattr__(self, "properties", decoded)
         object.__setattr__(self, "properties_json", props)
+
+    def _take_columns(self, properties: dict[str, Any]) -> dict[str, Any]:
+        """Move ``itemId`` and ``eventValue`` out of ``properties`` onto the
+        event; return the properties left (the event's metadata columns)."""
+        rest = {}
+        for key, value in properties.items():
+            name = EVENT_COLUMN_PROPERTIES.get(schema_key(key))
+            if name is None:
+                rest[key] = value
+                continue
+            if name == "item_id":
+                value = _coerce_id(value, f"properties[{key!r}]", "Event")
+            else:
+                try:
+                    value = self._check_event_value(value)
+                except InvalidRecordError:
+                    raise InvalidRecordError(f"properties[{key!r}]", "must be a number", record="Event") from None
+            given = getattr(self, name)
+            if given is not None and given != value:
+                raise InvalidRecordError(
+                    f"properties[{key!r}]",
+                    f"is {value!r} but {name} is {given!r}: an event has one {name}, "
+                    "given as the field or in properties (or the same in both)",
+                    record="Event",
+                )
+            object.__setattr__(self, name, value)
+        return rest
 
     def _size_bound(self) -> int:
         """An upper bound of the bytes of :meth:`to_dict` as JSON: a character

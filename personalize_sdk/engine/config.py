@@ -101,6 +101,14 @@ class EngineConfig:
     history_scan: int = 500
 
     # -- serving ---------------------------------------------------------
+    #: temperature of the softmax that turns recommended-for-you and ranking
+    #: scores into probabilities (lower: the best items take more of the mass)
+    score_temperature: float = 0.2
+    #: how strongly a request's ``context`` reweighs items by how often they were
+    #: used in that context (the exponent of the lift; 0 = context ignored)
+    context_weight: float = 1.0
+    #: events of pseudo-count that pull an item's context lift toward 1
+    context_prior: float = 10.0
     #: remember the items of each recommendation id (implicit impressions for exploration)
     record_impressions: bool = True
     #: served lists older than this many days are deleted at training time
@@ -117,6 +125,10 @@ class EngineConfig:
             raise ConfigurationError("history_half_life_days must be positive (or None)")
         if self.history_floor < 0:
             raise ConfigurationError("history_floor must be zero or positive")
+        if self.score_temperature <= 0:
+            raise ConfigurationError("score_temperature must be positive")
+        if self.context_weight < 0 or self.context_prior <= 0:
+            raise ConfigurationError("context_weight must be zero or positive, context_prior positive")
         if self.min_data_scale <= 0:
             raise ConfigurationError("min_data_scale must be positive")
         for name in ("transition_weight", "knn_transition_weight"):

@@ -17,6 +17,7 @@ from . import model as model_module
 from .config import EngineConfig
 from .filtering import FilterSet
 from .model import Model, TrainingReport
+from .popularity import StoredCounts
 from .scoring import Scorer
 from .store import Store
 from .training import ModelHolder, Trainer
@@ -48,7 +49,8 @@ class Engine:
         self.config = config or EngineConfig()
         self.store = Store(path, synchronous=synchronous)
         self.filters = FilterSet()
-        self.scorer = Scorer(self.store, self.config, self.filters)
+        self.stored_counts = StoredCounts(self.store, self.config)
+        self.scorer = Scorer(self.store, self.config, self.filters, self.stored_counts)
         self.holder = ModelHolder(model_module.untrained(self.store, self.config), path)
         self.auto_train = auto_train
         self._trained_seq = self.store.max_seq() if self.holder.get().version != "untrained" else 0
@@ -81,7 +83,9 @@ class Engine:
         """Delete the user's events, the guest events of the sessions joined to
         them, their profile and served lists (the model forgets them at the
         next training); return the counts deleted (see :meth:`Store.forget_user`)."""
-        return self.store.forget_user(user_id)
+        deleted = self.store.forget_user(user_id)
+        self.stored_counts.reset()
+        return deleted
 
     def iter_events(self) -> Iterator[Event]:
         return self.store.iter_events()
@@ -116,12 +120,15 @@ class Engine:
 
     def _current(self) -> Model:
         model = self.holder.get()
-        if model.version == "untrained" and self._catalogue_changed:
-            # Before the first training, fallbacks still show the whole catalogue.
-            self._catalogue_changed = False
-            model = model_module.untrained(self.store, self.config)
-            self.holder.swap_if_untrained(model)
-            model = self.holder.get()
+        if model.version == "untrained":
+            # Before the first training, fallbacks show the popular items of the
+            # events stored so far, out of the catalogue and every item of an event.
+            new_items = self.stored_counts.refresh()
+            if self._catalogue_changed or new_items:
+                self._catalogue_changed = False
+                model = model_module.untrained(self.store, self.config, self.stored_counts.item_ids())
+                self.holder.swap_if_untrained(model)
+                model = self.holder.get()
         self._maybe_first_training(model)
         return model
 

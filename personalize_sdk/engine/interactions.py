@@ -7,29 +7,13 @@ numbered once here, and every model is built from these arrays.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Sequence
 
+from ..records import schema_properties
 from ._deps import np
 from .config import EngineConfig
 from .store import Store
-
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def schema_key(key: str) -> str:
-    """A property key in the Items/Users schema spelling: ``categoryL1`` and
-    ``CATEGORY_L1`` both give ``CATEGORY_L1``; ``creationTimestamp`` gives
-    ``CREATION_TIMESTAMP``. PutItems sends camelCase, filters use UPPER_SNAKE;
-    this is the one place that reconciles them."""
-    if key == key.upper():
-        return key
-    return _CAMEL_BOUNDARY.sub("_", key).upper()
-
-
-def schema_properties(properties: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {schema_key(k): v for k, v in (properties or {}).items()}
 
 
 def first_category(value: Any) -> str | None:
@@ -79,8 +63,11 @@ class Interactions:
         return self.etype == self.type_names.index(name)
 
 
-def load(store: Store, config: EngineConfig, *, upto_seq: int | None = None) -> Interactions:
-    """Read the store (events up to ``upto_seq``) into :class:`Interactions`."""
+def load(
+    store: Store, config: EngineConfig, *, upto_seq: int | None = None, extra_item_ids: Sequence[str] = ()
+) -> Interactions:
+    """Read the store (events up to ``upto_seq``) into :class:`Interactions`;
+    ``extra_item_ids`` join the catalogue (the items of events not read)."""
     item_index: dict[str, int] = {}
     item_ids: list[str] = []
     item_properties: list[dict] = []
@@ -88,6 +75,11 @@ def load(store: Store, config: EngineConfig, *, upto_seq: int | None = None) -> 
         item_index[item_id] = len(item_ids)
         item_ids.append(item_id)
         item_properties.append(schema_properties(json.loads(props)) if props else {})
+    for item_id in extra_item_ids:
+        if item_id not in item_index:
+            item_index[item_id] = len(item_ids)
+            item_ids.append(item_id)
+            item_properties.append({})
 
     users: dict[str, int] = {}
     sessions: dict[str, int] = {}

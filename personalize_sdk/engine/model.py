@@ -17,11 +17,11 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Sequence
 
 from ..use_cases import ALSO_VIEWED, BEST_SELLERS, BOUGHT_TOGETHER, MOST_VIEWED, RECOMMENDED_FOR_YOU
 from ._deps import np
-from . import cooccurrence, exploration, personal, popularity
+from . import context, cooccurrence, exploration, personal, popularity
 from .config import EngineConfig
 from .interactions import Interactions, first_category, load
 from .store import Store
@@ -97,6 +97,8 @@ class Model:
     age_days: Any
     exposure: Any
     report: TrainingReport
+    #: contextual metadata counts (None: no event had any, or pickled before it existed)
+    context: Any = None
     # filled lazily by the serving layer (filter catalogue, compiled filters)
     cache: dict = field(default_factory=dict, repr=False)
 
@@ -147,16 +149,19 @@ def readiness(data: Interactions, config: EngineConfig) -> dict[str, UseCaseStat
     }
 
 
-def build(store: Store, config: EngineConfig, *, upto_seq: int | None = None) -> Model:
+def build(
+    store: Store, config: EngineConfig, *, upto_seq: int | None = None, extra_item_ids: Sequence[str] = ()
+) -> Model:
     """Train every part from the store's current content (a consistent
-    snapshot up to ``upto_seq``, by default the last stored event)."""
+    snapshot up to ``upto_seq``, by default the last stored event;
+    ``extra_item_ids`` join the catalogue)."""
     started = time.perf_counter()
     if upto_seq is None:
         upto_seq = store.max_seq()
     total_events = store.count_events(upto_seq) if upto_seq else 0
     if upto_seq:  # a real training, not the untrained placeholder
         store.prune_served(time.time() - config.served_retention_days * 86400)
-    data = load(store, config, upto_seq=upto_seq)
+    data = load(store, config, upto_seq=upto_seq, extra_item_ids=extra_item_ids)
     reference = float(data.ts.max()) if len(data.ts) else time.time()
     item_index = {item_id: i for i, item_id in enumerate(data.item_ids)}
 
@@ -196,16 +201,18 @@ def build(store: Store, config: EngineConfig, *, upto_seq: int | None = None) ->
         age_days=exploration.item_ages(data, reference),
         exposure=exploration.exposure(data, item_index),
         report=report,
+        context=context.build(store, item_index, config.context_prior, upto_seq=upto_seq) if has_data else None,
     )
     model.report = replace(report, seconds=time.perf_counter() - started)
     return model
 
 
-def untrained(store: Store, config: EngineConfig) -> Model:
-    """The model of an engine that has not trained yet: the catalogue, no
-    events, every use case a fallback that says so."""
-    model = build(store, config, upto_seq=0)
-    reason = "the engine has not been trained yet"
+def untrained(store: Store, config: EngineConfig, item_ids: Sequence[str] = ()) -> Model:
+    """The model of an engine that has not trained yet: the catalogue (and
+    ``item_ids``, the items of the events stored so far), no events, every
+    use case a fallback that says so."""
+    model = build(store, config, upto_seq=0, extra_item_ids=item_ids)
+    reason = "no model has been trained yet"
     model.version = "untrained"
     model.report = replace(
         model.report,

@@ -8,7 +8,8 @@ data set). Events older than the window do not count at all.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, Sequence
 
 from ._deps import np
 from .config import EngineConfig
@@ -55,3 +56,66 @@ def ranked(scores: Any, limit: int | None = None) -> Any:
     positive = np.flatnonzero(scores > 0)
     order = positive[np.argsort(-scores[positive], kind="stable")]
     return order if limit is None else order[:limit]
+
+
+class StoredCounts:
+    """Weighted event counts per item over every stored event: popularity
+    before any model exists.
+
+    Until the first training there are no popularity vectors, yet the events
+    are stored; these counts (by the event types' weights, without time
+    decay) are kept up to date by reading only the events stored since the
+    last look, so serving a fallback costs no more than the new events.
+    """
+
+    def __init__(self, store: Any, config: EngineConfig) -> None:
+        self.store = store
+        self.config = config
+        self._lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
+        self._seq = 0
+        self._counts: dict[str, dict[str, int]] = {}
+        #: item events counted
+        self.events = 0
+        self._new_items = False
+
+    def reset(self) -> None:
+        """Forget the counts (after events were deleted); the next refresh recounts."""
+        with self._lock:
+            self._clear()
+
+    def refresh(self) -> bool:
+        """Count the events stored since the last call; return whether an
+        item id never counted before appeared."""
+        with self._lock:
+            last, rows = self.store.item_counts_since(self._seq)
+            self._seq = last
+            for item_id, event_type, count in rows:
+                per_type = self._counts.get(item_id)
+                if per_type is None:
+                    per_type = self._counts[item_id] = {}
+                    self._new_items = True
+                per_type[event_type] = per_type.get(event_type, 0) + count
+                self.events += count
+            new, self._new_items = self._new_items, False
+            return new
+
+    def item_ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._counts)
+
+    def vector(self, item_ids: Sequence[str], event_type: str | None = None) -> Any:
+        """Counts over ``item_ids``: of one ``event_type``, or of every type by its weight."""
+        scores = np.zeros(len(item_ids), dtype=np.float64)
+        with self._lock:
+            for index, item_id in enumerate(item_ids):
+                per_type = self._counts.get(item_id)
+                if not per_type:
+                    continue
+                if event_type is None:
+                    scores[index] = sum(self.config.weight(t) * c for t, c in per_type.items())
+                else:
+                    scores[index] = per_type.get(event_type, 0)
+        return scores

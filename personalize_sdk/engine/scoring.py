@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from ..records import schema_properties
 from ..recommendations import SOURCE_FALLBACK, SOURCE_MODEL, Recommendation, RecommendationList
 from ..use_cases import (
     ALSO_VIEWED,
@@ -30,72 +31,16 @@ from . import exploration
 from .config import EngineConfig
 from .cooccurrence import neighbours
 from .filtering import FilterSet, interactions_by_type
-from .interactions import schema_properties
 from .model import Model
-from .popularity import DAY
+from .popularity import DAY, StoredCounts
+from .scales import EXPLORATION, Scale, Share, Softmax, shown, slot_scores
 from .store import Store
 
-#: the reason on an explored item (Personalize's spelling, User-Personalization-v2)
-EXPLORATION = "Exploration"
+__all__ = ["EXPLORATION", "Scorer", "new_recommendation_id", "slot_scores"]
 
 
 def new_recommendation_id() -> str:
     return "RID-" + uuid.uuid4().hex[:32]
-
-
-def slot_scores(items: list[tuple[int, float, tuple[str, ...]]]) -> list[tuple[int, float, tuple[str, ...]]]:
-    """The same items, in the same order, with scores that never rise down
-    the list (Personalize returns ``itemList`` sorted by descending score).
-
-    A list is built in slot order, and two kinds of item can sit above their
-    own score: an explored item (reason ``Exploration``), placed in a slot
-    for its novelty, takes a score between those of the ranked items around
-    it; and a top-up from another source (also-viewed under bought-together,
-    the category under an item's neighbours), on a scale of its own, is
-    mapped to start at the score of the item above it and keep its own order
-    (scaled while both scores are positive, so scores stay positive; shifted
-    otherwise). An ordinary list is left as it is.
-    """
-    explored = [EXPLORATION in why for _i, _s, why in items]
-    out = [score for _i, score, _why in items]
-    if not all(explored):
-        # Ranked items first: a run that rises above the item before it is
-        # mapped under it (scaled while both are positive, else shifted).
-        previous, factor, shift = None, 1.0, 0.0
-        for position, (_index, raw, _why) in enumerate(items):
-            if explored[position]:
-                continue
-            score = raw * factor + shift
-            if previous is not None and score > previous:
-                if previous > 0 and raw > 0:
-                    factor, shift = previous / raw, 0.0
-                else:
-                    factor, shift = 1.0, previous - raw
-                score = previous
-            out[position] = previous = score
-    # Then each run of explored items, between the ranked scores around it.
-    position = 0
-    while position < len(items):
-        if not explored[position]:
-            position += 1
-            continue
-        end = position
-        while end < len(items) and explored[end]:
-            end += 1
-        own = out[position:end]
-        above = out[position - 1] if position > 0 else None
-        below = out[end] if end < len(items) else None
-        if above is None and below is None:
-            high, low = max(own), min(own)
-        else:
-            # At an end of the list the run's own relevance bounds it.
-            high = above if above is not None else max(below, max(own))  # type: ignore[type-var]
-            low = below if below is not None else min(high, min(own))
-        run = end - position
-        for j in range(run):
-            out[position + j] = high + (low - high) * (j + 1) / (run + 1)
-        position = end
-    return [(index, float(score), why) for (index, _s, why), score in zip(items, out)]
 
 
 @dataclass
@@ -105,15 +50,22 @@ class Answer:
     items: list[tuple[int, float, tuple[str, ...]]]
     source: str = SOURCE_MODEL
     reason: str | None = None
+    #: how the raw scores become Personalize's [0, 1] (see :mod:`.scales`)
+    scale: Scale | None = None
 
 
 class Scorer:
-    """Serves one engine's requests; stateless apart from its collaborators."""
+    """Serves one engine's requests; stateless apart from its collaborators.
 
-    def __init__(self, store: Store, config: EngineConfig, filters: FilterSet) -> None:
+    ``stored_counts`` gives the popularity of the stored events while the
+    model is the untrained placeholder (without it, that placeholder has none)."""
+
+    def __init__(self, store: Store, config: EngineConfig, filters: FilterSet,
+                 stored_counts: StoredCounts | None = None) -> None:
         self.store = store
         self.config = config
         self.filters = filters
+        self.stored_counts = stored_counts
 
     # -- shared steps ----------------------------------------------------
     def _history(self, user_id: str | None) -> list[tuple[str, str, float]]:
@@ -191,9 +143,12 @@ class Scorer:
 
     def _respond(self, model: Model, request: Any, use_case: str, answer: Answer) -> RecommendationList:
         rid = new_recommendation_id()
+        slotted = slot_scores(answer.items)
+        scale = answer.scale or Share(0.0, len(slotted))
+        scores = scale.map([score for _i, score, _why in slotted])
         items = tuple(
-            Recommendation(model.item_ids[i], round(float(score), 6), reason=why)
-            for i, score, why in slot_scores(answer.items)
+            Recommendation(model.item_ids[i], shown(score), reason=why)
+            for (i, _raw, why), score in zip(slotted, scores)
         )
         if self.config.record_impressions and items:
             self.store.record_served(rid, use_case, request.user_id, [r.item_id for r in items])
@@ -221,11 +176,24 @@ class Scorer:
         status = model.status(request.use_case)
         if status.ready:
             scores = model.popularity[request.use_case]
-            return Answer([(i, s, ()) for i, s in self._top(scores, allowed, n, model.popularity["all"])])
-        answer = Answer([], SOURCE_FALLBACK, f"{request.use_case} is not ready: {status.reason}; "
-                                             "showing the most popular items across all events")
-        self._fill(model, answer.items, allowed, n, model.popularity["all"])
+            return Answer([(i, s, ()) for i, s in self._top(scores, allowed, n, model.popularity["all"])],
+                          scale=Share.of(scores))
+        scores, what = self._popularity(model)
+        answer = Answer([], SOURCE_FALLBACK, f"{request.use_case} is not ready: {status.reason}; showing {what}",
+                        scale=Share.of(scores))
+        self._fill(model, answer.items, allowed, n, scores)
         return answer
+
+    def _popularity(self, model: Model) -> tuple[Any, str]:
+        """Popularity over every event and what it is, in words: the model's
+        vector, or before any training the counts of the stored events."""
+        if model.version != "untrained":
+            return model.popularity["all"], "the most popular items across all events"
+        counted = self.stored_counts.events if self.stored_counts is not None else 0
+        if not counted:
+            return np.zeros(model.n_items), "the catalogue in its own order (no item events are stored yet)"
+        vector = self.stored_counts.vector(model.item_ids)  # type: ignore[union-attr]
+        return vector, f"the most popular items of the {counted} item events stored so far"
 
     def _related(self, model: Model, request: RecommendationRequest, history: list, allowed: Any, n: int) -> Answer:
         index = model.item_index.get(request.item_id)  # type: ignore[arg-type]
@@ -236,6 +204,7 @@ class Scorer:
         if (index is not None and not status.ready and request.use_case == BOUGHT_TOGETHER
                 and model.status(ALSO_VIEWED).ready):
             answer = self._neighbour_list(model, [(model.also_viewed, ())], index, allowed, n)
+            answer.scale = self._row_share(model.also_viewed, index)
             answer.source = SOURCE_FALLBACK
             answer.reason = f"bought_together is not ready: {status.reason}; showing what customers also viewed"
             self._fill_category(model, answer, allowed, n, index)
@@ -243,12 +212,15 @@ class Scorer:
         if index is None or not status.ready:
             why = (f"{request.use_case} is not ready: {status.reason}" if index is not None
                    else f"item {request.item_id!r} has no interactions in the trained model yet")
-            answer = Answer([], SOURCE_FALLBACK, why + "; showing popular items of the same category")
-            self._fill(model, answer.items, allowed, n, self._category_scores(model, index), ("category",))
+            category = self._category_scores(model, index)
+            answer = Answer([], SOURCE_FALLBACK, why + "; showing popular items of the same category",
+                            scale=Share.of(category))
+            self._fill(model, answer.items, allowed, n, category, ("category",))
             return answer
         sources = [(model.bought_together, ())] if request.use_case == BOUGHT_TOGETHER else []
         sources.append((model.also_viewed, ("also_viewed",) if request.use_case == BOUGHT_TOGETHER else ()))
         answer = self._neighbour_list(model, sources, index, allowed, n)
+        answer.scale = self._row_share(sources[0][0], index)
         if not answer.items:
             answer.source = SOURCE_FALLBACK
             answer.reason = "the item has no interactions shared with other items yet; showing popular items of its category"
@@ -272,6 +244,12 @@ class Scorer:
                     taken[col] = False
                     answer.items.append((int(col), float(val), tag))
         return answer
+
+    @staticmethod
+    def _row_share(matrix: Any, index: int) -> Share:
+        """Shares of the item's whole neighbour row (all its co-occurrence weight)."""
+        _cols, vals = neighbours(matrix, index)
+        return Share(float(np.clip(vals, 0.0, None).sum()), matrix.shape[1])
 
     def _fill_category(self, model: Model, answer: Answer, allowed: Any, n: int, index: int) -> None:
         """Top up a short related list with the item's category: young, little-seen
@@ -301,7 +279,7 @@ class Scorer:
     def _cold_scores(self, model: Model) -> tuple[Any, str]:
         if model.status(BEST_SELLERS).ready:
             return model.popularity[BEST_SELLERS], "best sellers"
-        return model.popularity["all"], "the most popular items"
+        return self._popularity(model)
 
     def _personal_scores(self, model: Model, history: list) -> Any | None:
         if model.personal is None:
@@ -327,11 +305,13 @@ class Scorer:
         scores = self._personal_scores(model, history) if status.ready else None
         if scores is None:
             fallback, what = self._cold_scores(model)
+            fallback = self._in_context(model, fallback, request.context)
             why = (f"recommended_for_you is not ready: {status.reason}" if not status.ready
                    else "the user has no history yet")
-            answer = Answer([], SOURCE_FALLBACK, f"{why}; showing {what}")
+            answer = Answer([], SOURCE_FALLBACK, f"{why}; showing {what}", scale=Share.of(fallback))
             self._fill(model, answer.items, allowed, n, fallback)
             return answer
+        scores = self._in_context(model, scores, request.context, log=True)
         k = exploration.slots(n, self.config.exploration_weight)
         relevant = self._top(scores, allowed, n, model.popularity["all"])
         young = allowed & (model.age_days < self.config.exploration_item_age_cutoff)
@@ -342,7 +322,21 @@ class Scorer:
         items = []
         for i, was_explored in exploration.interleave([i for i, _ in relevant], explored, n):
             items.append((i, by_index.get(i, float(scores[i])), (EXPLORATION,) if was_explored else ()))
-        return Answer(items)
+        # The probability of each item among the whole catalogue, as Personalize scores.
+        return Answer(items, scale=Softmax(scores, self.config.score_temperature))
+
+    def _in_context(self, model: Model, scores: Any, context: Any, *, log: bool = False) -> Any:
+        """``scores`` reweighed by each item's lift for the request's context
+        (see :mod:`.context`): multiplied by ``lift ** context_weight``, or for
+        raw scores that a softmax turns into probabilities, the same factor
+        added in its logarithm."""
+        weight = self.config.context_weight
+        lift = model.context.lift(context) if context and weight and model.context is not None else None
+        if lift is None:
+            return scores
+        if log:
+            return scores + self.config.score_temperature * weight * np.log(lift)
+        return scores * np.power(lift, weight)
 
     # -- ranking ---------------------------------------------------------
     def rank(self, model: Model, request: RankingRequest) -> RecommendationList:
@@ -354,9 +348,12 @@ class Scorer:
         answer = Answer([])
         if scores is None:
             scores, what = self._cold_scores(model)
+            scores = self._in_context(model, scores, request.context)
             answer.source = SOURCE_FALLBACK
             answer.reason = (f"recommended_for_you is not ready: {status.reason}" if not status.ready
                              else "the user has no history yet") + f"; ranked by {what}"
+        else:
+            scores = self._in_context(model, scores, request.context, log=True)
         known, unknown = [], []
         for position, item_id in enumerate(dict.fromkeys(request.item_ids)):
             index = model.item_index.get(item_id)
@@ -366,12 +363,15 @@ class Scorer:
                 known.append((-float(scores[index]), -float(model.popularity["all"][index]), position, index))
         known.sort()
         answer.items = [(index, -neg, ()) for neg, _p, _pos, index in known]
+        # Only the input items share the mass: their scores sum to 1.
+        ranked = [score for _i, score, _why in answer.items]
+        answer.scale = (Softmax(ranked, self.config.score_temperature) if answer.source == SOURCE_MODEL
+                        else Share(sum(max(0.0, x) for x in ranked), len(ranked)))
         result = self._respond(model, request, "ranking", answer)
         if unknown and request.filter is None:
             # Items the model has never seen keep their given order, after the
-            # rest, with a score no higher than the last of those (scores can be negative).
-            floor = min(0.0, result.items[-1].score) if result.items else 0.0
-            tail = tuple(Recommendation(item_id, floor) for item_id in unknown)
+            # rest, with a score of 0 (as Personalize scores an item absent from training).
+            tail = tuple(Recommendation(item_id, 0.0) for item_id in unknown)
             result = RecommendationList(result.items + tail, recommendation_id=result.recommendation_id,
                                         use_case=result.use_case, source=result.source, reason=result.reason,
                                         extra=result.extra)

@@ -342,6 +342,31 @@ class Store:
                 rows = [r for r in rows if r[4] is not None]
             yield rows
 
+    def iter_event_properties(self, *, upto_seq: int | None = None) -> Iterator[tuple[str, str]]:
+        """``(item_id, properties JSON)`` of the item events that have properties
+        (their metadata columns: the context they happened in), oldest first."""
+        for rows in self._chunks(
+            "SELECT seq, item_id, properties FROM events {where} ORDER BY seq LIMIT ?", 0
+        ):
+            for seq, item_id, properties in rows:
+                if upto_seq is not None and seq > upto_seq:
+                    return
+                if item_id is not None and properties:
+                    yield item_id, properties
+
+    def item_counts_since(self, seq: int) -> tuple[int, list[tuple[str, str, int]]]:
+        """The last stored ``seq``, and ``(item_id, event_type, count)`` of the
+        item events stored after ``seq`` (a range of the primary key: cheap
+        when few events are new)."""
+        with self._read() as conn:
+            last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+            rows = conn.execute(
+                "SELECT item_id, event_type, COUNT(*) FROM events WHERE seq > ? AND seq <= ?"
+                " AND item_id IS NOT NULL GROUP BY item_id, event_type",
+                (seq, last),
+            ).fetchall()
+        return last, rows
+
     def iter_events(self) -> Iterator[Event]:
         """Every stored event, oldest first (for export)."""
         sql = (
