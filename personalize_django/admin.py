@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .delivery import replay, state_counts
+from .outbox import replay, state_counts
 from .models import DeadLetter, OutboxEvent
 
 

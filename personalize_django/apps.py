@@ -12,9 +12,9 @@ class PersonalizeConfig(AppConfig):
         from django.core import checks
         from django.utils.module_loading import autodiscover_modules
 
-        from . import after_response
+        from . import after_response, caching, receivers
         from . import checks as personalize_checks
-        from .receivers import on_login
+        from .signals import delivered, post_record
 
         for check in (
             personalize_checks.check_settings,
@@ -25,7 +25,14 @@ class PersonalizeConfig(AppConfig):
         ):
             checks.register(check, "personalize")
         after_response.connect()
-        user_logged_in.connect(on_login, dispatch_uid="personalize_django.receivers.on_login")
+        # The cache of lists follows what is recorded and delivered.
+        post_record.connect(caching.on_post_record, dispatch_uid="personalize_django.caching.recorded")
+        delivered.connect(caching.on_delivered, dispatch_uid="personalize_django.caching.delivered")
+        # Saves of registered models (now and registered later) reach the outbox.
+        receivers.install()
+        user_logged_in.connect(
+            receivers.on_login, dispatch_uid="personalize_django.receivers.on_login"
+        )
         # Each installed app's personalize.py registers its models, as admin.py does.
         # (autodiscover_modules imports only modules that exist and lets their errors through.)
         autodiscover_modules("personalize")

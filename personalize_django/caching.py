@@ -54,6 +54,7 @@ from personalize_sdk.use_cases import (
     MOST_VIEWED,
 )
 
+from .client import get_client
 from .conf import personalize_settings
 
 logger = logging.getLogger("personalize_django")
@@ -154,8 +155,6 @@ def scope_of(kind: str, request: Mapping[str, Any]) -> str:
     name = request.get("filter")
     if name is None:
         return ITEMS
-    from .client import get_client
-
     return PERSONAL if _reads_interactions(get_client().filters.get(name)) else ITEMS
 
 
@@ -205,11 +204,23 @@ def set_list(key: str, recommendations: RecommendationList) -> None:
 
 
 def on_event_recorded(event: Any) -> None:
-    """Called by :func:`~personalize_django.recording.record_event` for each
-    event it records: the person's personal lists are stale now, and their
-    item lists too unless the event type is in ``CACHE_KEEP_ITEM_LISTS_ON``.
-    Never raises."""
+    """For each event recorded: the person's personal lists are stale now,
+    and their item lists too unless the event type is in
+    ``CACHE_KEEP_ITEM_LISTS_ON``. Never raises."""
     drop_lists_of([(event.event_type, event.user_id, event.session_id)])
+
+
+def on_post_record(sender: Any, event: Any, **kwargs: Any) -> None:
+    """The :data:`~personalize_django.signals.post_record` receiver (connected
+    in the app's ``ready()``): :func:`on_event_recorded`."""
+    on_event_recorded(event)
+
+
+def on_delivered(sender: Any, kind: str, payloads: Any = (), **kwargs: Any) -> None:
+    """The :data:`~personalize_django.signals.delivered` receiver (connected in
+    the app's ``ready()``): :func:`on_events_delivered` for delivered events."""
+    if kind == "event":
+        on_events_delivered(payloads)
 
 
 def drop_lists_of(events: Iterable[tuple[str, str | None, str | None]]) -> None:

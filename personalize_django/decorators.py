@@ -31,6 +31,7 @@ from personalize_sdk import InvalidRecordError
 
 from .conf import personalize_settings
 from .context import set_session_cookie
+from .registry import registry
 
 logger = logging.getLogger("personalize_django")
 
@@ -57,6 +58,9 @@ def track_view(
     With a ``response`` and ``write_after_response`` (``None``: the
     ``RECORD_VIEWS_AFTER_RESPONSE`` setting), the outbox row is written once
     ``response`` has been sent (see :mod:`personalize_django.after_response`)."""
+    # Imported at the call, not with this module: recording needs the outbox
+    # model, and views (with their decorators) may be imported before the app
+    # registry is ready.
     from .recording import record_event
 
     if item is None:
@@ -78,8 +82,6 @@ def track_view(
 def _model_getter(
     model: type[models.Model], lookup: str, url_kwarg: str | None
 ) -> Callable[..., Any]:
-    from .registry import registry
-
     kwarg = url_kwarg or lookup
 
     def getter(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

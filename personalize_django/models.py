@@ -1,7 +1,7 @@
 """The transactional outbox.
 
 Recording writes one :class:`OutboxEvent` row in the caller's transaction;
-delivery (:mod:`personalize_django.delivery`) claims rows, sends them to the
+delivery (:mod:`personalize_django.outbox`) claims rows, sends them to the
 backend and marks them. A row's life::
 
     pending --claim--> in_flight --success--> delivered (kept KEEP_DELIVERED seconds)

@@ -1,7 +1,8 @@
 """Model signal receivers: saves and deletes of registered models reach the outbox.
 
-Receivers are connected per model when it is registered (see
-:mod:`personalize_django.registry`) and check ``ENABLED`` at call time. They
+Receivers are connected per model when it is registered: :func:`install`
+(called by the app's ``ready()``) listens to the registry (see
+:mod:`personalize_django.registry`). They check ``ENABLED`` at call time. They
 write in the same transaction as the save, so a rolled-back save queues
 nothing. Bad *data* (a property too long for Personalize) is logged and
 skipped, so a shop's save never fails because of us; a wrong registration
@@ -19,6 +20,9 @@ from django.db.models.signals import post_save, pre_delete
 from personalize_sdk import InvalidRecordError
 
 from .conf import personalize_settings
+from .context import current_request, get_session_id, get_user_id, has_consent, pop_guest_activity
+from .recording import queue_items, queue_users, record_event
+from .registry import properties_of, registry, resolve
 
 logger = logging.getLogger("personalize_django")
 
@@ -40,6 +44,23 @@ def disconnect(model: type) -> None:
     pre_delete.disconnect(sender=model, dispatch_uid=_uid("delete", model))
 
 
+def follow_registration(model: type, registered: bool) -> None:
+    """The registry's listener: (dis)connect ``model`` as its registrations change."""
+    if registered:
+        connect(model)
+    else:
+        disconnect(model)
+
+
+def install() -> None:
+    """Connect the registered models now and every model registered later
+    (idempotent: called by the app's ``ready()``)."""
+    if follow_registration not in registry.listeners:
+        registry.listeners.append(follow_registration)
+    for model in registry.models():
+        connect(model)
+
+
 def on_save(
     sender: type,
     instance: Any,
@@ -49,9 +70,6 @@ def on_save(
     **kwargs: Any,
 ) -> None:
     """Queue the item or user, and record the events the registration maps."""
-    from .recording import queue_items, queue_users
-    from .registry import registry
-
     if raw or not personalize_settings.ENABLED:
         return  # fixtures load raw rows; they are synced by personalize_sync
     if update_fields and set(update_fields) <= IGNORED_UPDATE_FIELDS:
@@ -75,9 +93,6 @@ def on_save(
 def on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
     """A deleted item is sent as unavailable (computed before the row goes, so
     its relations still resolve; queued in the delete's transaction)."""
-    from .recording import queue_items
-    from .registry import registry
-
     if not personalize_settings.ENABLED:
         return
     item_reg = registry.items.get(sender)
@@ -94,10 +109,6 @@ def on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
 
 
 def _record_model_event(reg: Any, instance: Any) -> None:
-    from .context import current_request, get_session_id, get_user_id, has_consent
-    from .recording import record_event
-    from .registry import registry, resolve
-
     user_id = registry.user_id_for(resolve(instance, reg.user))
     session_id = resolve(instance, reg.session)
     request = current_request()
@@ -132,18 +143,13 @@ def _record_model_event(reg: Any, instance: Any) -> None:
 
 
 def _event_properties(instance: Any, spec: Any) -> dict[str, Any] | None:
-    from .registry import _properties
-
-    props = _properties(instance, spec)
+    props = properties_of(instance, spec)
     return props or None
 
 
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """Join the guest's history to the user: record ``LOGIN_EVENT_TYPE`` with
     the (surviving) session id and the user id, if the guest recorded anything."""
-    from .context import pop_guest_activity
-    from .recording import record_event
-
     event_type = personalize_settings.LOGIN_EVENT_TYPE
     if not event_type or request is None or not personalize_settings.ENABLED:
         return

@@ -20,8 +20,9 @@ the way ``admin.py`` is::
 A *spec* (for ``id_field``, ``available``, ``user``, ``item``, ``session``,
 ``value`` and each property) is either a callable taking the instance, or an
 attribute path (``"order.customer"`` or ``"order__customer"``; a method at the
-end of the path is called). Registering connects the model's signals
-(:mod:`personalize_django.receivers`), so saves and deletes are queued.
+end of the path is called). Registering tells the registry's listeners:
+:mod:`personalize_django.receivers` (installed by the app's ``ready()``)
+connects the model's signals, so saves and deletes are queued.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def property_value(value: Any) -> Any:
     return str(value)
 
 
-def _properties(instance: Any, spec: Any) -> dict[str, Any]:
+def properties_of(instance: Any, spec: Any) -> dict[str, Any]:
     if spec is None:
         return {}
     raw = (
@@ -141,7 +142,7 @@ class ItemRegistration:
     def to_item(self, instance: Any, *, deleted: bool = False) -> Item:
         """The item record; a deleted instance is sent as unavailable (Personalize
         has no delete for single items: the availability filter drops it)."""
-        props = _properties(instance, self.properties)
+        props = properties_of(instance, self.properties)
         if self.available is not None or deleted:
             props["available"] = "False" if deleted else property_value(self.is_available(instance))
         return Item(self.item_id(instance), props or None)
@@ -159,7 +160,7 @@ class UserRegistration:
         return str(resolve(instance, self.id_field))
 
     def to_user(self, instance: Any) -> User:
-        return User(self.user_id(instance), _properties(instance, self.properties) or None)
+        return User(self.user_id(instance), properties_of(instance, self.properties) or None)
 
 
 @dataclass
@@ -200,6 +201,14 @@ class Registry:
     items: dict[type, ItemRegistration] = field(default_factory=dict)
     users: dict[type, UserRegistration] = field(default_factory=dict)
     events: dict[type, list[EventRegistration]] = field(default_factory=dict)
+    #: called with ``(model, registered)`` whenever a model's registrations change
+    listeners: list[Callable[[type, bool], None]] = field(default_factory=list)
+
+    def changed(self, model: type) -> None:
+        """Tell the listeners whether ``model`` is registered now."""
+        registered = model in self.items or model in self.users or model in self.events
+        for listener in self.listeners:
+            listener(model, registered)
 
     def item_registration(self, model: type | None = None) -> ItemRegistration | None:
         """The registration of ``model``, or the (first) item registration."""
@@ -235,13 +244,12 @@ class Registry:
 
     def reset(self) -> None:
         """Forget every registration and disconnect the signals (tests)."""
-        from .receivers import disconnect
-
-        for model in self.models():
-            disconnect(model)
+        models_ = self.models()
         self.items.clear()
         self.users.clear()
         self.events.clear()
+        for model in models_:
+            self.changed(model)
 
 
 #: the registrations of this process
@@ -346,15 +354,15 @@ def register_event(
 
 def unregister(model: type[models.Model]) -> None:
     """Forget every registration of ``model`` and disconnect its signals."""
-    from .receivers import disconnect
-
     registry.items.pop(model, None)
     registry.users.pop(model, None)
     registry.events.pop(model, None)
-    disconnect(model)
+    registry.changed(model)
 
 
 def _connect(model: type[models.Model]) -> None:
-    from .receivers import connect
+    registry.changed(model)
 
-    connect(model)
+
+#: the old private name, still imported by code written against it
+_properties = properties_of

@@ -35,7 +35,8 @@ pre_record = Signal(use_caching=True)
 post_record = Signal(use_caching=True)
 
 #: Sent by a delivery run for each group of rows that reached the backend.
-#: provides args: ``kind`` ("event", "item" or "user"), ``count``
+#: provides args: ``kind`` ("event", "item" or "user"), ``count``, ``payloads``
+#: (the rows' records as dicts, in delivery order)
 delivered = Signal()
 
 #: Sent when rows become dead letters.

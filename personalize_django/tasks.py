@@ -1,76 +1,11 @@
-"""Celery tasks draining the outbox.
+"""The Celery tasks of the app, where Celery's autodiscovery looks for them
+(``app.autodiscover_tasks()`` imports each installed app's ``tasks`` module).
 
-This module imports Celery at the top: only Celery's autodiscovery
-(``app.autodiscover_tasks()``) and :mod:`personalize_django.dispatch` import
-it. Schedule the sweep with beat::
-
-    app.conf.beat_schedule = {
-        "personalize-sweep-outbox": {
-            "task": "personalize_django.tasks.sweep_outbox",
-            "schedule": 60.0,
-        },
-    }
+They live in :mod:`personalize_django.outbox.tasks`; their names are
+``personalize_django.tasks.deliver_outbox`` and
+``personalize_django.tasks.sweep_outbox`` (for beat schedules and routing).
 """
 
-from __future__ import annotations
+from .outbox.tasks import deliver_outbox, sweep_outbox
 
-import logging
-from typing import Any
-
-from celery import shared_task
-from django.utils import timezone
-
-from .conf import personalize_settings
-
-logger = logging.getLogger("personalize_django")
-
-
-def _queue_options() -> dict[str, Any]:
-    queue = personalize_settings.CELERY_QUEUE
-    return {"queue": queue} if queue else {}
-
-
-def _follow_up(task: Any, report: Any, using: str | None) -> None:
-    """Queue the next run: at once if this one ran out of time, else when the
-    earliest deferred row becomes due. Never when running eagerly (that would
-    recurse; the next commit or the sweep carries on)."""
-    if getattr(task.request, "is_eager", False):
-        return
-    countdown: float | None = None
-    if report.out_of_time:
-        countdown = 0.0
-    elif report.next_attempt_at is not None:
-        countdown = max((report.next_attempt_at - timezone.now()).total_seconds(), 0.0)
-    if countdown is None:
-        return
-    try:
-        deliver_outbox.apply_async(kwargs={"using": using}, countdown=countdown, **_queue_options())
-    except Exception:
-        logger.warning(
-            "could not queue the follow-up delivery; the sweep will carry on", exc_info=True
-        )
-
-
-@shared_task(name="personalize_django.tasks.deliver_outbox", bind=True, ignore_result=True)
-def deliver_outbox(self: Any, using: str | None = None) -> dict[str, Any]:
-    """Deliver due outbox rows (queued after each commit that recorded something)."""
-    from .delivery import deliver_pending
-
-    report = deliver_pending(using=using)
-    _follow_up(self, report, using)
-    return report.as_dict()
-
-
-@shared_task(name="personalize_django.tasks.sweep_outbox", bind=True, ignore_result=True)
-def sweep_outbox(self: Any, using: str | None = None) -> dict[str, Any]:
-    """The periodic safety net: prune old delivered rows, then deliver whatever
-    is due (rows whose commit could not reach the broker, deferred retries,
-    rows of a worker that died)."""
-    from .delivery import deliver_pending, prune_delivered
-
-    pruned = prune_delivered(using=using)
-    report = deliver_pending(using=using)
-    _follow_up(self, report, using)
-    result = report.as_dict()
-    result["pruned"] = pruned
-    return result
+__all__ = ["deliver_outbox", "sweep_outbox"]

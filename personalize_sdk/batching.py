@@ -7,7 +7,7 @@ order within each (user, session) pair.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .records import Event
 
@@ -26,21 +26,28 @@ def chunks(records: Sequence[T], size: int) -> Iterator[list[T]]:
 
 
 def event_batches(
-    events: Iterable[Event], size: int = MAX_RECORDS_PER_CALL, *, one_session_per_call: bool = True
-) -> list[list[Event]]:
+    events: Iterable[T],
+    size: int = MAX_RECORDS_PER_CALL,
+    *,
+    one_session_per_call: bool = True,
+    event: Callable[[T], Event] | None = None,
+) -> list[list[T]]:
     """Group ``events`` into calls of at most ``size`` events.
 
     With ``one_session_per_call`` (Personalize's rule) each call holds a single
     (user_id, session_id) pair; calls for one pair come out in recorded order,
-    and pairs in the order they first appear.
+    and pairs in the order they first appear. ``event`` finds the
+    :class:`Event` in each entry when the entries carry more than the event
+    (the outbox batches its rows along with their events).
     """
     events = list(events)
     if not one_session_per_call:
         return list(chunks(events, size))
-    groups: dict[tuple[str | None, str], list[Event]] = {}
-    for event in events:
-        groups.setdefault((event.user_id, event.session_id), []).append(event)
-    batches: list[list[Event]] = []
+    groups: dict[tuple[str | None, str], list[T]] = {}
+    for entry in events:
+        found = entry if event is None else event(entry)
+        groups.setdefault((found.user_id, found.session_id), []).append(entry)  # type: ignore[union-attr]
+    batches: list[list[T]] = []
     for group in groups.values():
         batches.extend(chunks(group, size))
     return batches

@@ -10,12 +10,12 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .backends import load_backend
 from .backends.base import Backend
-from .batching import chunks, event_batches
 from .exceptions import ConfigurationError, InvalidRecordError, PersonalizeError
 from .filters import parse as parse_filter
 from .records import Event, Item, User
 from .recommendations import RecommendationList
 from .retry import RetryPolicy
+from .sending import send
 from .filters.values import FilterValue
 from .use_cases import RankingRequest, RecommendationRequest
 from .worker import BackgroundWorker, Job
@@ -166,25 +166,28 @@ class Client:
         for kind, records in by_kind.items():
             self._deliver(kind, records, raise_errors=False)
 
-    def _batches(self, kind: str, records: list[Any]) -> list[list[Any]]:
-        if kind == "events":
-            return event_batches(
-                records, self.backend.max_events_per_call, one_session_per_call=self.backend.one_session_per_call
-            )
-        return list(chunks(records, self.backend.max_records_per_call))
-
     def _deliver(self, kind: str, records: list[Any], *, raise_errors: bool) -> None:
-        method = {"events": self.backend.put_events, "items": self.backend.put_items, "users": self.backend.put_users}[kind]
-        for batch in self._batches(kind, records):
-            try:
-                self.retry.call(lambda: method(batch), on_retry=lambda *_: self._count("retries"))
-            except Exception as err:  # includes backend bugs: they must not kill the worker thread
-                self._count("failed", len(batch))
-                if raise_errors:
-                    raise
-                self._report_failure(err, batch)
-            else:
-                self._count("delivered", len(batch))
+        outcome = send(
+            self.backend,
+            kind,
+            [(record, record) for record in records],
+            policy=self.retry,
+            on_retry=lambda *_: self._count("retries"),
+        )
+        self._count("delivered", len(outcome.delivered))
+        failed = outcome.failed
+        if outcome.config_error is not None:
+            failed = failed + [(record, outcome.config_error) for record in outcome.held]
+        if not failed:
+            return
+        self._count("failed", len(failed))
+        if raise_errors:
+            raise outcome.config_error or failed[0][1]
+        by_error: dict[int, tuple[BaseException, list[Any]]] = {}
+        for record, error in failed:
+            by_error.setdefault(id(error), (error, []))[1].append(record)
+        for error, batch in by_error.values():
+            self._report_failure(error, batch)
 
     def _report_failure(self, error: BaseException, batch: list[Any]) -> None:
         logger.error("could not deliver %d record(s) to the %s backend: %s", len(batch), self.backend.display_name, error)
@@ -221,7 +224,7 @@ class Client:
     # -- reads -----------------------------------------------------------
     def recommend(
         self,
-        use_case: str,
+        use_case: str | RecommendationRequest,
         *,
         user_id: str | None = None,
         item_id: str | None = None,
@@ -230,42 +233,58 @@ class Client:
         filter_values: Mapping[str, FilterValue] | None = None,
         context: Mapping[str, str] | None = None,
     ) -> RecommendationList:
-        """Recommendations for ``use_case`` (see :data:`~personalize_sdk.use_cases.USE_CASES`).
+        """Recommendations for ``use_case`` (see :data:`~personalize_sdk.use_cases.USE_CASES`),
+        or for a :class:`~personalize_sdk.use_cases.RecommendationRequest`
+        built beforehand (then no other argument is given).
 
         Raises :class:`~personalize_sdk.exceptions.InvalidRequestError` for an
         unknown use case or a missing id, :class:`BackendError` when the
         backend fails and :class:`~personalize_sdk.exceptions.NotReadyError`
         when it cannot serve the use case yet.
         """
-        request = RecommendationRequest(
-            use_case=use_case,
-            user_id=user_id,
-            item_id=item_id,
-            num_results=num_results,
-            filter=filter,
-            filter_values=filter_values or {},
-            context=context or {},
-        )
+        if isinstance(use_case, RecommendationRequest):
+            _only_request("recommend", user_id, item_id, num_results != 10, filter, filter_values, context)
+            request = use_case
+        else:
+            request = RecommendationRequest(
+                use_case=use_case,
+                user_id=user_id,
+                item_id=item_id,
+                num_results=num_results,
+                filter=filter,
+                filter_values=filter_values or {},
+                context=context or {},
+            )
         return self._read(lambda: self.backend.recommend(request))
 
     def rank(
         self,
-        user_id: str,
-        item_ids: Sequence[str],
+        user_id: str | RankingRequest,
+        item_ids: Sequence[str] | None = None,
         *,
         filter: str | None = None,
         filter_values: Mapping[str, FilterValue] | None = None,
         context: Mapping[str, str] | None = None,
     ) -> RecommendationList:
-        """``item_ids`` reordered for ``user_id``, best first."""
-        request = RankingRequest(
-            user_id=user_id,
-            item_ids=tuple(item_ids),
-            filter=filter,
-            filter_values=filter_values or {},
-            context=context or {},
-        )
+        """``item_ids`` reordered for ``user_id``, best first; or the answer
+        to a :class:`~personalize_sdk.use_cases.RankingRequest` built beforehand."""
+        if isinstance(user_id, RankingRequest):
+            _only_request("rank", item_ids, filter, filter_values, context)
+            request = user_id
+        else:
+            request = RankingRequest(
+                user_id=user_id,
+                item_ids=tuple(item_ids or ()),
+                filter=filter,
+                filter_values=filter_values or {},
+                context=context or {},
+            )
         return self._read(lambda: self.backend.rank(request))
 
     def _read(self, call: Callable[[], RecommendationList]) -> RecommendationList:
         return self.read_retry.call(call, on_retry=lambda *_: self._count("retries"))
+
+
+def _only_request(method: str, *others: Any) -> None:
+    if any(value not in (None, False) for value in others):
+        raise TypeError(f"Client.{method}() takes a request object alone, or keyword arguments, not both")

@@ -20,30 +20,50 @@ from .exceptions import BackendError
 logger = logging.getLogger("personalize_sdk")
 T = TypeVar("T")
 
+#: the jitter modes of :class:`RetryPolicy`
+JITTERS = ("full", "equal")
+
+
+def requested_wait(err: BaseException) -> float:
+    """The seconds a backend asked the caller to wait (a throttle's
+    ``Retry-After``), 0 when it asked for nothing."""
+    retry_after = getattr(err, "retry_after", None)
+    if isinstance(retry_after, (int, float)) and not isinstance(retry_after, bool):
+        return max(float(retry_after), 0.0)
+    return 0.0
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often and how long to retry.
 
-    The n-th retry waits a random time in ``[0, min(max_delay, base_delay * 2**n)]``
-    (full jitter), so clients that failed together do not retry together.
-    ``deadline`` bounds the whole call including waits, in seconds.
+    The n-th retry waits a random time up to ``cap = min(max_delay, base_delay * 2**n)``,
+    so clients that failed together do not retry together: anywhere in
+    ``[0, cap]`` with ``jitter="full"`` (the default, for calls retried in a
+    loop), in ``[cap/2, cap]`` with ``jitter="equal"`` (for work put back for a
+    later run, such as the Django outbox's rows, which should not come back at
+    once). ``deadline`` bounds the whole call including waits, in seconds.
     """
 
     max_attempts: int = 5
     base_delay: float = 0.2
     max_delay: float = 10.0
     deadline: float | None = 60.0
+    jitter: str = "full"
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         if self.base_delay < 0 or self.max_delay < 0:
             raise ValueError("delays must not be negative")
+        if self.jitter not in JITTERS:
+            raise ValueError(f"jitter must be one of {', '.join(JITTERS)}, not {self.jitter!r}")
 
     def delay(self, retry_number: int, rng: Callable[[], float] = random.random) -> float:
         """The wait before retry ``retry_number`` (0 for the first retry)."""
-        cap = min(self.max_delay, self.base_delay * (2 ** retry_number))
+        cap = min(self.max_delay, self.base_delay * (2 ** max(retry_number, 0)))
+        if self.jitter == "equal":
+            return cap / 2 + cap / 2 * rng()
         return cap * rng()
 
     def call(
@@ -68,9 +88,7 @@ class RetryPolicy:
                     raise
                 wait = self.delay(attempt - 1, rng)
                 # A server that says when to come back (HTTP Retry-After) knows better than our guess.
-                retry_after = getattr(err, "retry_after", None)
-                if isinstance(retry_after, (int, float)) and retry_after > wait:
-                    wait = float(retry_after)
+                wait = max(wait, requested_wait(err))
                 if self.deadline is not None and clock() - started + wait > self.deadline:
                     raise
                 logger.info("retrying after %s (attempt %d of %d, waiting %.2fs)", err, attempt, self.max_attempts, wait)

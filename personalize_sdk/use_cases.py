@@ -1,7 +1,7 @@
 """Validated recommendation and ranking requests, as backends receive them.
 
-:class:`~personalize_sdk.client.Client` builds these from its keyword
-arguments; a backend gets a request that already obeys the use case's rules
+:class:`~personalize_sdk.client.Client` takes one ready-made, or builds it
+from its keyword arguments; a backend gets a request that already obeys the use case's rules
 and Personalize's limits, so backends only translate.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from .exceptions import InvalidRequestError
 from .filters.values import FilterValue, normalize_filter_values
@@ -111,6 +111,19 @@ class RecommendationRequest:
         set_(self, "filter_values", normalize_filter_values(self.filter_values))
         set_(self, "context", check_context(self.context))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The request as JSON-able values (cache keys, logs)."""
+        return _as_dict(self)
+
+
+def _as_dict(request: Any) -> dict[str, Any]:
+    data = {name: getattr(request, name) for name in request.__dataclass_fields__}
+    data["filter_values"] = {k: list(v) for k, v in request.filter_values.items()}
+    data["context"] = dict(request.context)
+    if "item_ids" in data:
+        data["item_ids"] = list(data["item_ids"])
+    return data
+
 
 @dataclass(frozen=True)
 class RankingRequest:
@@ -140,3 +153,7 @@ class RankingRequest:
             raise InvalidRequestError("filter", "must be the name of a configured filter")
         set_(self, "filter_values", normalize_filter_values(self.filter_values))
         set_(self, "context", check_context(self.context))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as JSON-able values (cache keys, logs)."""
+        return _as_dict(self)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from personalize_django.delivery import deliver_pending
+from personalize_django.outbox import deliver_pending
 from personalize_django.models import OutboxEvent
 from personalize_django.recording import record_event
 from personalize_sdk import BackendError

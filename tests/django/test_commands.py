@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from personalize_django.delivery import deliver_pending
+from personalize_django.outbox import deliver_pending
 from personalize_django.models import OutboxEvent
 from personalize_django.recording import record_event
 from personalize_sdk import BackendError

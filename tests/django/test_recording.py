@@ -218,7 +218,7 @@ def test_the_insert_goes_through_djangos_cursor_when_it_is_instrumented(monkeypa
     from django.db import connection
     from django.db.backends.utils import CursorWrapper
 
-    from personalize_django import recording
+    from personalize_django.outbox import writing as recording
 
     assert recording._unobserved(connection)
     calls = []
@@ -241,7 +241,7 @@ def test_only_djangos_own_cursor_execute_counts_as_unobserved():
 
     from django.db.backends.utils import CursorWrapper
 
-    from personalize_django import recording
+    from personalize_django.outbox import writing as recording
 
     def replaced(self, sql, params=None):  # a tool's replacement, without __wrapped__
         return None

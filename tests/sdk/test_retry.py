@@ -75,3 +75,15 @@ def test_a_retry_after_hint_lengthens_the_wait():
     sleep = FakeSleep()
     RetryPolicy(base_delay=0.1, max_delay=0.1).call(Flaky([error]), sleep=sleep, rng=lambda: 1.0)
     assert sleep.calls == [3.0]
+
+
+def test_equal_jitter_waits_at_least_half_the_cap():
+    policy = RetryPolicy(base_delay=1.0, max_delay=8.0, jitter="equal")
+    assert policy.delay(2, rng=lambda: 0.0) == 2.0
+    assert policy.delay(2, rng=lambda: 1.0) == 4.0
+    assert policy.delay(10, rng=lambda: 0.5) == 6.0  # capped at max_delay
+
+
+def test_an_unknown_jitter_is_refused():
+    with pytest.raises(ValueError, match="jitter must be one of full, equal"):
+        RetryPolicy(jitter="none")

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from personalize_django.delivery import (
+        from personalize_django.outbox import (
             deliver_pending,
             prune_delivered,
             state_counts,

@@ -29,9 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="count, change nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from personalize_django.delivery import replay
+        from personalize_django.outbox import replay
         from personalize_django.models import OutboxEvent
-        from personalize_django.recording import outbox_db
+        from personalize_django.outbox import outbox_db
 
         if not (options["all"] or options["ids"] or options["reason_contains"]):
             raise CommandError("Say what to replay: --all, --id N or --reason-contains TEXT")

@@ -63,7 +63,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from personalize_django.recording import outbox_db, queue_items, queue_users
+        from personalize_django.outbox import outbox_db
+        from personalize_django.recording import queue_items, queue_users
         from personalize_django.registry import registry
 
         both = not (options["items"] or options["users"])
@@ -109,7 +110,7 @@ class Command(BaseCommand):
                 + "."
             )
         if options["deliver"]:
-            from personalize_django.delivery import deliver_pending
+            from personalize_django.outbox import deliver_pending
 
             report = deliver_pending(time_limit=float("inf"))
             self.stdout.write(

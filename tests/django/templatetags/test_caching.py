@@ -314,7 +314,7 @@ def test_a_failing_backend_is_not_asked_on_every_page(catalogue, backend, make_r
 def test_delivery_drops_lists_cached_before_the_backend_had_the_event(
     catalogue, users, backend, make_request, render
 ):
-    from personalize_django.delivery import deliver_pending
+    from personalize_django.outbox import deliver_pending
 
     ann, bob = users
     deliver_pending()  # the catalogue's item rows

@@ -22,7 +22,7 @@ import os
 import threading
 import time
 
-from .conf import personalize_settings
+from ..conf import personalize_settings
 
 logger = logging.getLogger("personalize_django")
 
@@ -42,6 +42,8 @@ def publish(using: str | None) -> bool:
     if time.monotonic() < _paused_until:
         return False
     try:
+        # Imported here, not at the top: it imports Celery, which only
+        # Celery delivery needs (this module is imported on every commit).
         from .tasks import deliver_outbox
 
         options: dict = {"retry": False}  # never wait on kombu's publish retries

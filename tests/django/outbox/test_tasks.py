@@ -1,4 +1,4 @@
-"""The Celery tasks and the dispatch after commit."""
+"""The Celery tasks and waking the deliverer after commit."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
-from personalize_django import dispatch
-from personalize_django import publisher as publisher_module
+from personalize_django.outbox import publisher as publisher_module
+from personalize_django.outbox import waking as dispatch
 from personalize_django.client import get_backend
 from personalize_django.models import OutboxEvent
-from personalize_django.publisher import publisher
+from personalize_django.outbox.publisher import publisher
 from personalize_django.recording import record_event
 from personalize_sdk import ThrottledError
 

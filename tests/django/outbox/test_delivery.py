@@ -7,19 +7,21 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from personalize_django import delivery
+from personalize_django.outbox import delivery
 from personalize_django.client import get_backend
-from personalize_django.delivery import (
+from personalize_django.outbox.delivery import (
     backoff_delay,
     claim,
     deliver_pending,
+    held_by_configuration,
     prune_delivered,
     state_counts,
 )
 from personalize_django.models import OutboxEvent
+from personalize_django.outbox import replay
 from personalize_django.recording import queue_items, record_event
 from personalize_django.signals import dead_lettered
-from personalize_sdk import BackendError, Item, ThrottledError
+from personalize_sdk import BackendError, ConfigurationError, Item, ThrottledError
 from personalize_sdk.backends.memory import MemoryBackend
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +166,43 @@ def test_an_unexpected_exception_is_retried(backend, caplog):
     assert "unexpected error delivering" in caplog.text
 
 
+def test_a_configuration_error_holds_the_rows_pending_and_never_makes_dead_letters(
+    backend, caplog
+):
+    record(3)
+    queue_items([Item("1"), Item("2")])
+    problem = ConfigurationError("The memory backend cannot store items: set OPTIONS['items']")
+    for run in range(5):  # more runs than MAX_ATTEMPTS (3)
+        backend.fail_next(problem, times=10, method="put_items")
+        OutboxEvent.objects.filter(state="pending").update(next_attempt_at=timezone.now())
+        report = deliver_pending()
+        assert (report.held, report.dead) == (2, 0)
+    items = OutboxEvent.objects.filter(kind="item")
+    assert set(items.values_list("state", flat=True)) == {"pending"}
+    assert set(items.values_list("attempts", flat=True)) == {0}  # the attempt is given back
+    assert all(row.next_attempt_at > timezone.now() for row in items)
+    assert set(OutboxEvent.objects.filter(kind="event").values_list("state", flat=True)) == {
+        "delivered"
+    }
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "held back" in r.message]
+    assert len(errors) == 5
+    assert "PERSONALIZE['BACKEND'] / PERSONALIZE['OPTIONS']" in errors[0].message
+    assert "cannot store items" in errors[0].message
+    (held,) = held_by_configuration()
+    assert held[1] == 2 and "cannot store items" in held[0]
+
+
+def test_rows_held_by_a_configuration_error_go_once_it_is_fixed(backend):
+    queue_items([Item("1")])
+    backend.fail_next(ConfigurationError("misconfigured"), method="put_items")
+    assert deliver_pending().held == 1
+    OutboxEvent.objects.update(next_attempt_at=timezone.now())
+    report = deliver_pending()
+    assert (report.held, report.delivered) == (0, 1)
+    assert held_by_configuration() == []
+    assert list(backend.items) == ["1"]
+
+
 def test_a_payload_that_does_not_decode_is_dead_at_once(backend):
     OutboxEvent.objects.create(kind="event", payload={"event_type": "View"})
     OutboxEvent.objects.create(kind="gizmo", payload={})
@@ -252,7 +291,7 @@ def test_replay_sends_dead_letters_again(backend):
     backend.fail_next(BackendError("nope", retryable=False), times=3)
     deliver_pending()
     assert states() == ["dead", "dead"]
-    assert delivery.replay(OutboxEvent.objects.all()) == 2
+    assert replay(OutboxEvent.objects.all()) == 2
     row = OutboxEvent.objects.first()
     assert (row.state, row.attempts) == ("pending", 0)
     deliver_pending()

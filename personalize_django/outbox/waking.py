@@ -1,5 +1,8 @@
 """After a commit: hand the new outbox rows to a deliverer.
 
+:func:`schedule_on_commit` asks, once per transaction, for
+:func:`schedule_delivery` to run when the transaction commits.
+
 ``DELIVERY`` chooses how:
 
 ``"celery"``
@@ -17,8 +20,9 @@
 ``"auto"`` (the default)
     ``"celery"`` when Celery is installed and an app is configured, else ``"sync"``.
 
-This module never imports Celery at the top: :mod:`personalize_django.tasks`
-is imported only when Celery delivery is chosen.
+This module never imports Celery at the top: the Celery tasks
+(:mod:`personalize_django.outbox.tasks`) are imported only when Celery
+delivery is chosen.
 """
 
 from __future__ import annotations
@@ -26,9 +30,13 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
+from typing import Any
 
+from django.db import transaction
+
+from ..conf import personalize_settings
 from . import publisher as publishing
-from .conf import personalize_settings
+from .delivery import deliver_pending
 
 logger = logging.getLogger("personalize_django")
 
@@ -88,8 +96,31 @@ def schedule_delivery(using: str | None = None) -> None:
             publishing.publisher.kick(using)
         return
     try:
-        from .delivery import deliver_pending
-
         deliver_pending(using=using)
     except Exception:
         logger.exception("in-process outbox delivery failed; the rows stay in the outbox")
+
+
+def schedule_on_commit(db: str, connection: Any = None) -> None:
+    """Ask for delivery when the current transaction on ``db`` commits (at once
+    in autocommit). Registered once per transaction, however many rows it writes.
+    ``connection`` is ``db``'s connection when the caller has it at hand."""
+    if connection is None:
+        connection = transaction.get_connection(db)
+    if not connection.in_atomic_block:
+        if connection.get_autocommit():
+            # Committed already (what on_commit() would do: call at once).
+            schedule_delivery(db)
+            return
+    else:
+        # Django keeps (savepoint ids, callback, robust) tuples; look for ours so a
+        # transaction writing 1,000 rows asks for one delivery, not 1,000.
+        pending = getattr(connection, "run_on_commit", None) or []
+        if any(getattr(entry[1], "_personalize_dispatch", False) for entry in pending):
+            return
+
+    def _dispatch() -> None:
+        schedule_delivery(db)
+
+    _dispatch._personalize_dispatch = True  # type: ignore[attr-defined]
+    connection.on_commit(_dispatch)  # what transaction.on_commit(_dispatch, using=db) does
