@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from personalize_sdk import ConfigurationError, ImproperlyInstalled
+from personalize_sdk.backends import Backend
+from personalize_sdk.backends import backend_class as sdk_backend_class
 from personalize_sdk.dataset import DATASET_TYPES
 
 from .conf import personalize_settings
@@ -49,17 +51,17 @@ def s3_client(region: str | None = None) -> Any:
     return boto3.session.Session(**({"region_name": region} if region else {})).client("s3")
 
 
-def backend_name() -> str:
-    """The configured backend's ``name`` (``"aws"``, ``"local"``...) without building it."""
-    from personalize_sdk.backends import DEFAULT_BACKEND, import_backend
+def backend_class() -> type[Backend]:
+    """The configured backend's class, without building it: its capability
+    flags (``has_personalize_jobs``, ``can_train``...) say what the commands
+    may do with it."""
+    return sdk_backend_class(personalize_settings.BACKEND)
 
-    backend = personalize_settings.BACKEND
-    cls = (
-        import_backend(backend or DEFAULT_BACKEND)
-        if backend is None or isinstance(backend, str)
-        else backend
-    )
-    return str(getattr(cls, "name", ""))
+
+def backend_name() -> str:
+    """The configured backend's ``name`` (``"aws"``, ``"local"``...); ask
+    :func:`backend_class`'s flags rather than comparing names."""
+    return backend_class().name
 
 
 def desired_config() -> dict[str, Any]:
@@ -68,7 +70,7 @@ def desired_config() -> dict[str, Any]:
     properties) and the schema of each dataset (the columns the export
     writes and the shop's records carry). Raises ``ConfigurationError`` when
     ``PROVISIONING`` is not set."""
-    from .dataset_formats import shop_formats
+    from .dataset.formats import shop_formats
 
     provisioning = personalize_settings.PROVISIONING
     if not provisioning:

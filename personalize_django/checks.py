@@ -31,6 +31,7 @@ from django.core.checks import Error, Warning
 from django.utils.module_loading import import_string
 
 from personalize_sdk import ConfigurationError
+from personalize_sdk.backends import Backend
 from personalize_sdk.use_cases import USE_CASES
 
 from .conf import DEFAULTS, DELIVERY_MODES, REMOVED_SETTINGS, SETTING_NAME
@@ -202,7 +203,10 @@ def check_backend(app_configs: Any = None, **kwargs: Any) -> list:
     if isinstance(filters, dict):
         errors.extend(_check_filters(filters))
     options = _value(config, "OPTIONS")
-    if cls is not None and getattr(cls, "name", "") == "aws" and isinstance(options, dict):
+    # A backend serving from a Personalize dataset group serves each use case
+    # by a recommender or campaign named in its options.
+    serves_by_arn = isinstance(cls, type) and issubclass(cls, Backend) and cls.has_personalize_jobs
+    if serves_by_arn and isinstance(options, dict):
         errors.extend(_check_aws_use_cases(options))
     return errors
 
@@ -306,7 +310,7 @@ def _check_aws_use_cases(options: dict[str, Any]) -> list:
 
 def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
     """The delivery mode exists and can work here."""
-    from .dispatch import celery_app_configured, celery_installed
+    from .outbox.waking import celery_app_configured, celery_installed
 
     config = _config()
     if not isinstance(config, dict):
@@ -368,7 +372,7 @@ def check_outbox_database(app_configs: Any = None, **kwargs: Any) -> list:
     after each tracked request."""
     from django.db import connections
 
-    from .recording import outbox_db
+    from .outbox import outbox_db
 
     if settings.DEBUG:
         return []

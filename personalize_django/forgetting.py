@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from personalize_sdk import ConfigurationError
+from personalize_sdk.backends import Backend
 
 from .models import OutboxEvent
 from .recording import outbox_db
@@ -85,12 +86,12 @@ def forget_locally(
     *,
     retrain: bool = True,
     dry_run: bool = False,
-    backend: Any = None,
+    backend: Backend | None = None,
 ) -> ForgetReport:
-    """Remove ``user_id`` from the outbox, the backend's store (if it has
-    ``forget_user``) and the recommendation cache; see the module docstring.
-    ``retrain`` trains the local engine again when it removed something, so
-    that the saved model forgets too."""
+    """Remove ``user_id`` from the outbox, the backend's store (when it
+    ``can_forget_users``) and the recommendation cache; see the module
+    docstring. ``retrain`` trains the backend again (when it ``can_train``)
+    after it removed something, so that the saved model forgets too."""
     from . import caching
     from .client import get_backend
 
@@ -101,28 +102,25 @@ def forget_locally(
         kind=OutboxEvent.KIND_USER, payload__user_id=report.user_id
     )
     backend = backend or get_backend()
-    forget = getattr(backend, "forget_user", None)
+    cannot = f"the {backend.display_name} backend keeps no data this app can remove"
     if dry_run:
         report.outbox_events, report.outbox_users = events.count(), users.count()
         report.backend_note = (
             "the backend's data is counted only when it is removed"
-            if callable(forget)
-            else f"the {getattr(backend, 'name', '?')} backend keeps no data this app can remove"
+            if backend.can_forget_users
+            else cannot
         )
         return report
     with transaction.atomic(using=db):
         report.outbox_events = events.delete()[0]
         report.outbox_users = users.delete()[0]
-    if callable(forget):
-        report.backend = dict(forget(report.user_id))
-        removed = any(report.backend.values())
-        if retrain and removed and callable(getattr(backend, "train", None)):
+    if backend.can_forget_users:
+        report.backend = dict(backend.forget_user(report.user_id))
+        if retrain and backend.can_train and any(report.backend.values()):
             backend.train()
             report.retrained = True
     else:
-        report.backend_note = (
-            f"the {getattr(backend, 'name', '?')} backend keeps no data this app can remove"
-        )
+        report.backend_note = cannot
     caching.bump(
         caching.identity_key(report.user_id, None),
         *(caching.identity_key(None, session) for session in report.sessions),

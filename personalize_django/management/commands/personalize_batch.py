@@ -135,7 +135,7 @@ class Command(BaseCommand):
         from personalize_django import aws
         from personalize_django.conf import personalize_settings
 
-        if mode == "no" or (mode == "auto" and aws.backend_name() != "aws"):
+        if mode == "no" or (mode == "auto" and not aws.backend_class().has_personalize_jobs):
             return None
         campaigns = (personalize_settings.OPTIONS or {}).get("campaigns") or {}
         if use_case in campaigns:

@@ -48,13 +48,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress display")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from personalize_django.dataset_formats import shop_formats
-        from personalize_django.datasets import (
+        from personalize_django.dataset import (
             ShopEvents,
             Skipped,
             iter_items,
             iter_users,
             merge_findings,
+            shop_formats,
         )
         from personalize_sdk.dataset import check_records
         from personalize_sdk.dataset.report_html import write_html

@@ -83,12 +83,12 @@ class Command(BaseCommand):
             raise CommandError(str(err)) from err
 
     def _handle(self, options: dict[str, Any]) -> None:
-        from personalize_django.dataset_formats import shop_formats
-        from personalize_django.datasets import (
+        from personalize_django.dataset import (
             ShopEvents,
             Skipped,
             iter_items,
             iter_users,
+            shop_formats,
         )
         from personalize_sdk.dataset import CsvExporter
 

@@ -34,8 +34,8 @@ class Command(BaseCommand):
             "--aws",
             choices=["auto", "yes", "no"],
             default="auto",
-            help="start a data deletion job on Amazon Personalize: when the backend is aws "
-            "(auto, the default), always, or never",
+            help="start a data deletion job on Amazon Personalize: when the backend serves from "
+            "a Personalize dataset group (auto, the default: the aws backend), always, or never",
         )
         parser.add_argument(
             "--wait",
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         if any(not u.strip() for u in user_ids):
             raise CommandError("A user id cannot be empty")
         on_aws = options["aws"] == "yes" or (
-            options["aws"] == "auto" and aws.backend_name() == "aws"
+            options["aws"] == "auto" and aws.backend_class().has_personalize_jobs
         )
         reports = [
             forget_locally(u, retrain=not options["no_retrain"], dry_run=options["dry_run"])

@@ -1,4 +1,5 @@
-"""Train the embedded local engine now (other backends train themselves)."""
+"""Train the backend's model now: the local engine's (a backend without
+``can_train`` trains itself, or has no model)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,9 +16,10 @@ class Command(BaseCommand):
             backend = get_client().backend
         except PersonalizeError as err:  # configuration problems are for a person to read
             raise CommandError(f"Cannot load the personalize backend: {err}") from err
-        train = getattr(backend, "train", None)
-        if train is None:
-            self.stdout.write(f"The {backend.display_name} backend trains itself; nothing to do.")
+        if not backend.can_train:
+            self.stdout.write(
+                f"The {backend.display_name} backend trains itself (or has no model); nothing to do."
+            )
             return
-        report = train()
+        report = backend.train()
         self.stdout.write(self.style.SUCCESS(f"Trained: {report}"))

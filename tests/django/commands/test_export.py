@@ -12,8 +12,8 @@ import pytest
 from botocore.stub import ANY
 from django.core.management import CommandError, call_command
 
-from personalize_django.dataset_formats import shop_formats
-from personalize_django.delivery import deliver_pending
+from personalize_django.dataset.formats import shop_formats
+from personalize_django.outbox import deliver_pending
 from personalize_django.models import OutboxEvent
 from personalize_django.recording import record_event
 from personalize_sdk.dataset import check_files
@@ -33,7 +33,7 @@ def test_export_round_trip_through_the_check(history, tmp_path):
     out, err = run("personalize_export", str(tmp_path), "--no-progress")
     assert "Interactions: 2,400 rows" in out
     assert "Items: 40 rows" in out and "Users: 60 rows" in out
-    assert "events read: outbox 1,200, models 1,200; 0 duplicate(s)" in out
+    assert "events read: outbox 1,200, backend 0, models 1,200; 0 duplicate(s)" in out
 
     report = check_files(
         str(tmp_path / "interactions.csv"),
@@ -84,7 +84,7 @@ def test_an_event_in_the_outbox_and_in_the_models_is_exported_once(
     )  # signals: outbox row
     assert OutboxEvent.objects.filter(kind="event").count() == 1
     out, _ = run("personalize_export", str(tmp_path), "--no-progress")
-    assert "events read: outbox 1, models 1; 1 duplicate(s) exported once" in out
+    assert "events read: outbox 1, backend 0, models 1; 1 duplicate(s) exported once" in out
     assert len(read_csv(tmp_path / "interactions.csv")) == 1
 
 

@@ -13,10 +13,11 @@ from botocore.stub import ANY
 from django.core.management import CommandError
 
 from personalize_django.client import get_backend, get_client
-from personalize_django.delivery import deliver_pending
+from personalize_django.outbox import deliver_pending
 from personalize_django.models import OutboxEvent
 from personalize_django.recording import queue_users, record_event
 from personalize_sdk import User
+from personalize_sdk.backends.memory import MemoryBackend
 
 from .conftest import BASE, arn, run
 
@@ -88,7 +89,7 @@ def test_forget_leaves_no_row_mentioning_the_user(engine_path, zed_and_amy):
         assert not [row for row in rows if mentions(row, ZED, "guest-s1")], table
     assert [row[4] for row in after["events"]] == ["amy-1"]
     # The saved model was trained again, on what is left.
-    assert get_backend().report.interactions == trained.interactions - 3
+    assert get_backend().report().interactions == trained.interactions - 3
     saved = (engine_path / "model.pickle").read_bytes()
     assert ZED.encode() not in saved and b"guest-s1" not in saved
 
@@ -101,12 +102,34 @@ def test_dry_run_counts_and_removes_nothing(engine_path, zed_and_amy):
     assert OutboxEvent.objects.exclude(kind="item").count() == 7
 
 
-def test_a_backend_that_keeps_nothing_is_said_so(shop):
+class Forgetful(MemoryBackend):
+    """A backend whose flag says it cannot forget (its method must then go unused)."""
+
+    name = "forgetful"
+    can_forget_users = False
+
+
+def test_a_backend_that_keeps_nothing_is_said_so(shop, settings):
+    settings.PERSONALIZE = {"BACKEND": Forgetful, "DELIVERY": "manual"}
     record_event("View", item=shop["boot"], user=ZED, sent_at=BASE)
+    deliver_pending(time_limit=float("inf"))
+    record_event("View", item=shop["cap"], user=ZED, sent_at=BASE)
     out, _ = run("personalize_forget_user", ZED)
-    assert "removed 1 outbox event row(s)" in out
-    assert "the memory backend keeps no data this app can remove" in out
+    assert "removed 2 outbox event row(s)" in out  # the delivered one is kept a while
+    assert "the forgetful backend keeps no data this app can remove" in out
     assert not [row for row in OutboxEvent.objects.all() if mentions(row.payload, ZED)]
+    assert [e.user_id for e in get_backend().events] == [ZED]  # its flag was obeyed
+
+
+def test_a_backend_that_can_forget_but_not_train_forgets_without_retraining(shop):
+    record_event("View", item=shop["boot"], session_id="guest-s1", sent_at=BASE)
+    record_event("Login", user=ZED, session_id="guest-s1", sent_at=BASE)
+    record_event("View", item=shop["sandal"], user="amy-1", session_id="amy-s", sent_at=BASE)
+    deliver_pending(time_limit=float("inf"))
+    out, _ = run("personalize_forget_user", ZED)
+    assert "backend events 1, guest_events 1, users 0" in out
+    assert "retrained" not in out
+    assert [e.user_id for e in get_backend().events] == ["amy-1"]
 
 
 AWS_SETTINGS = {

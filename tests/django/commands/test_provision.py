@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError
 
 from personalize_django.aws import desired_config
-from personalize_django.dataset_formats import shop_formats
+from personalize_django.dataset.formats import shop_formats
 
 from .conftest import arn, run
 
