@@ -201,3 +201,48 @@ def test_a_forked_child_draws_other_event_ids_than_its_parent():
     child = os.read(read_end, 64).decode()
     os.close(read_end)
     assert len(child) == 32 and child != new_event_id()
+
+
+# -- properties keys that are the event's own columns (PutEvents' Event.properties) --
+def test_an_item_id_and_event_value_in_properties_become_the_events_own():
+    built = Event("Rating", "s1", properties={"itemId": "choc-panama", "eventValue": 4, "device": "phone"})
+
+    assert (built.item_id, built.event_value) == ("choc-panama", 4.0)
+    assert built.properties == {"device": "phone"}  # the rest stays metadata
+    assert built.to_personalize()["itemId"] == "choc-panama"
+    assert json.loads(built.to_personalize()["properties"]) == {"device": "phone"}
+
+
+def test_properties_columns_are_read_in_any_schema_spelling_and_from_a_json_string():
+    assert Event("View", "s1", properties='{"ITEM_ID": "7"}').item_id == "7"
+    assert Event("View", "s1", properties={"item_id": 7}).item_id == "7"  # Django pks are ints
+    assert Event("View", "s1", properties={"eventValue": "2.5"}).event_value == 2.5
+    assert Event("View", "s1", properties={"itemId": "7"}).properties is None
+
+
+def test_the_same_item_id_in_both_places_is_accepted():
+    assert event(item_id="i1", properties={"itemId": "i1"}).item_id == "i1"
+
+
+def test_a_different_item_id_in_properties_is_refused_naming_both():
+    assert_invalid("properties['itemId']", "item_id is 'i1'", lambda: event(properties={"itemId": "i2"}))
+    with pytest.raises(InvalidRecordError) as info:
+        event(properties={"itemId": "i2"})
+    assert "'i2'" in str(info.value) and "'i1'" in str(info.value)
+
+
+def test_a_different_event_value_in_properties_is_refused():
+    assert_invalid("properties['eventValue']", "event_value is 1.0",
+                   lambda: event(event_value=1, properties={"eventValue": 2}))
+
+
+def test_properties_columns_keep_their_own_rules():
+    assert_invalid("properties['itemId']", "at most 256", lambda: Event("View", "s", properties={"itemId": "x" * 257}))
+    assert_invalid("properties['itemId']", "must be a string", lambda: Event("View", "s", properties={"itemId": [1]}))
+    assert_invalid("properties['eventValue']", "must be a number",
+                   lambda: Event("View", "s", properties={"eventValue": "lots"}))
+
+
+def test_an_event_with_its_item_in_properties_round_trips():
+    original = Event("View", "s1", properties={"itemId": "i9", "device": "phone"})
+    assert Event.from_dict(original.to_dict()) == original
