@@ -14,16 +14,13 @@ import json
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from personalize_sdk.dataset import (
-    INTERACTIONS,
-    ITEMS,
-    USERS,
-    Column,
-    DatasetFormat,
+from personalize_sdk.dataset import INTERACTIONS, ITEMS, USERS, Column, DatasetFormat
+from personalize_sdk.dataset.csv_format import (
+    MAX_METADATA_COLUMNS,
+    RESERVED_COLUMNS,
     column_name,
     make_format,
 )
-from personalize_sdk.dataset.csv_format import MAX_METADATA_COLUMNS, RESERVED_COLUMNS
 
 from ..conf import personalize_settings
 from ..registry import registry

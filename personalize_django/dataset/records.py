@@ -34,7 +34,7 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from django.db import models
 
@@ -94,18 +94,9 @@ def iter_items(
     no item model, the backend's stored items when it can list them."""
     reg = registry.item_registration()
     if reg is None:
-        backend = readable_backend()
-        if backend is not None:
-            yield from backend.iter_items()
-        return
+        return _stored(lambda backend: backend.iter_items())
     specs = [reg.id_field, reg.available, *_property_specs(reg.properties)]
-    queryset = reg.model._default_manager.select_related(*_relations(reg.model, specs))
-    for obj in queryset.order_by("pk").iterator(chunk_size=chunk_size):
-        try:
-            yield reg.to_item(obj)
-        except InvalidRecordError as err:
-            if skipped is not None:
-                skipped.refuse("invalid_item", f"{reg.model._meta.label_lower} {obj.pk}", err)
+    return _rows(reg, reg.to_item, specs, "invalid_item", chunk_size, skipped)
 
 
 def iter_users(
@@ -114,18 +105,33 @@ def iter_users(
     """Every row of the registered user model as a :class:`User` (or the backend's users)."""
     reg = registry.user_registration()
     if reg is None:
-        backend = readable_backend()
-        if backend is not None:
-            yield from backend.iter_users()
-        return
+        return _stored(lambda backend: backend.iter_users())
     specs = [reg.id_field, *_property_specs(reg.properties)]
+    return _rows(reg, reg.to_user, specs, "invalid_user", chunk_size, skipped)
+
+
+def _stored(records: Callable[[Backend], Iterator[Any]]) -> Iterator[Any]:
+    backend = readable_backend()
+    if backend is not None:
+        yield from records(backend)
+
+
+def _rows(
+    reg: Any,
+    convert: Callable[[models.Model], Any],
+    specs: list[Any],
+    reason: str,
+    chunk_size: int,
+    skipped: Skipped | None,
+) -> Iterator[Any]:
+    """The rows of ``reg``'s model, converted; refused ones counted under ``reason``."""
     queryset = reg.model._default_manager.select_related(*_relations(reg.model, specs))
     for obj in queryset.order_by("pk").iterator(chunk_size=chunk_size):
         try:
-            yield reg.to_user(obj)
+            yield convert(obj)
         except InvalidRecordError as err:
             if skipped is not None:
-                skipped.refuse("invalid_user", f"{reg.model._meta.label_lower} {obj.pk}", err)
+                skipped.refuse(reason, f"{reg.model._meta.label_lower} {obj.pk}", err)
 
 
 def readable_backend() -> Backend | None:
