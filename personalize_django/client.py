@@ -12,10 +12,12 @@ import threading
 from typing import Any
 
 from personalize_sdk import Client
+from personalize_sdk.backends import backend_class
 from personalize_sdk.backends.base import Backend
 from personalize_sdk.retry import NO_RETRY
 
 from .conf import on_reload, personalize_settings
+from .registry import registry
 
 #: name of the filter that keeps unavailable (and deleted) items out of
 #: recommendations; added to ``FILTERS`` unless a filter of that name exists
@@ -31,25 +33,15 @@ def effective_filters() -> dict[str, Any]:
     """``FILTERS`` plus the availability filter when an item registration
     declares availability and ``FILTERS`` does not define that name.
 
-    On Amazon Personalize a filter must exist in the dataset group (the AWS
-    backend wants its ARN in ``OPTIONS["filters"]``), so there it is added
-    only once that ARN is mapped."""
-    from personalize_sdk.backends import import_backend
-
-    from .registry import registry
-
+    A backend whose filters must exist on the service (``filters_by_arn``:
+    on Amazon Personalize the AWS backend wants each filter's ARN in
+    ``OPTIONS["filters"]``) gets it only once its options can use it."""
     filters = dict(personalize_settings.FILTERS or {})
     item = registry.item_registration()
     if item is None or item.available is None or AVAILABLE_FILTER_NAME in filters:
         return filters
-    backend = personalize_settings.BACKEND
-    options = personalize_settings.OPTIONS or {}
-    if isinstance(backend, str) or backend is None:
-        from personalize_sdk.backends import DEFAULT_BACKEND
-
-        backend = import_backend(backend or DEFAULT_BACKEND)
-    name = getattr(backend, "name", "")
-    if name != "aws" or AVAILABLE_FILTER_NAME in (options.get("filters") or {}):
+    backend = backend_class(personalize_settings.BACKEND)
+    if backend.can_use_filter(AVAILABLE_FILTER_NAME, personalize_settings.OPTIONS or {}):
         filters[AVAILABLE_FILTER_NAME] = AVAILABLE_FILTER_EXPRESSION
     return filters
 

@@ -9,8 +9,11 @@ up from the fallback so it keeps its length. Each instance carries
 list carries ``recommendation_id``, ``use_case``, ``source`` and ``reason``.
 
 Nothing here breaks a page: when the backend fails or is not ready, the
-answer comes from the ``FALLBACK_USE_CASES`` (best sellers, then most viewed)
-and, if those fail too, from ``FALLBACK_QUERYSET``. Configuration errors
+answer comes from the next link of :func:`fallback_chain` (the
+``FALLBACK_USE_CASES``, then ``FALLBACK_QUERYSET``). Each request is built
+once (a :class:`~personalize_sdk.use_cases.RecommendationRequest` or
+:class:`~personalize_sdk.use_cases.RankingRequest`): its ``to_dict()`` keys
+the cache and the client takes it as it is. Configuration errors
 (unknown use case, missing item, unknown filter, bad filter values, no item
 registration) raise when ``strict`` (default: ``settings.DEBUG``), and are
 logged and answered with the fallback otherwise.
@@ -152,15 +155,6 @@ def _strict(strict: bool | None) -> bool:
     return settings.DEBUG if strict is None else strict
 
 
-def _request_dict(req: RecommendationRequest | RankingRequest) -> dict[str, Any]:
-    data = {k: getattr(req, k) for k in req.__dataclass_fields__}
-    data["filter_values"] = {k: list(v) for k, v in req.filter_values.items()}
-    data["context"] = dict(req.context)
-    if "item_ids" in data:
-        data["item_ids"] = list(data["item_ids"])
-    return data
-
-
 def _ask(call: Any, what: str) -> tuple[RecommendationList | None, str | None]:
     """Call the backend; return ``(list, None)`` or ``(None, why)``. Nothing raises
     but configuration errors (which the caller decides about)."""
@@ -182,11 +176,7 @@ def _ask(call: Any, what: str) -> tuple[RecommendationList | None, str | None]:
 def _cached(identity: Identity, kind: str, req: Any, compute: Any) -> RecommendationList:
     """``compute()`` through the cache (when on). Failures are cached too (as an
     empty fallback list) so a failing backend is not asked on every page."""
-    key = (
-        caching.list_key(identity.cache_key, kind, _request_dict(req))
-        if caching.enabled()
-        else None
-    )
+    key = caching.list_key(identity.cache_key, kind, req.to_dict()) if caching.enabled() else None
     if key is not None:
         hit = caching.get_list(key)
         if hit is not None:
@@ -217,20 +207,21 @@ def _build_request(
     )
 
 
-def _call_recommend(req: RecommendationRequest) -> RecommendationList:
-    return get_client().recommend(
-        req.use_case,
-        user_id=req.user_id,
-        item_id=req.item_id,
-        num_results=req.num_results,
-        filter=req.filter,
-        filter_values=req.filter_values,
-        context=req.context,
-    )
+def fallback_chain(use_case: str) -> list[str]:
+    """Where a list for ``use_case`` comes from, in order (the one place that
+    says so):
 
-
-def _fallback_use_cases(use_case: str | None) -> list[str]:
-    return [
+    1. ``use_case`` itself, from the backend (through the cache);
+    2. each of ``FALLBACK_USE_CASES`` that needs no item id, in order, but
+       ``use_case`` (default: best sellers, then most viewed): when the first
+       link fails (:func:`fetch` serves the first that answers, marked
+       ``source="fallback"`` with the reason) and to top up a list that came
+       back short or lost unavailable items (:func:`recommend`);
+    3. for lists of model instances only (:func:`recommend`), the
+       ``FALLBACK_QUERYSET`` (default: the item model's own order), for what
+       is still missing.
+    """
+    return [use_case] + [
         uc
         for uc in personalize_settings.FALLBACK_USE_CASES
         if uc != use_case and USE_CASES.get(uc) != "item_id"
@@ -265,13 +256,13 @@ def fetch(
         return RecommendationList((), use_case=use_case, source=SOURCE_FALLBACK, reason=BAD_REQUEST)
 
     def compute() -> RecommendationList:
-        result, why = _ask(lambda: _call_recommend(primary), use_case)
+        result, why = _ask(lambda: get_client().recommend(primary), use_case)
         if result is not None:
             return replace(result, use_case=use_case)
-        for fallback in _fallback_use_cases(use_case):
+        for fallback in fallback_chain(use_case)[1:]:
             try:
                 req = replace(primary, use_case=fallback, item_id=None)
-                answer, _ = _ask(lambda: _call_recommend(req), fallback)
+                answer, _ = _ask(lambda: get_client().recommend(req), fallback)
             except CONFIG_ERRORS:
                 logger.exception("the %s fallback cannot be asked", fallback)
                 continue
@@ -341,7 +332,7 @@ def recommend(
     if primary.reason == BAD_REQUEST:
         # The fallbacks cannot use what was wrong with the request (a filter, its values).
         common = dict(context=context)
-    fallbacks = iter(_fallback_use_cases(use_case))
+    fallbacks = iter(fallback_chain(use_case)[1:])
 
     def top_up_ids() -> bool:
         """Add the next fallback use case's ids; False when none is left."""
@@ -369,7 +360,7 @@ def recommend(
                 chosen.append(annotate(obj, item_id_, score, source))
         if len(chosen) >= limit or not top_up_ids():
             break
-    if len(chosen) < limit:
+    if len(chosen) < limit:  # the chain's last link
         chosen.extend(
             from_fallback_queryset(
                 request,
@@ -424,16 +415,7 @@ def fetch_ranking(
         return replace(given, reason=BAD_REQUEST)
 
     def compute() -> RecommendationList:
-        answer, why = _ask(
-            lambda: get_client().rank(
-                req.user_id,
-                req.item_ids,
-                filter=req.filter,
-                filter_values=req.filter_values,
-                context=req.context,
-            ),
-            "ranking",
-        )
+        answer, why = _ask(lambda: get_client().rank(req), "ranking")
         return answer if answer is not None else replace(given, reason=why)
 
     return _cached(identity, "rank", req, compute)
