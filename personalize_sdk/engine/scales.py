@@ -52,7 +52,11 @@ class Softmax(Scale):
         self.total = float(np.exp((values - self.peak) / self.temperature).sum()) if len(values) else 1.0
 
     def map(self, raw: Sequence[float]) -> list[float]:
-        return [min(1.0, math.exp(min(0.0, x - self.peak) / self.temperature) / self.total) for x in raw]
+        terms = [math.exp(min(0.0, x - self.peak) / self.temperature) for x in raw]
+        # An explored item takes the score of its slot, above its own: the
+        # divisor then counts the list as shown, so the list sums to at most 1.
+        total = max(self.total, sum(terms))
+        return [term / total for term in terms]
 
 
 class Share(Scale):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from personalize_sdk import Event
-from personalize_sdk.engine.scoring import slot_scores
+from personalize_sdk.engine.scales import slot_scores
 
 from . import shop
 from .conftest import fill, make_backend, make_client

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from personalize_sdk import Event
 
 from . import shop
@@ -68,3 +70,73 @@ def test_bought_together_not_ready_serves_also_viewed_marked_as_fallback():
     assert result.source == "fallback" and "also viewed" in result.reason
     assert result.item_ids[:2] == client.recommend("also_viewed", item_id="i40", num_results=2).item_ids
     backend.close()
+
+
+# -- before the first model ----------------------------------------------------
+def test_before_training_recommended_for_you_serves_the_most_viewed_items_and_says_so(backend):
+    client = make_client(backend)
+    client.put_items(shop.items())
+    client.record_many(Event("View", f"s{n}", "i90", f"u{n}", sent_at=shop.START + n) for n in range(5))
+    client.record_many(Event("View", f"t{n}", "i7", f"u{n}", sent_at=shop.START + n) for n in range(3))
+
+    result = client.recommend("recommended_for_you", user_id="u1", num_results=4)
+
+    assert backend.engine.model.version == "untrained"
+    assert result.source == "fallback"
+    assert "no model has been trained yet" in result.reason
+    assert "most popular items of the 8 item events stored so far" in result.reason
+    assert result.item_ids[:2] == ["i90", "i7"]  # by views, not the catalogue's sorted ids
+    assert [rec.score for rec in result][:2] == [5 / 8, 3 / 8]
+
+
+def test_before_training_each_new_event_counts_at_the_next_request(backend):
+    client = make_client(backend)
+    client.put_items(shop.items())
+    client.record(Event("View", "s", "i3", "u", sent_at=shop.START))
+    assert client.recommend("most_viewed", num_results=1).item_ids == ["i3"]
+
+    client.record_many(Event("Purchase", "s", "i60", "u", sent_at=shop.START + n) for n in range(2))
+
+    # A Purchase weighs 4 Views by default.
+    assert client.recommend("most_viewed", num_results=2).item_ids == ["i60", "i3"]
+
+
+def test_before_training_an_item_known_only_from_events_is_served(backend):
+    client = make_client(backend)
+    client.record(Event("View", "s", "never-put", "u", sent_at=shop.START))
+
+    result = client.recommend("best_sellers", num_results=3)
+
+    assert result.item_ids == ["never-put"] and result.source == "fallback"
+
+
+def test_before_training_with_no_events_the_catalogue_is_shown_and_the_reason_says_why(backend):
+    client = make_client(backend)
+    client.put_items(shop.items()[:3])
+
+    result = client.recommend("recommended_for_you", user_id="anyone", num_results=3)
+
+    assert "no item events are stored yet" in result.reason
+    assert [rec.score for rec in result] == pytest.approx([1 / 3] * 3, abs=1e-6)
+
+
+def test_after_forgetting_a_user_their_events_no_longer_count_before_training(backend):
+    client = make_client(backend)
+    client.record_many(Event("View", "s", "i1", "gone", sent_at=shop.START + n) for n in range(3))
+    client.record(Event("View", "t", "i2", "stays", sent_at=shop.START))
+    assert client.recommend("most_viewed", num_results=1).item_ids == ["i1"]
+
+    backend.engine.forget_user("gone")
+
+    assert client.recommend("most_viewed", num_results=2).item_ids[0] == "i2"
+
+
+def test_once_trained_the_fallback_comes_from_the_model(backend):
+    client = make_client(backend)
+    fill(client)
+    backend.train()
+
+    result = client.recommend("recommended_for_you", user_id="a-newcomer", num_results=3)
+
+    assert result.source == "fallback" and "the user has no history yet" in result.reason
+    assert "stored so far" not in result.reason
