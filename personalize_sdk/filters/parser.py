@@ -12,6 +12,11 @@ elements and examples, see docs/filters.rst)::
     numvalue    := number | $NAME | "(" $NAME ")" | CurrentItem.FIELD
     usercond    := CurrentUser.FIELD ( ["NOT"] "IN" valueset | cmp numvalue )
 
+Keywords, targets, dataset names and field names are read without regard to
+case, as Personalize reads them, and the tree keeps their canonical spelling
+(``INTERACTIONS.event_type`` becomes ``Interactions.EVENT_TYPE``); strings and
+placeholder names keep theirs.
+
 Besides the grammar, the parser enforces Personalize's rules: which datasets
 each target may use, one dataset per expression, EVENT_TYPE only on
 interactions, ``"*"`` only for event types, no placeholder after ``NOT IN``,

@@ -20,19 +20,14 @@ from dataclasses import dataclass, field
 from typing import Iterator, Tuple, Union
 
 from ..exceptions import FilterSyntaxError
-from .vocabulary import (  # noqa: F401  (re-exported: the tree's vocabulary is importable from here)
-    ACTIONS,
+# INTERACTION_DATASETS, MAX_EXPRESSION_LENGTH and the type aliases were first
+# defined here, and other modules still import them from here.
+from .vocabulary import (  # noqa: F401
     CURRENT_ITEM,
     CURRENT_USER,
-    DATASETS,
-    DATASETS_BY_TARGET,
     INTERACTION_DATASETS,
-    MAX_DISTINCT_FIELDS,
     MAX_EXPRESSION_LENGTH,
-    MAX_PLACEHOLDER_LENGTH,
     OPERATORS,
-    TARGETS,
-    WILDCARD,
     Action,
     Operator,
     Target,

@@ -36,7 +36,6 @@ from ...exceptions import ConfigurationError, FilterSyntaxError, InvalidRequestE
 from ..parser import parse
 from ..schema import Schema, validate
 from ..tree import (
-    WILDCARD,
     And,
     Comparison,
     Condition,
@@ -50,6 +49,7 @@ from ..tree import (
     StringList,
     Where,
 )
+from ..vocabulary import WILDCARD
 from .catalog import ItemCatalog, as_number, as_text, as_tokens, property_value
 
 #: Personalize looks at the 100 most recent interactions per user per event type.
