@@ -1,6 +1,6 @@
 """``python -m personalize_sdk.server``: serve the local Personalize over HTTP.
 
-    python -m personalize_sdk.server --path var/personalize --port 8900
+    python -m personalize_sdk.server --path var/personalize --s3-root var/s3 --port 8900
     python -m personalize_sdk.server --config personalize-local.json \\
         --access-key AKIDLOCAL:secret --fault-rate 0.1 --fault-seed 7
 
@@ -36,9 +36,20 @@ def _pairs(values: Sequence[str] | None, sep: str, option: str) -> dict[str, str
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m personalize_sdk.server",
-        description="Serve Amazon Personalize's events and runtime APIs over the local engine.",
+        description="Serve Amazon Personalize's control plane, events and runtime APIs "
+        "over the local engine.",
     )
     parser.add_argument("--path", help="directory of the local engine's data (default: in memory)")
+    parser.add_argument(
+        "--s3-root",
+        help="folder standing for S3: s3://bucket/key is S3_ROOT/bucket/key "
+        "(import, export and batch jobs read and write there)",
+    )
+    parser.add_argument(
+        "--no-control-plane",
+        action="store_true",
+        help="serve only events and runtime (the control plane needs botocore)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument(
         "--port", type=int, default=8900, help="port to bind, 0 for any free one (default: 8900)"
@@ -153,7 +164,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = config_from_args(args)
         backend_options = backend_options_from_args(args)
-        app = PersonalizeServer(args.backend or "local", config, backend_options=backend_options)
+        app = PersonalizeServer(
+            args.backend or "local",
+            config,
+            backend_options=backend_options,
+            s3_root=args.s3_root,
+            control_plane=False if args.no_control_plane else None,
+        )
     except ConfigurationError as err:
         parser.exit(2, f"error: {err}\n")
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")

@@ -43,7 +43,7 @@ def _exploration(body: Mapping[str, Any], member: str, config_key: str, recipe_t
 def _ready(ctx: Context, group_arn: str, use_case: str, *, train: bool) -> dict[str, Any]:
     """Train the group's engine (when asked) and fail unless ``use_case`` can answer."""
     backend = ctx.groups.backend(group_arn)
-    report = backend.train() if train else backend.report
+    report = backend.train() if train else backend.engine.model.report
     status = report.use_cases.get("recommended_for_you" if use_case == RANKING else use_case)
     if status is None or not status.ready:
         reason = status.reason if status is not None else "the engine has not been trained"

@@ -1,0 +1,168 @@
+"""The flows of AWS's own samples, end to end, with real boto3 clients."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.sdk.server.control.conftest import RECIPE, ROLE, build_group
+
+
+@pytest.fixture(scope="module")
+def shop(plane):
+    return build_group(plane, "shop")
+
+
+@pytest.fixture(scope="module")
+def custom(plane):
+    """A custom dataset group with a user-personalization and a ranking solution."""
+    arns = build_group(plane, "custom", domain=None)
+    client = plane.personalize
+    for role, recipe in (("up", "aws-user-personalization"), ("rank", "aws-personalized-ranking")):
+        solution = client.create_solution(
+            name=f"custom-{role}", datasetGroupArn=arns["group"], recipeArn=RECIPE + recipe
+        )["solutionArn"]
+        assert plane.wait("Solution", solution)["status"] == "ACTIVE"
+        version = client.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        described = plane.wait("SolutionVersion", version)
+        assert described["status"] == "ACTIVE", described.get("failureReason")
+        arns[f"{role}-solution"], arns[f"{role}-version"] = solution, version
+    return arns
+
+
+def test_the_ecommerce_domain_flow_ends_in_filtered_recommendations(plane, shop):
+    client = plane.personalize
+    recommender = client.create_recommender(
+        name="shop-rfy", datasetGroupArn=shop["group"], recipeArn=RECIPE + "aws-ecomm-recommended-for-you"
+    )["recommenderArn"]
+    described = plane.wait("Recommender", recommender)
+    assert described["status"] == "ACTIVE", described.get("failureReason")
+    filter_arn = client.create_filter(
+        name="shop-hats", datasetGroupArn=shop["group"],
+        filterExpression='INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ("hats")',
+    )["filterArn"]
+    assert plane.wait("Filter", filter_arn)["status"] == "ACTIVE"
+
+    answer = plane.runtime.get_recommendations(
+        recommenderArn=recommender, userId="u3", numResults=10, filterArn=filter_arn
+    )
+    items = [entry["itemId"] for entry in answer["itemList"]]
+    assert items and all(int(item[1:]) % 2 == 0 for item in items)  # even ids are hats
+    unfiltered = plane.runtime.get_recommendations(recommenderArn=recommender, userId="u3", numResults=10)
+    assert any(int(entry["itemId"][1:]) % 2 for entry in unfiltered["itemList"])
+
+
+def test_a_recommender_whose_data_is_short_fails_naming_the_cause(plane):
+    client = plane.personalize
+    group = client.create_dataset_group(name="empty-shop", domain="ECOMMERCE")["datasetGroupArn"]
+    plane.wait("DatasetGroup", group)
+    recommender = client.create_recommender(
+        name="empty-best", datasetGroupArn=group, recipeArn=RECIPE + "aws-ecomm-popular-items-by-purchases"
+    )["recommenderArn"]
+    described = plane.wait("Recommender", recommender)
+    assert described["status"] == "CREATE FAILED"
+    assert "best_sellers" in described["failureReason"]
+
+
+def test_the_custom_flow_ends_in_a_personalized_ranking(plane, custom):
+    client = plane.personalize
+    metrics = client.get_solution_metrics(solutionVersionArn=custom["rank-version"])["metrics"]
+    assert set(metrics) == {
+        "coverage", "mean_reciprocal_rank_at_25",
+        "normalized_discounted_cumulative_gain_at_5", "normalized_discounted_cumulative_gain_at_10",
+        "normalized_discounted_cumulative_gain_at_25",
+        "precision_at_5", "precision_at_10", "precision_at_25",
+    }
+    assert all(0 <= value <= 1 for value in metrics.values())
+    assert metrics["coverage"] > 0
+    campaign = client.create_campaign(
+        name="custom-rank", solutionVersionArn=custom["rank-version"], minProvisionedTPS=1
+    )["campaignArn"]
+    assert plane.wait("Campaign", campaign)["status"] == "ACTIVE"
+
+    ranked = plane.runtime.get_personalized_ranking(
+        campaignArn=campaign, userId="u5", inputList=["i5", "i29", "i7", "i20"]
+    )["personalizedRanking"]
+    assert sorted(entry["itemId"] for entry in ranked) == ["i20", "i29", "i5", "i7"]
+    assert ranked[0]["itemId"] in ("i5", "i7")  # u5 lives among items 5 to 10
+
+
+def test_a_campaign_applies_its_item_exploration_config(plane, custom):
+    client = plane.personalize
+    plain, exploring = (
+        client.create_campaign(
+            name=f"custom-up-{weight}", solutionVersionArn=custom["up-version"],
+            campaignConfig={"itemExplorationConfig": {"explorationWeight": weight, "explorationItemAgeCutOff": "30"}},
+        )["campaignArn"]
+        for weight in ("0", "1")
+    )
+    for campaign in (plain, exploring):
+        assert plane.wait("Campaign", campaign)["status"] == "ACTIVE"
+    described = client.describe_campaign(campaignArn=exploring)["campaign"]
+    assert described["campaignConfig"]["itemExplorationConfig"]["explorationWeight"] == "1"
+
+    def reasons(campaign):
+        answer = plane.runtime.get_recommendations(campaignArn=campaign, userId="u5", numResults=10)
+        return [entry.get("reason") for entry in answer["itemList"]]
+
+    assert not any(reasons(plain))
+    assert any(reasons(exploring))
+
+
+def test_put_events_through_the_event_tracker_change_the_next_answer(plane, custom):
+    client = plane.personalize
+    tracker = client.create_event_tracker(name="custom-tracker", datasetGroupArn=custom["group"])
+    assert plane.wait("EventTracker", tracker["eventTrackerArn"])["status"] == "ACTIVE"
+    campaign = client.create_campaign(name="custom-up", solutionVersionArn=custom["up-version"])["campaignArn"]
+    plane.wait("Campaign", campaign)
+    before = plane.runtime.get_recommendations(campaignArn=campaign, userId="newcomer", numResults=5)
+    now = datetime.now(timezone.utc)
+    plane.events.put_events(
+        trackingId=tracker["trackingId"], userId="newcomer", sessionId="s-new",
+        eventList=[{"eventType": "View", "itemId": f"i{n}", "sentAt": now} for n in (20, 21, 22, 23)],
+    )
+    after = plane.runtime.get_recommendations(campaignArn=campaign, userId="newcomer", numResults=5)
+    assert [e["itemId"] for e in before["itemList"]] != [e["itemId"] for e in after["itemList"]]
+
+
+def test_a_batch_inference_job_writes_where_the_samples_read(plane, custom):
+    client = plane.personalize
+    source = plane.upload("batch/users.json", "\n".join(json.dumps({"userId": f"u{n}"}) for n in range(3)) + "\n")
+    job = client.create_batch_inference_job(
+        jobName="custom-batch", solutionVersionArn=custom["up-version"], roleArn=ROLE, numResults=4,
+        jobInput={"s3DataSource": {"path": source}},
+        jobOutput={"s3DataDestination": {"path": "s3://bucket/batch-out/"}},
+    )["batchInferenceJobArn"]
+    described = plane.wait("BatchInferenceJob", job)
+    assert described["status"] == "ACTIVE", described.get("failureReason")
+    lines = [json.loads(line) for line in plane.read("batch-out/users.json.out").splitlines()]
+    assert [line["input"] for line in lines] == [{"userId": f"u{n}"} for n in range(3)]
+    for line in lines:
+        assert line["error"] is None
+        assert len(line["output"]["recommendedItems"]) == 4
+        assert len(line["output"]["scores"]) == 4
+
+
+def test_everything_survives_a_restart(tmp_path_factory):
+    from tests.sdk.server.control.conftest import make_plane
+
+    plane, patch = make_plane(tmp_path_factory, "restart")
+    try:
+        arns = build_group(plane, "kept")
+        recommender = plane.personalize.create_recommender(
+            name="kept-views", datasetGroupArn=arns["group"], recipeArn=RECIPE + "aws-ecomm-popular-items-by-views"
+        )["recommenderArn"]
+        assert plane.wait("Recommender", recommender)["status"] == "ACTIVE"
+        first = plane.runtime.get_recommendations(recommenderArn=recommender, userId="u1")["itemList"]
+        plane.stop()
+        plane.start()
+        assert plane.personalize.describe_recommender(recommenderArn=recommender)["recommender"]["status"] == "ACTIVE"
+        names = [d["name"] for d in plane.personalize.list_datasets(datasetGroupArn=arns["group"])["datasets"]]
+        assert sorted(names) == ["kept-Interactions", "kept-Items"]
+        again = plane.runtime.get_recommendations(recommenderArn=recommender, userId="u1")["itemList"]
+        assert [e["itemId"] for e in again] == [e["itemId"] for e in first]
+    finally:
+        plane.stop()
+        patch.undo()
