@@ -623,7 +623,7 @@ def fill_outbox(count: int) -> None:
 
 
 def bench_drain(events: int, folder: Path) -> list[tuple[str, int, float]]:
-    from personalize_django.delivery import deliver_pending
+    from personalize_django.outbox import deliver_pending
     from personalize_sdk.backends.local import LocalBackend
 
     class OneEventPerCall(LocalBackend):
