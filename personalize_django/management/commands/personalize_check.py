@@ -56,6 +56,7 @@ class Command(BaseCommand):
             merge_findings,
             shop_formats,
         )
+        from personalize_django.outbox import held_by_configuration
         from personalize_sdk.dataset import check_records
         from personalize_sdk.dataset.report_html import write_html
 
@@ -96,6 +97,11 @@ class Command(BaseCommand):
             "duplicates_exported_once": events.duplicates,
             "skipped": dict(skipped.counts),
         }
+        # Rows a misconfigured backend holds back never reach it: say so first.
+        held = held_by_configuration()
+        report.summary["outbox"] = {
+            "held_by_configuration": [{"error": error, "rows": n} for error, n in held]
+        }
         if options["html"]:
             write_html(report, options["html"], title="Data-quality report of the shop")
         self.stdout.write(report.to_json() if options["json"] else report.format_text())
@@ -105,8 +111,18 @@ class Command(BaseCommand):
                 f"not checked: {count:,} record(s), {reason}"
                 + (f" (e.g. {example})" if example else "")
             )
+        for error, count in held:
+            self.stderr.write(
+                f"outbox: {count:,} row(s) held back, not delivered, because the backend is "
+                f"misconfigured: {error}. Fix PERSONALIZE['BACKEND'] / PERSONALIZE['OPTIONS']."
+            )
         if options["html"]:
             self.stderr.write(f"HTML report written to {options['html']}")
+        if held and report.ok:
+            raise CommandError(
+                f"{sum(n for _, n in held):,} outbox row(s) are held back by a configuration "
+                "error of the backend (see above)"
+            )
         if not report.ok:
             raise CommandError(
                 f"the data has {len(report.errors)} kind(s) of error: "

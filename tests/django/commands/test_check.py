@@ -155,3 +155,25 @@ def test_ids_over_256_characters_are_errors(history, clean_registry, saved_regis
     assert finding["count"] == 1 + skipped["invalid_event"]
     assert "must be at most 256 characters (got 300)" in finding["examples"][0]["message"]
     assert status == 1 and "not checked: 1 record(s), invalid_item" in err
+
+
+def test_rows_held_by_a_misconfigured_backend_show_and_fail_the_check(history, clean_registry):
+    from personalize_django.models import OutboxEvent
+
+    OutboxEvent.objects.filter(pk__in=OutboxEvent.objects.values("pk")[:3]).update(
+        last_error="ConfigurationError (ConfigurationError): set OPTIONS['items']"
+    )
+    report, status, err = check_json()
+    assert report["ok"] is True and status == 1  # the data is fine; the delivery is not
+    assert report["summary"]["outbox"] == {
+        "held_by_configuration": [
+            {"error": "ConfigurationError (ConfigurationError): set OPTIONS['items']", "rows": 3}
+        ]
+    }
+    assert "outbox: 3 row(s) held back, not delivered, because the backend is misconfigured" in err
+    assert "PERSONALIZE['BACKEND'] / PERSONALIZE['OPTIONS']" in err
+
+
+def test_a_clean_outbox_reports_nothing_held(history, clean_registry):
+    report, status, _ = check_json()
+    assert report["summary"]["outbox"] == {"held_by_configuration": []} and status == 0
