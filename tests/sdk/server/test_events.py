@@ -149,3 +149,181 @@ def test_a_configured_tracking_id_is_accepted(memory):
         served.thread.stop()
 
     assert len(memory.events) == 1
+
+
+# -- properties keys that are interaction columns (PutEvents' Event.properties) --
+def test_an_item_id_and_event_value_in_properties_are_the_events_own(memory_server, memory):
+    # As AWS's "Recording item interaction events" example and Segment's destination send them.
+    memory_server.events.put_events(
+        trackingId=TRACKING_ID,
+        userId="user555",
+        sessionId="session1",
+        eventList=[
+            {
+                "eventId": "event1",
+                "sentAt": T0,
+                "eventType": "like",
+                "properties": json.dumps({"itemId": "choc-panama", "eventValue": 4, "numRatings": "12"}),
+            }
+        ],
+    )
+
+    (stored,) = memory.events
+    assert (stored.item_id, stored.event_value) == ("choc-panama", 4.0)
+    assert stored.properties == {"numRatings": "12"}  # other keys stay metadata columns
+
+
+def test_an_item_id_given_twice_alike_is_accepted(memory_server, memory):
+    memory_server.events.put_events(
+        trackingId=TRACKING_ID,
+        sessionId="s",
+        eventList=[{"eventType": "View", "itemId": "7", "sentAt": T0, "properties": '{"itemId": "7"}'}],
+    )
+
+    assert [e.item_id for e in memory.events] == ["7"]
+
+
+def test_two_different_item_ids_are_an_invalid_input_naming_both(memory_server, memory):
+    with pytest.raises(memory_server.events.exceptions.InvalidInputException) as info:
+        memory_server.events.put_events(
+            trackingId=TRACKING_ID,
+            sessionId="s",
+            eventList=[
+                {"eventType": "View", "itemId": "1", "sentAt": T0},
+                {"eventType": "View", "itemId": "7", "sentAt": T0, "properties": '{"itemId": "8"}'},
+            ],
+        )
+
+    message = info.value.response["Error"]["Message"]
+    assert "eventList.2.member" in message
+    assert "itemId" in message and "'7'" in message and "'8'" in message
+    assert memory.events == []  # nothing of a refused call is stored
+
+
+def test_properties_that_are_not_a_json_object_are_an_invalid_input(memory_server, memory):
+    with pytest.raises(memory_server.events.exceptions.InvalidInputException) as info:
+        memory_server.events.put_events(
+            trackingId=TRACKING_ID,
+            sessionId="s",
+            eventList=[{"eventType": "View", "itemId": "1", "sentAt": T0, "properties": "not json"}],
+        )
+
+    assert "properties" in info.value.response["Error"]["Message"]
+
+
+# -- over the local engine: what the events carry reaches the engine ------------
+PHONE = [f"p{n}" for n in range(6)]
+DESKTOP = [f"d{n}" for n in range(6)]
+
+
+@pytest.fixture(scope="module")
+def devices():
+    """A local engine behind the server, fed through PutEvents the way AWS's
+    samples feed it (the item in ``properties``, the device as a metadata
+    column): phone users browse ``p*`` on phones, desktop users ``d*`` on
+    desktops; "shopper" saw one of each."""
+    pytest.importorskip("numpy")
+    pytest.importorskip("scipy")
+    from personalize_sdk.backends.local import LocalBackend
+
+    from .conftest import start
+
+    backend = LocalBackend(min_data_scale=0.01, auto_train=False, exploration_weight=0.0)
+    served = start(backend)
+    for items in (PHONE, DESKTOP):  # PutItems takes at most 10 items a call
+        served.events.put_items(datasetArn=served.config.items_dataset_arn, items=[{"itemId": i} for i in items])
+    for user in range(60):
+        items, device = (PHONE, "phone") if user % 2 else (DESKTOP, "desktop")
+        served.events.put_events(
+            trackingId=TRACKING_ID,
+            userId=f"u{user}",
+            sessionId=f"s{user}",
+            eventList=[
+                {
+                    "eventType": "View",
+                    "sentAt": T0.timestamp() + user * 100 + step,
+                    "properties": json.dumps({"itemId": items[(user + step) % 6], "device": device}),
+                }
+                for step in range(3)
+            ],
+        )
+    served.events.put_events(
+        trackingId=TRACKING_ID,
+        userId="shopper",
+        sessionId="both",
+        eventList=[{"eventType": "View", "itemId": item, "sentAt": T0.timestamp() + 9000} for item in ("p0", "d0")],
+    )
+    backend.train()
+    yield served
+    served.thread.stop()
+    served.app.close()
+
+
+def recommend(served, user: str, **params) -> list[dict]:
+    return served.runtime.get_recommendations(
+        recommenderArn=served.config.recommender_arn("recommended_for_you"), userId=user, numResults=6, **params
+    )["itemList"]
+
+
+def test_an_item_id_in_properties_changes_the_next_answer(devices):
+    before = [entry["itemId"] for entry in recommend(devices, "segment-user")]
+
+    devices.events.put_events(
+        trackingId=TRACKING_ID,
+        userId="segment-user",
+        sessionId="seg-1",
+        eventList=[
+            {"eventType": "View", "sentAt": T0.timestamp() + 20000 + n, "properties": json.dumps({"itemId": item})}
+            for n, item in enumerate(["p2", "p3", "p2", "p3"])
+        ],
+    )
+
+    stored = [e for e in devices.backend.iter_events() if e.user_id == "segment-user"]
+    assert [e.item_id for e in stored] == ["p2", "p3", "p2", "p3"]
+    after = [entry["itemId"] for entry in recommend(devices, "segment-user")]
+    assert after != before
+    assert set(after[:2]) <= set(PHONE)  # the neighbours of what was just viewed
+
+
+def test_the_device_is_stored_with_the_event(devices):
+    stored = [e for e in devices.backend.iter_events() if e.user_id in ("u1", "u2")]
+
+    assert {(e.user_id, e.properties["device"]) for e in stored} == {("u1", "phone"), ("u2", "desktop")}
+
+
+def test_a_request_context_prefers_the_items_used_in_that_context(devices):
+    def phone_share(entries) -> float:
+        return sum(entry["score"] for entry in entries if entry["itemId"] in PHONE)
+
+    plain = recommend(devices, "shopper")
+    on_phone = recommend(devices, "shopper", context={"DEVICE": "phone"})
+    on_desktop = recommend(devices, "shopper", context={"DEVICE": "desktop"})
+
+    assert phone_share(on_phone) > phone_share(plain) > phone_share(on_desktop)
+    assert on_phone[0]["itemId"] in PHONE and on_desktop[0]["itemId"] in DESKTOP
+
+
+def test_impressions_and_the_recommendation_id_reach_the_engines_store(devices):
+    response = devices.runtime.get_recommendations(
+        recommenderArn=devices.config.recommender_arn("recommended_for_you"), userId="clicker", numResults=3
+    )
+    shown = [entry["itemId"] for entry in response["itemList"]]
+
+    devices.events.put_events(
+        trackingId=TRACKING_ID,
+        userId="clicker",
+        sessionId="c-1",
+        eventList=[
+            {"eventType": "Click", "itemId": shown[0], "sentAt": T0.timestamp() + 30000,
+             "recommendationId": response["recommendationId"]},
+            {"eventType": "View", "itemId": "d4", "sentAt": T0.timestamp() + 30001, "impression": ["d4", "d5", "p5"]},
+        ],
+    )
+
+    click, view = [e for e in devices.backend.iter_events() if e.user_id == "clicker"]
+    assert click.recommendation_id == response["recommendationId"]
+    assert view.impression == ("d4", "d5", "p5")
+    # The engine knows what that recommendation showed (its implicit impressions).
+    assert devices.backend.engine.store.served_lists([response["recommendationId"]]) == {
+        response["recommendationId"]: shown
+    }
