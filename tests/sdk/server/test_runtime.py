@@ -17,6 +17,7 @@ pytest.importorskip("scipy")
 
 from personalize_sdk.backends.local import LocalBackend  # noqa: E402
 from personalize_sdk.backends.memory import MemoryBackend  # noqa: E402
+from personalize_sdk.use_cases import RecommendationRequest  # noqa: E402
 
 from .conftest import FILTERS, start  # noqa: E402
 
@@ -230,6 +231,65 @@ def test_a_promotion_fills_its_share_of_slots_from_its_filter(shop):
     assert promoted == [
         entry["itemId"] for entry in alone["itemList"]
     ]  # promoted items keep their order
+
+
+# -- scores: Personalize's [0, 1] -------------------------------------------
+def assert_scores_on_the_scale(entries: list[dict]) -> None:
+    scores = [entry["score"] for entry in entries]
+    assert scores and all(0.0 <= score <= 1.0 for score in scores), scores
+    assert scores == sorted(scores, reverse=True)
+    assert sum(scores) <= 1.0 + 1e-6
+
+
+@pytest.mark.parametrize("use_case", ["recommended_for_you", "also_viewed", "bought_together",
+                                      "best_sellers", "most_viewed"])
+def test_every_recommender_and_campaign_scores_within_0_and_1(shop, use_case):
+    for arn in ({"recommenderArn": shop.config.recommender_arn(use_case)},
+                {"campaignArn": shop.config.campaign_arn(use_case)}):
+        for user in ("u3", "u17", "nobody"):
+            response = shop.runtime.get_recommendations(**arn, userId=user, itemId="i4", numResults=10)
+            assert_scores_on_the_scale(response["itemList"])
+
+
+def test_a_personalized_ranking_sums_to_1_and_an_unknown_item_scores_0(shop):
+    for user in ("u3", "u17", "nobody"):
+        response = shop.runtime.get_personalized_ranking(
+            campaignArn=shop.config.campaign_arn("personalized-ranking"),
+            userId=user,
+            inputList=["i1", "i9", "i4", "i6", "unknown-item"],
+        )
+
+        scores = {entry["itemId"]: entry["score"] for entry in response["personalizedRanking"]}
+        assert sum(scores.values()) == pytest.approx(1.0, abs=1e-5)
+        assert scores["unknown-item"] == 0.0
+        assert all(0.0 <= score <= 1.0 for score in scores.values())
+
+
+# -- before the first model -------------------------------------------------
+def test_before_the_first_model_recommended_for_you_answers_the_most_viewed_items():
+    backend = LocalBackend(auto_train=False)
+    served = start(backend)
+    try:
+        served.events.put_items(
+            datasetArn=served.config.items_dataset_arn, items=[{"itemId": item} for item in ITEMS[:10]]
+        )
+        views = [("i7", 4), ("i3", 2), ("i9", 1)]
+        put_in_batches(served.events, "viewer", "v-1", [
+            {"eventType": "View", "itemId": item, "sentAt": NOW - timedelta(minutes=n)}
+            for item, count in views for n in range(count)
+        ])
+
+        items = recommend(served, "someone", numResults=3)["itemList"]
+
+        assert backend.engine.model.version == "untrained"
+        assert [entry["itemId"] for entry in items] == ["i7", "i3", "i9"]  # not the catalogue's first ids
+        assert [entry["score"] for entry in items] == pytest.approx([4 / 7, 2 / 7, 1 / 7], abs=1e-6)
+        # What the engine answered, and why (the wire has no room for it).
+        answer = backend.recommend(RecommendationRequest("recommended_for_you", user_id="someone", num_results=3))
+        assert answer.source == "fallback" and "no model has been trained yet" in answer.reason
+    finally:
+        served.thread.stop()
+        served.app.close()
 
 
 # -- numResults, over a scripted backend ------------------------------------
