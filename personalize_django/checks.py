@@ -27,14 +27,19 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.db import connections
 from django.core.checks import Error, Warning
 from django.utils.module_loading import import_string
 
 from personalize_sdk import ConfigurationError
-from personalize_sdk.backends import Backend
+from personalize_sdk.backends import DEFAULT_BACKEND, Backend, import_backend
+from personalize_sdk.filters import parse
 from personalize_sdk.use_cases import USE_CASES
 
 from .conf import DEFAULTS, DELIVERY_MODES, REMOVED_SETTINGS, SETTING_NAME
+from .outbox import outbox_db
+from .outbox.waking import celery_app_configured, celery_installed
+from .registry import registry
 
 #: OPTIONS keys of the AWS backend that map use cases to ARNs
 AWS_USE_CASE_OPTIONS = ("recommenders", "campaigns")
@@ -173,9 +178,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
 
 
 def _backend_class(config: dict[str, Any]) -> tuple[Any, list]:
-    from personalize_sdk.backends import DEFAULT_BACKEND, import_backend
-    from personalize_sdk.backends.base import Backend
-
     backend = _value(config, "BACKEND")
     if isinstance(backend, Backend):
         return type(backend), []
@@ -212,9 +214,6 @@ def check_backend(app_configs: Any = None, **kwargs: Any) -> list:
 
 
 def _check_filters(filters: dict[str, Any]) -> list:
-    from personalize_sdk import filters as filters_module
-
-    parse = getattr(filters_module, "parse", None)
     errors = []
     for name, expression in filters.items():
         if not isinstance(expression, str) or not expression.strip():
@@ -230,8 +229,6 @@ def _check_filters(filters: dict[str, Any]) -> list:
                 )
             )
             continue
-        if parse is None:
-            continue  # the parser is not available: the backend will judge
         try:
             parse(expression)
         except ValueError as err:
@@ -310,8 +307,6 @@ def _check_aws_use_cases(options: dict[str, Any]) -> list:
 
 def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
     """The delivery mode exists and can work here."""
-    from .outbox.waking import celery_app_configured, celery_installed
-
     config = _config()
     if not isinstance(config, dict):
         return []
@@ -370,10 +365,6 @@ def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
 def check_outbox_database(app_configs: Any = None, **kwargs: Any) -> list:
     """On SQLite, whether recording's writes leave the database to checkpoint
     after each tracked request."""
-    from django.db import connections
-
-    from .outbox import outbox_db
-
     if settings.DEBUG:
         return []
     alias = outbox_db()
@@ -417,8 +408,6 @@ def _path_exists(model: type, path: str) -> bool:
 
 def check_registrations(app_configs: Any = None, **kwargs: Any) -> list:
     """Every attribute path in the registrations exists on its model."""
-    from .registry import registry
-
     errors: list = []
 
     def check(model: type, what: str, spec: Any) -> None:

@@ -90,7 +90,7 @@ def test_e006_unknown_delivery_mode():
 
 @override_settings(PERSONALIZE={"BACKEND": "memory", "DELIVERY": "celery"})
 def test_e007_celery_chosen_but_not_installed(monkeypatch):
-    monkeypatch.setattr("personalize_django.outbox.waking.celery_installed", lambda: False)
+    monkeypatch.setattr("personalize_django.checks.celery_installed", lambda: False)
     assert checks.check_delivery() == [
         Error(
             "PERSONALIZE['DELIVERY'] is 'celery' but Celery is not installed.",
