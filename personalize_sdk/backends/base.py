@@ -141,7 +141,7 @@ class Backend(ABC):
         Backends with :attr:`can_train` must implement it, swap the new model
         in without making requests wait, and keep the report for :meth:`report`.
         """
-        raise self._unsupported("can_train", "train a model (it trains itself, or has none)")
+        raise self._unsupported("can_train", "train a model")
 
     def report(self) -> Any:
         """The report of the last training, or ``None`` before the first one.
@@ -157,8 +157,8 @@ class Backend(ABC):
         anonymous events of the sessions joined to the user with theirs, leave
         other users' events alone, and raise
         :class:`~personalize_sdk.exceptions.InvalidRequestError` naming
-        ``user_id`` when it is not a non-empty string. A model trained before keeps what it learnt until the
-        next :meth:`train`."""
+        ``user_id`` when it is not a non-empty string. A model trained before
+        keeps what it learnt until the next :meth:`train`."""
         raise self._unsupported("can_forget_users", "forget a user")
 
     def iter_events(self) -> Iterator[Event]:

@@ -4,6 +4,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from personalize_sdk.backends.memory import MemoryBackend
+
+
+class Trainable(MemoryBackend):
+    """A backend of the shop's own that announces it can train."""
+
+    can_train = True
+    trained = 0
+
+    def train(self, background=False):
+        Trainable.trained += 1
+        return "3 interactions, every use case ready"
+
 
 def run() -> str:
     out = StringIO()
@@ -14,6 +27,13 @@ def run() -> str:
 def test_backends_that_train_themselves_are_left_alone():
     with override_settings(PERSONALIZE={"BACKEND": "personalize_sdk.backends.memory.MemoryBackend"}):
         assert "trains itself" in run()
+
+
+def test_any_backend_that_can_train_is_trained():
+    with override_settings(PERSONALIZE={"BACKEND": Trainable}):
+        output = run()
+    assert output == "Trained: 3 interactions, every use case ready\n"
+    assert Trainable.trained == 1
 
 
 def test_the_local_engine_is_trained_and_its_report_printed(tmp_path):

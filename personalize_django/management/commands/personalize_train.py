@@ -17,9 +17,8 @@ class Command(BaseCommand):
         except PersonalizeError as err:  # configuration problems are for a person to read
             raise CommandError(f"Cannot load the personalize backend: {err}") from err
         if not backend.can_train:
-            self.stdout.write(
-                f"The {backend.display_name} backend trains itself (or has no model); nothing to do."
-            )
+            name = backend.display_name
+            self.stdout.write(f"The {name} backend trains itself (or has no model); nothing to do.")
             return
         report = backend.train()
         self.stdout.write(self.style.SUCCESS(f"Trained: {report}"))

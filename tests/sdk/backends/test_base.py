@@ -13,7 +13,13 @@ from personalize_sdk.backends.local import LocalBackend
 from personalize_sdk.backends.memory import MemoryBackend
 from personalize_sdk.recommendations import RecommendationList
 
-FLAGS = ("can_train", "can_forget_users", "can_iterate_data", "filters_by_arn", "has_personalize_jobs")
+FLAGS = (
+    "can_train",
+    "can_forget_users",
+    "can_iterate_data",
+    "filters_by_arn",
+    "has_personalize_jobs",
+)
 
 
 class Minimal(Backend):
