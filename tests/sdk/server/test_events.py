@@ -152,21 +152,17 @@ def test_a_configured_tracking_id_is_accepted(memory):
 
 
 # -- properties keys that are interaction columns (PutEvents' Event.properties) --
+def put(events_client, *events: dict, user: str | None = None, session: str = "s") -> None:
+    """One PutEvents call with the default tracking id."""
+    who = {"userId": user} if user else {}
+    events_client.put_events(trackingId=TRACKING_ID, sessionId=session, eventList=list(events), **who)
+
+
 def test_an_item_id_and_event_value_in_properties_are_the_events_own(memory_server, memory):
     # As AWS's "Recording item interaction events" example and Segment's destination send them.
-    memory_server.events.put_events(
-        trackingId=TRACKING_ID,
-        userId="user555",
-        sessionId="session1",
-        eventList=[
-            {
-                "eventId": "event1",
-                "sentAt": T0,
-                "eventType": "like",
-                "properties": json.dumps({"itemId": "choc-panama", "eventValue": 4, "numRatings": "12"}),
-            }
-        ],
-    )
+    properties = json.dumps({"itemId": "choc-panama", "eventValue": 4, "numRatings": "12"})
+    put(memory_server.events, {"eventId": "event1", "sentAt": T0, "eventType": "like", "properties": properties},
+        user="user555", session="session1")
 
     (stored,) = memory.events
     assert (stored.item_id, stored.event_value) == ("choc-panama", 4.0)
@@ -174,25 +170,16 @@ def test_an_item_id_and_event_value_in_properties_are_the_events_own(memory_serv
 
 
 def test_an_item_id_given_twice_alike_is_accepted(memory_server, memory):
-    memory_server.events.put_events(
-        trackingId=TRACKING_ID,
-        sessionId="s",
-        eventList=[{"eventType": "View", "itemId": "7", "sentAt": T0, "properties": '{"itemId": "7"}'}],
-    )
+    put(memory_server.events, {"eventType": "View", "itemId": "7", "sentAt": T0, "properties": '{"itemId": "7"}'})
 
     assert [e.item_id for e in memory.events] == ["7"]
 
 
 def test_two_different_item_ids_are_an_invalid_input_naming_both(memory_server, memory):
     with pytest.raises(memory_server.events.exceptions.InvalidInputException) as info:
-        memory_server.events.put_events(
-            trackingId=TRACKING_ID,
-            sessionId="s",
-            eventList=[
-                {"eventType": "View", "itemId": "1", "sentAt": T0},
-                {"eventType": "View", "itemId": "7", "sentAt": T0, "properties": '{"itemId": "8"}'},
-            ],
-        )
+        put(memory_server.events,
+            {"eventType": "View", "itemId": "1", "sentAt": T0},
+            {"eventType": "View", "itemId": "7", "sentAt": T0, "properties": '{"itemId": "8"}'})
 
     message = info.value.response["Error"]["Message"]
     assert "eventList.2.member" in message
@@ -202,11 +189,7 @@ def test_two_different_item_ids_are_an_invalid_input_naming_both(memory_server, 
 
 def test_properties_that_are_not_a_json_object_are_an_invalid_input(memory_server, memory):
     with pytest.raises(memory_server.events.exceptions.InvalidInputException) as info:
-        memory_server.events.put_events(
-            trackingId=TRACKING_ID,
-            sessionId="s",
-            eventList=[{"eventType": "View", "itemId": "1", "sentAt": T0, "properties": "not json"}],
-        )
+        put(memory_server.events, {"eventType": "View", "itemId": "1", "sentAt": T0, "properties": "not json"})
 
     assert "properties" in info.value.response["Error"]["Message"]
 
@@ -214,6 +197,7 @@ def test_properties_that_are_not_a_json_object_are_an_invalid_input(memory_serve
 # -- over the local engine: what the events carry reaches the engine ------------
 PHONE = [f"p{n}" for n in range(6)]
 DESKTOP = [f"d{n}" for n in range(6)]
+SECONDS = T0.timestamp()
 
 
 @pytest.fixture(scope="module")
@@ -234,25 +218,13 @@ def devices():
         served.events.put_items(datasetArn=served.config.items_dataset_arn, items=[{"itemId": i} for i in items])
     for user in range(60):
         items, device = (PHONE, "phone") if user % 2 else (DESKTOP, "desktop")
-        served.events.put_events(
-            trackingId=TRACKING_ID,
-            userId=f"u{user}",
-            sessionId=f"s{user}",
-            eventList=[
-                {
-                    "eventType": "View",
-                    "sentAt": T0.timestamp() + user * 100 + step,
-                    "properties": json.dumps({"itemId": items[(user + step) % 6], "device": device}),
-                }
-                for step in range(3)
-            ],
-        )
-    served.events.put_events(
-        trackingId=TRACKING_ID,
-        userId="shopper",
-        sessionId="both",
-        eventList=[{"eventType": "View", "itemId": item, "sentAt": T0.timestamp() + 9000} for item in ("p0", "d0")],
-    )
+        put(served.events, *[
+            {"eventType": "View", "sentAt": SECONDS + user * 100 + step,
+             "properties": json.dumps({"itemId": items[(user + step) % 6], "device": device})}
+            for step in range(3)
+        ], user=f"u{user}", session=f"s{user}")
+    put(served.events, *[{"eventType": "View", "itemId": item, "sentAt": SECONDS + 9000} for item in ("p0", "d0")],
+        user="shopper", session="both")
     backend.train()
     yield served
     served.thread.stop()
@@ -268,15 +240,10 @@ def recommend(served, user: str, **params) -> list[dict]:
 def test_an_item_id_in_properties_changes_the_next_answer(devices):
     before = [entry["itemId"] for entry in recommend(devices, "segment-user")]
 
-    devices.events.put_events(
-        trackingId=TRACKING_ID,
-        userId="segment-user",
-        sessionId="seg-1",
-        eventList=[
-            {"eventType": "View", "sentAt": T0.timestamp() + 20000 + n, "properties": json.dumps({"itemId": item})}
-            for n, item in enumerate(["p2", "p3", "p2", "p3"])
-        ],
-    )
+    put(devices.events, *[
+        {"eventType": "View", "sentAt": SECONDS + 20000 + n, "properties": json.dumps({"itemId": item})}
+        for n, item in enumerate(["p2", "p3", "p2", "p3"])
+    ], user="segment-user", session="seg-1")
 
     stored = [e for e in devices.backend.iter_events() if e.user_id == "segment-user"]
     assert [e.item_id for e in stored] == ["p2", "p3", "p2", "p3"]
@@ -308,22 +275,15 @@ def test_impressions_and_the_recommendation_id_reach_the_engines_store(devices):
         recommenderArn=devices.config.recommender_arn("recommended_for_you"), userId="clicker", numResults=3
     )
     shown = [entry["itemId"] for entry in response["itemList"]]
+    rid = response["recommendationId"]
 
-    devices.events.put_events(
-        trackingId=TRACKING_ID,
-        userId="clicker",
-        sessionId="c-1",
-        eventList=[
-            {"eventType": "Click", "itemId": shown[0], "sentAt": T0.timestamp() + 30000,
-             "recommendationId": response["recommendationId"]},
-            {"eventType": "View", "itemId": "d4", "sentAt": T0.timestamp() + 30001, "impression": ["d4", "d5", "p5"]},
-        ],
-    )
+    put(devices.events,
+        {"eventType": "Click", "itemId": shown[0], "sentAt": SECONDS + 30000, "recommendationId": rid},
+        {"eventType": "View", "itemId": "d4", "sentAt": SECONDS + 30001, "impression": ["d4", "d5", "p5"]},
+        user="clicker", session="c-1")
 
     click, view = [e for e in devices.backend.iter_events() if e.user_id == "clicker"]
-    assert click.recommendation_id == response["recommendationId"]
+    assert click.recommendation_id == rid
     assert view.impression == ("d4", "d5", "p5")
     # The engine knows what that recommendation showed (its implicit impressions).
-    assert devices.backend.engine.store.served_lists([response["recommendationId"]]) == {
-        response["recommendationId"]: shown
-    }
+    assert devices.backend.engine.store.served_lists([rid]) == {rid: shown}
