@@ -5,12 +5,13 @@
 
 Locally that is the user's outbox rows (their events, the guest events of
 the sessions they logged in from, their user record), the backend's stored
-data when it can forget (the local engine: their events, the anonymous
-events of the sessions joined to them, their profile, the lists served to
-them or to those sessions, then a retraining so the saved model no longer
-holds them), and their cached recommendation lists. The shop's own tables (orders, carts) are the
-shop's to delete or anonymise; until then, ``personalize_export`` finds the
-user's events in them again.
+data when it ``can_forget_users`` (the local engine: their events, the
+anonymous events of the sessions joined to them, their profile, the lists
+served to them or to those sessions, then, as it ``can_train``, a retraining
+so the saved model no longer holds them), and their cached recommendation
+lists. The shop's own tables (orders, carts) are the shop's to delete or
+anonymise; until then, ``personalize_export`` finds the user's events in them
+again.
 """
 
 from __future__ import annotations
