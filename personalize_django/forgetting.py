@@ -26,6 +26,8 @@ from django.db.models import Q
 from personalize_sdk import ConfigurationError
 from personalize_sdk.backends import Backend
 
+from . import caching
+from .client import get_backend
 from .models import OutboxEvent
 from .recording import outbox_db
 
@@ -93,9 +95,6 @@ def forget_locally(
     ``can_forget_users``) and the recommendation cache; see the module
     docstring. ``retrain`` trains the backend again (when it ``can_train``)
     after it removed something, so that the saved model forgets too."""
-    from . import caching
-    from .client import get_backend
-
     db = outbox_db()
     report = ForgetReport(str(user_id), dry_run=dry_run)
     events, report.sessions = _user_event_rows(report.user_id, db)

@@ -41,6 +41,7 @@ from django.db import models
 from personalize_sdk import Event, InvalidRecordError, Item, User
 from personalize_sdk.backends import Backend
 
+from ..client import get_backend
 from ..conf import personalize_settings
 from ..models import OutboxEvent
 from ..outbox import outbox_db
@@ -137,8 +138,6 @@ def _rows(
 def readable_backend() -> Backend | None:
     """The backend, if it can give its stored records back (``can_iterate_data``:
     the local engine, the memory backend); else ``None``."""
-    from ..client import get_backend
-
     backend = get_backend()
     return backend if backend.can_iterate_data else None
 
