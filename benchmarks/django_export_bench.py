@@ -5,7 +5,7 @@ events, to show that memory stays flat however long the history.
 
 Half of the events wait in the outbox (pending rows, read through the ORM in
 chunks), half are in the local engine's store (read back through
-``LocalBackend.iter_events``); :class:`personalize_django.datasets.ShopEvents`
+``LocalBackend.iter_events``); :class:`personalize_django.dataset.records.ShopEvents`
 reads both, de-duplicates them by event id in a temporary SQLite file, and
 ``CsvExporter`` writes them. For each size it prints seconds, rows per second,
 the tracemalloc peak (Python allocations during the export) and the growth of
@@ -96,8 +96,7 @@ def peak_rss_mb() -> float:
 def export(rows: int, folder: Path, engine_path: Path, trace: bool) -> None:
     from django.test import override_settings
 
-    from personalize_django.dataset_formats import shop_formats
-    from personalize_django.datasets import ShopEvents
+    from personalize_django.dataset import ShopEvents, shop_formats
     from personalize_sdk.dataset import CsvExporter
 
     with override_settings(PERSONALIZE=settings_for(engine_path)):

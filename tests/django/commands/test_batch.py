@@ -12,7 +12,7 @@ from botocore.stub import ANY
 from django.core.management import CommandError
 
 from personalize_django.client import get_backend
-from personalize_django.delivery import deliver_pending
+from personalize_django.outbox import deliver_pending
 
 from .conftest import arn, run
 

@@ -70,6 +70,6 @@ def test_training_reports_through_the_backend():
     backend = LocalBackend(min_data_scale=0.001, auto_train=False)
     backend.put_events([Event("View", "s", f"i{n % 5}", f"u{n % 4}", sent_at=1_700_000_000 + n) for n in range(40)])
     report = backend.train()
-    assert report.interactions == 40 and backend.report == report
+    assert report.interactions == 40 and backend.report() == report
     assert "recommended_for_you: ready" in str(report)
     backend.close()

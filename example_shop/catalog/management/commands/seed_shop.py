@@ -36,6 +36,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from personalize_sdk.backends import backend_class
+from personalize_sdk.backends.local import LocalBackend
+
 from catalog.catalogue import CATEGORIES, generate_products
 from catalog.models import Cart, Category, Order, OrderLine, Product
 from catalog.shoppers import Catalogue, ProductInfo, Shopper, make_shoppers, simulate
@@ -174,9 +177,8 @@ class Command(BaseCommand):
             get_user_model().objects.filter(is_superuser=False).delete()
             OutboxEvent.objects.all().delete()
         config = getattr(settings, "PERSONALIZE", {}) or {}
-        backend = str(config.get("BACKEND") or "local")
         path = (config.get("OPTIONS") or {}).get("path")
-        if backend.endswith("LocalBackend") or backend == "local":
+        if issubclass(backend_class(config.get("BACKEND")), LocalBackend):
             from personalize_django.client import reset_client
 
             reset_client()  # close the engine's database before its folder goes
