@@ -17,8 +17,10 @@ from personalize_sdk import ConfigurationError, ImproperlyInstalled
 from personalize_sdk.backends import Backend
 from personalize_sdk.backends import backend_class as sdk_backend_class
 from personalize_sdk.dataset import DATASET_TYPES
+from personalize_sdk.provisioning import personalize_client as make_personalize_client
 
 from .conf import personalize_settings
+from .dataset.formats import shop_formats
 
 #: how the waits of apply and the job helpers sleep (tests replace it)
 sleep: Callable[[float], None] = time.sleep
@@ -33,10 +35,8 @@ def region_name() -> str | None:
 
 def personalize_client(region: str | None = None) -> Any:
     """A boto3 ``personalize`` (control-plane) client."""
-    from personalize_sdk.provisioning import personalize_client as make
-
     region = region or region_name()
-    return make(**({"region_name": region} if region else {}))
+    return make_personalize_client(**({"region_name": region} if region else {}))
 
 
 def s3_client(region: str | None = None) -> Any:
@@ -70,8 +70,6 @@ def desired_config() -> dict[str, Any]:
     properties) and the schema of each dataset (the columns the export
     writes and the shop's records carry). Raises ``ConfigurationError`` when
     ``PROVISIONING`` is not set."""
-    from .dataset.formats import shop_formats
-
     provisioning = personalize_settings.PROVISIONING
     if not provisioning:
         raise ConfigurationError(

@@ -25,11 +25,12 @@ from django.db.models import Q
 
 from personalize_sdk import ConfigurationError
 from personalize_sdk.backends import Backend
+from personalize_sdk.provisioning import forget_users, parse_s3_uri, plan
 
-from . import caching
+from . import aws, caching
 from .client import get_backend
 from .models import OutboxEvent
-from .recording import outbox_db
+from .outbox import outbox_db
 
 
 @dataclass
@@ -141,10 +142,6 @@ def forget_on_aws(
     the :class:`~personalize_sdk.provisioning.JobResult`, the S3 URI of the
     deletion list and whether that list was deleted (only after a job waited
     for: the list itself holds the user ids)."""
-    from personalize_sdk.provisioning import forget_users, parse_s3_uri, plan
-
-    from . import aws
-
     client = aws.personalize_client()
     if dataset_group_arn is None:
         dataset_group_arn = plan(client, aws.desired_config()).state.dataset_group_arn
