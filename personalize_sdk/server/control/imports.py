@@ -6,14 +6,19 @@ against the dataset's schema (the header against its fields, each cell
 against its Avro type, nullability and Personalize's length limits), so a
 bad file imports nothing and the job's failureReason names the first rows at
 fault; then the rows go into the dataset group's engine in large batches,
-through the engine's own bulk insert (one SQLite transaction per batch).
+through the engine's own bulk insert (one SQLite transaction per batch). A
+second thread inserts one batch while the next is built, and each batch of
+interactions is ordered by user (a stable sort: a user's events keep their
+order), so the store's user indexes are written in runs rather than at
+random: together about twice as fast as batches in file order.
 
 Interactions carry no session id in Personalize's bulk format: a
 ``SESSION_ID`` column is used when present, else the user id, so a user's
 history is one basket for the co-occurrence models. Each row's event id is
-a hash of the row, so importing the same file twice adds nothing (an import
-in FULL mode does not remove rows absent from the new file: the local
-engine has no bulk delete).
+made of the file (its name, size and modification time, hashed) and the
+line, so importing the same file twice adds nothing (an import in FULL mode
+does not remove rows absent from the new file: the local engine has no bulk
+delete).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import csv
 import hashlib
 import math
 import os
+import queue
+import threading
 from typing import Any, Callable, Iterator, Mapping
 
 from ...dataset.csv_format import Column, DatasetFormat, make_format, open_text, property_key
@@ -34,7 +41,7 @@ from .jobs import JobFailed
 from .schemas import parse_schema
 
 #: rows per transaction into the engine
-BATCH_ROWS = 20_000
+BATCH_ROWS = 100_000
 #: problems named in a failureReason before "and N more"
 MAX_PROBLEMS = 5
 
@@ -66,7 +73,7 @@ def _converter(column: Column) -> Converter:
             try:
                 return int(cell)
             except ValueError:
-                raise ValueError(f"{name} {cell[:40]!r} is not an {column.type}") from None
+                raise ValueError(f"{name} {cell[:40]!r} is not {_article(column.type)}") from None
     elif column.type in ("float", "double"):
         def convert(cell: str) -> Any:
             if not cell:
@@ -86,6 +93,10 @@ def _converter(column: Column) -> Converter:
                 raise ValueError(f"{name} {cell[:40]!r} is not true or false (lower case)")
             return cell == "true"
     return convert
+
+
+def _article(avro_type: str) -> str:
+    return ("an " if avro_type[0] in "aeiou" else "a ") + avro_type
 
 
 class CsvSource:
@@ -121,14 +132,15 @@ class CsvSource:
         return [(i, by_name[h.strip().upper()], _converter(by_name[h.strip().upper()])) for i, h in enumerate(header)]
 
     def rows(self) -> Iterator[tuple[str, int, dict[str, Any] | None, str | None]]:
-        """``(file, line, values, problem)`` for every data row, streamed."""
+        """``(file, line, values, problem)`` for every data row, streamed
+        (``file`` is a key naming the file's version: see :func:`file_key`)."""
         for path in self.files:
-            label = os.path.basename(path)
+            label = file_key(path)
             with open_text(path) as handle:
                 reader = csv.reader(handle)
                 header = next(reader, None)
                 if header is None:
-                    raise JobFailed(f"{label}: the file is empty (a header row is needed).")
+                    raise JobFailed(f"{_name(label)}: the file is empty (a header row is needed).")
                 columns = self._header(path, header)
                 width = len(header)
                 for line, row in enumerate(reader, start=2):
@@ -151,11 +163,23 @@ class CsvSource:
             if problem is not None:
                 bad += 1
                 if len(problems) < MAX_PROBLEMS:
-                    problems.append(f"{label} line {line}: {problem}")
+                    problems.append(f"{_name(label)} line {line}: {problem}")
         if bad:
             more = f" (and {bad - len(problems)} more rows)" if bad > len(problems) else ""
             raise JobFailed(f"{bad} of {rows} rows break the schema: " + "; ".join(problems) + more)
         return rows
+
+
+def file_key(path: str) -> str:
+    """``<file name>#<hash of its name, size and modification time>``."""
+    stat = os.stat(path)
+    name = os.path.basename(path)
+    digest = hashlib.blake2b(f"{name}|{stat.st_size}|{stat.st_mtime_ns}".encode(), digest_size=6).hexdigest()
+    return f"{name}#{digest}"
+
+
+def _name(label: str) -> str:
+    return label.rsplit("#", 1)[0]
 
 
 _EVENT_COLUMNS = {"USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP", "EVENT_VALUE", "IMPRESSION",
@@ -164,9 +188,8 @@ _EVENT_COLUMNS = {"USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP", "EVENT_VALUE"
 DEFAULT_EVENT_TYPE = "Interaction"
 
 
-def _event(values: dict[str, Any]) -> Event:
+def _event(values: dict[str, Any], label: str, line: int) -> Event:
     user_id = values["USER_ID"]
-    digest = hashlib.blake2b(repr(sorted(values.items())).encode("utf-8"), digest_size=16).hexdigest()
     impression = values.get("IMPRESSION")
     properties = {property_key(k): v for k, v in values.items() if k not in _EVENT_COLUMNS and v is not None}
     return Event(
@@ -179,14 +202,14 @@ def _event(values: dict[str, Any]) -> Event:
         impression=impression.split("|") if impression else None,
         recommendation_id=values.get("RECOMMENDATION_ID"),
         properties=properties or None,
-        event_id=f"import-{digest}",
+        event_id=f"import-{label.rsplit('#', 1)[1]}-{line:010d}",
     )
 
 
 def _entity(kind: str) -> Callable[[dict[str, Any]], Any]:
     id_column, record = ("ITEM_ID", Item) if kind == "Items" else ("USER_ID", User)
 
-    def build(values: dict[str, Any]) -> Any:
+    def build(values: dict[str, Any], label: str, line: int) -> Any:
         properties = {property_key(k): v for k, v in values.items() if k != id_column and v is not None}
         return record(values[id_column], properties=properties or None)
 
@@ -200,22 +223,66 @@ def import_dataset(ctx: Context, job: dict) -> dict[str, Any]:
     dataset = ctx.store.get(job["datasetArn"])
     engine = ctx.groups.backend(dataset["datasetGroupArn"]).engine
     build, put = {
-        "Interactions": (_event, engine.put_events),
+        "Interactions": (_event, lambda batch: engine.put_events(sorted(batch, key=_by_user))),
         "Items": (_entity("Items"), engine.put_items),
         "Users": (_entity("Users"), engine.put_users),
     }[source.kind]
-    batch: list[Any] = []
-    for label, line, values, _ in source.rows():
-        try:
-            batch.append(build(values))  # type: ignore[arg-type]
-        except InvalidRecordError as err:
-            raise JobFailed(f"{label} line {line}: {err} (rows before it were imported)") from None
-        if len(batch) >= BATCH_ROWS:
-            put(batch)
-            batch = []
-    if batch:
-        put(batch)
+    with Inserter(put) as inserter:
+        batch: list[Any] = []
+        for label, line, values, _ in source.rows():
+            try:
+                batch.append(build(values, label, line))  # type: ignore[arg-type]
+            except InvalidRecordError as err:
+                raise JobFailed(
+                    f"{_name(label)} line {line}: {err} (rows before it were imported)"
+                ) from None
+            if len(batch) >= BATCH_ROWS:
+                inserter.put(batch)
+                batch = []
+        if batch:
+            inserter.put(batch)
     return {}
+
+
+def _by_user(event: Event) -> str:
+    return event.user_id or ""
+
+
+class Inserter:
+    """Runs ``put(batch)`` in a thread of its own, one batch behind the
+    caller (SQLite works without the GIL while Python builds the next)."""
+
+    def __init__(self, put: Callable[[list[Any]], Any]) -> None:
+        self._put = put
+        self._queue: "queue.Queue[list[Any] | None]" = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="personalize-import", daemon=True)
+
+    def __enter__(self) -> "Inserter":
+        self._thread.start()
+        return self
+
+    def put(self, batch: list[Any]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(batch)
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            if self._error is None:
+                try:
+                    self._put(batch)
+                except BaseException as err:  # handed to the caller's thread
+                    self._error = err
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc_info[0] is None:
+            raise self._error
 
 
 def export_dataset(ctx: Context, job: dict) -> dict[str, Any]:

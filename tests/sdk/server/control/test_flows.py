@@ -166,3 +166,23 @@ def test_everything_survives_a_restart(tmp_path_factory):
     finally:
         plane.stop()
         patch.undo()
+
+
+def test_the_per_service_endpoint_variables_route_all_three_clients(plane, monkeypatch):
+    import boto3
+
+    for service in ("PERSONALIZE", "PERSONALIZE_RUNTIME", "PERSONALIZE_EVENTS"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", plane.url)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    recipes = boto3.client("personalize").list_recipes(domain="ECOMMERCE")["recipes"]
+    assert len(recipes) == 5
+    answer = boto3.client("personalize-runtime").get_recommendations(
+        recommenderArn="arn:aws:personalize:local:000000000000:recommender/best_sellers", userId="u1"
+    )
+    assert "itemList" in answer
+    boto3.client("personalize-events").put_events(
+        trackingId="local-tracking-id", sessionId="s1",
+        eventList=[{"eventType": "View", "itemId": "i1", "sentAt": datetime.now(timezone.utc)}],
+    )
