@@ -15,7 +15,6 @@ for 1,000,000 rows; the bench asserts nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import resource
@@ -23,14 +22,10 @@ import sys
 import tempfile
 import time
 
-SCHEMA = {
-    "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
-        {"name": "EVENT_TYPE", "type": "string"}, {"name": "TIMESTAMP", "type": "long"},
-    ],
-    "version": "1.0",
-}
+from personalize_sdk.dataset.csv_format import INTERACTIONS, default_format
+
+#: the ECOMMERCE domain's interactions schema (reference 4.2)
+SCHEMA = default_format(INTERACTIONS).schema_json()
 
 
 def write_csv(path: str, rows: int, seed: int = 7) -> None:
@@ -63,7 +58,7 @@ def run(rows: int, folder: str) -> tuple[float, float]:
             "personalize", endpoint_url=thread.url, region_name="us-east-1",
             aws_access_key_id="local", aws_secret_access_key="local",
         )
-        schema = client.create_schema(name="bench", schema=json.dumps(SCHEMA), domain="ECOMMERCE")["schemaArn"]
+        schema = client.create_schema(name="bench", schema=SCHEMA, domain="ECOMMERCE")["schemaArn"]
         group = client.create_dataset_group(name="bench", domain="ECOMMERCE")["datasetGroupArn"]
         while client.describe_dataset_group(datasetGroupArn=group)["datasetGroup"]["status"] != "ACTIVE":
             time.sleep(0.05)

@@ -69,16 +69,12 @@ class Double(Float):
 
     def check(self, value: Any, where: str, problems: list[str]) -> None:
         super().check(value, where, problems)
-        if self.min is not None and value < self.min:
-            problems.append(
-                f"Value at '{where}' failed to satisfy constraint: "
-                f"Member must have value greater than or equal to {self.min}"
-            )
-        if self.max is not None and value > self.max:
-            problems.append(
-                f"Value at '{where}' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {self.max}"
-            )
+        for relation, bound, broken in (
+            ("greater than or equal to", self.min, self.min is not None and value < self.min),
+            ("less than or equal to", self.max, self.max is not None and value > self.max),
+        ):
+            if broken:
+                problems.append(f"Value at '{where}' failed to satisfy constraint: Member must have value {relation} {bound}")
 
 
 def load_service_model() -> dict[str, Any]:

@@ -75,10 +75,8 @@ def create_solution(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
 
 def update_solution(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     ctx.resources.active(body["solutionArn"], "solution", "solutionArn")
-    update = {k: body[k] for k in ("performAutoTraining", "performIncrementalUpdate", "solutionUpdateConfig") if k in body}
-    update.update(status="ACTIVE", creationDateTime=time.time(), lastUpdatedDateTime=time.time())
-    changes = {k: body[k] for k in ("performAutoTraining", "performIncrementalUpdate") if k in body}
-    ctx.store.update(body["solutionArn"], {**changes, "latestSolutionUpdate": update})
+    changes = {k: body[k] for k in ("performAutoTraining", "performIncrementalUpdate", "solutionUpdateConfig") if k in body}
+    _record_update(ctx, body["solutionArn"], changes, "latestSolutionUpdate")
     return {"solutionArn": body["solutionArn"]}
 
 
@@ -148,20 +146,21 @@ def create_recommender(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     return {"recommenderArn": record["recommenderArn"]}
 
 
-def _train_recommender(ctx: Context, record: dict) -> dict[str, Any]:
-    _ready(ctx, record["datasetGroupArn"], record["_useCase"], train=True)
-    return {}
-
-
 def update_recommender(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     record = ctx.resources.active(body["recommenderArn"], "recommender", "recommenderArn")
     _exploration(body, "recommenderArn", "recommenderConfig", RECIPES[record["recipeArn"]].recipe_type)
-    now = time.time()
-    update = {"recommenderConfig": body["recommenderConfig"], "status": "ACTIVE",
-              "creationDateTime": now, "lastUpdatedDateTime": now}
-    ctx.store.update(body["recommenderArn"], {"recommenderConfig": body["recommenderConfig"],
-                                              "latestRecommenderUpdate": update})
+    _record_update(ctx, body["recommenderArn"], {"recommenderConfig": body["recommenderConfig"]},
+                   "latestRecommenderUpdate")
     return {"recommenderArn": body["recommenderArn"]}
+
+
+def _record_update(ctx: Context, arn: str, changes: Mapping[str, Any], summary: str) -> None:
+    """Apply an update at once (the local engine serves on meanwhile), and
+    report it ACTIVE in the resource's latest-update summary."""
+    now = time.time()
+    ctx.store.update(arn, {
+        **changes, summary: {**changes, "status": "ACTIVE", "creationDateTime": now, "lastUpdatedDateTime": now},
+    })
 
 
 def _switch_recommender(start: bool):  # type: ignore[no-untyped-def]
@@ -197,11 +196,6 @@ def create_campaign(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     return {"campaignArn": record["campaignArn"]}
 
 
-def _deploy_campaign(ctx: Context, record: dict) -> dict[str, Any]:
-    _ready(ctx, record["_group"], record["_useCase"], train=False)
-    return {}
-
-
 def update_campaign(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     record = ctx.resources.active(body["campaignArn"], "campaign", "campaignArn")
     solution = _campaign_version(ctx, body.get("solutionVersionArn") or record["solutionVersionArn"])
@@ -209,11 +203,7 @@ def update_campaign(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
             "solutionVersionArn: a campaign keeps its solution; give a version of the same solution.")
     _exploration(body, "solutionVersionArn", "campaignConfig", solution["_recipeType"])
     changes = {k: body[k] for k in ("solutionVersionArn", "minProvisionedTPS", "campaignConfig") if k in body}
-    now = time.time()
-    ctx.store.update(body["campaignArn"], {
-        **changes,
-        "latestCampaignUpdate": {**changes, "status": "ACTIVE", "creationDateTime": now, "lastUpdatedDateTime": now},
-    })
+    _record_update(ctx, body["campaignArn"], changes, "latestCampaignUpdate")
     return {"campaignArn": body["campaignArn"]}
 
 
@@ -232,6 +222,7 @@ HANDLERS = {
 }
 WORK = {
     "solution-version": _train_version,
-    "recommender": _train_recommender,
-    "campaign": _deploy_campaign,
+    # A recommender trains the engine; a campaign serves what its version trained.
+    "recommender": lambda ctx, record: _ready(ctx, record["datasetGroupArn"], record["_useCase"], train=True),
+    "campaign": lambda ctx, record: _ready(ctx, record["_group"], record["_useCase"], train=False),
 }

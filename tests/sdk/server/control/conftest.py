@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import pytest
 
+from personalize_sdk.dataset.csv_format import INTERACTIONS, default_format
 from personalize_sdk.server import PersonalizeServer, ServerThread
 from tests.conftest import isolate_from_real_aws
 from tests.sdk.server.conftest import make_client
@@ -26,14 +27,7 @@ GROUP_OPTIONS = {"min_data_scale": 0.01}
 POLLS, PAUSE = 400, 0.025
 SETTLED = ("ACTIVE", "CREATE FAILED", "CREATE STOPPED", "INACTIVE")
 
-INTERACTIONS_SCHEMA = {
-    "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
-        {"name": "EVENT_TYPE", "type": "string"}, {"name": "TIMESTAMP", "type": "long"},
-    ],
-    "version": "1.0",
-}
+INTERACTIONS_SCHEMA = default_format(INTERACTIONS).avro_schema()
 ITEMS_SCHEMA = {
     "type": "record", "name": "Items", "namespace": "com.amazonaws.personalize.schema",
     "fields": [
