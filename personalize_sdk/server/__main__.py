@@ -179,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = make_wsgi_server(app, args.host, args.port)
     host = args.host if ":" not in args.host else f"[{args.host}]"
     description = config.describe()
+    description["control_plane"] = "on" if app.control is not None else f"off: {app.control_error or '--no-control-plane'}"
+    description["s3_root"] = args.s3_root
     print(f"Local Personalize serving on http://{host}:{server.server_port}", flush=True)
     print(json.dumps(description, indent=2), flush=True)
     try:

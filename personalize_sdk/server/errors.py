@@ -40,8 +40,9 @@ class ServiceError(Exception):
 
     @property
     def json_status(self) -> int:
-        """The awsJson1_1 status: every fault of the caller is a 400 there."""
-        return 400 if self.status < 500 else self.status
+        """The awsJson1_1 status: the modeled errors are all 400s there (the
+        rest-json APIs' 404 and 409 included); authentication keeps its 403."""
+        return 400 if self.status in (404, 409) else self.status
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code}, {self.status}, {self.message!r})"

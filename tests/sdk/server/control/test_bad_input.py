@@ -160,3 +160,21 @@ def test_errors_carry_their_code_in_type_as_aws_json_does(plane):
     assert (status, body["__type"]) == (400, "UnknownOperationException")
     status, body = _post(plane.url, "AmazonPersonalize.ListSchemas", b"{not json")
     assert (status, body["__type"]) == (400, "SerializationException")
+
+
+def test_the_control_plane_checks_sigv4_when_keys_are_configured(tmp_path_factory):
+    from tests.sdk.server.conftest import KEY_ID, SECRET
+    from tests.sdk.server.control.conftest import make_plane
+
+    plane, patch = make_plane(tmp_path_factory, "signed", config={"access_keys": {KEY_ID: SECRET}})
+    try:
+        assert plane.personalize.list_schemas()["schemas"] == []
+        stranger = make_client("personalize", plane.url, key="AKIDSTRANGER", secret="nope")
+        with pytest.raises(stranger.exceptions.ClientError) as info:
+            stranger.list_schemas()
+        response = info.value.response
+        assert response["Error"]["Code"] == "UnrecognizedClientException"
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    finally:
+        plane.stop()
+        patch.undo()

@@ -186,3 +186,29 @@ def test_the_per_service_endpoint_variables_route_all_three_clients(plane, monke
         trackingId="local-tracking-id", sessionId="s1",
         eventList=[{"eventType": "View", "itemId": "i1", "sentAt": datetime.now(timezone.utc)}],
     )
+
+
+def test_users_import_and_put_items_and_put_users_reach_the_group_s_engine(plane, custom):
+    client = plane.personalize
+    users_schema = {"type": "record", "name": "Users", "fields": [
+        {"name": "USER_ID", "type": "string"}, {"name": "TIER", "type": ["null", "string"], "categorical": True},
+    ]}
+    schema = client.create_schema(name="custom-users", schema=json.dumps(users_schema))["schemaArn"]
+    users = client.create_dataset(name="custom-users", schemaArn=schema, datasetGroupArn=custom["group"],
+                                  datasetType="Users")["datasetArn"]
+    plane.wait("Dataset", users)
+    job = client.create_dataset_import_job(
+        jobName="custom-users", datasetArn=users, roleArn=ROLE,
+        dataSource={"dataLocation": plane.upload("custom/users/part-1.csv", "USER_ID,TIER\nu1,gold\nu2,\n")},
+    )["datasetImportJobArn"]
+    assert plane.wait("DatasetImportJob", job)["status"] == "ACTIVE"
+    plane.events.put_users(datasetArn=users, users=[{"userId": "u3", "properties": json.dumps({"tier": "silver"})}])
+    plane.events.put_items(datasetArn=custom["Items"], items=[
+        {"itemId": "i-new", "properties": json.dumps({"price": 3.5, "categoryL1": "hats"})},
+    ])
+    backend = plane.app.control.ctx.groups.backend(custom["group"])
+    assert {u.user_id: u.properties for u in backend.iter_users()} == {
+        "u1": {"tier": "gold"}, "u2": None, "u3": {"tier": "silver"},
+    }
+    assert "i-new" in {item.item_id for item in backend.iter_items()}
+    assert "i-new" not in {item.item_id for item in plane.app.backend.iter_items()}  # the static backend's
