@@ -71,15 +71,19 @@ def build(store: Store, item_index: Mapping[str, int], prior: float, *, upto_seq
     ``item_index`` only; the events up to ``upto_seq``)."""
     cells: dict[str, dict[tuple[int, int], int]] = {}
     values: dict[str, dict[str, int]] = {}
-    for item_id, properties in store.iter_event_properties(upto_seq=upto_seq):
+    decoded: dict[str, dict] = {}  # most events share a few distinct property strings
+    for item_id, properties, count in store.event_property_counts(upto_seq=upto_seq):
         index = item_index.get(item_id)
         if index is None:
             continue
-        try:
-            decoded = json.loads(properties)
-        except ValueError:
-            continue
-        for key, value in decoded.items():
+        fields = decoded.get(properties)
+        if fields is None:
+            try:
+                fields = json.loads(properties)
+            except ValueError:
+                fields = {}
+            decoded[properties] = fields = fields if isinstance(fields, dict) else {}
+        for key, value in fields.items():
             # Context values are categorical strings; lists and objects are not context.
             if isinstance(value, (dict, list)) or value is None:
                 continue
@@ -87,7 +91,7 @@ def build(store: Store, item_index: Mapping[str, int], prior: float, *, upto_seq
             rows = values.setdefault(column, {})
             row = rows.setdefault(str(value), len(rows))
             cell = cells.setdefault(column, {})
-            cell[(row, index)] = cell.get((row, index), 0) + 1
+            cell[(row, index)] = cell.get((row, index), 0) + count
     columns = {}
     for column, cell in cells.items():
         keys = np.asarray(list(cell), dtype=np.int64).reshape(-1, 2)

@@ -342,17 +342,16 @@ class Store:
                 rows = [r for r in rows if r[4] is not None]
             yield rows
 
-    def iter_event_properties(self, *, upto_seq: int | None = None) -> Iterator[tuple[str, str]]:
-        """``(item_id, properties JSON)`` of the item events that have properties
-        (their metadata columns: the context they happened in), oldest first."""
-        for rows in self._chunks(
-            "SELECT seq, item_id, properties FROM events {where} ORDER BY seq LIMIT ?", 0
-        ):
-            for seq, item_id, properties in rows:
-                if upto_seq is not None and seq > upto_seq:
-                    return
-                if item_id is not None and properties:
-                    yield item_id, properties
+    def event_property_counts(self, *, upto_seq: int | None = None) -> list[tuple[str, str, int]]:
+        """``(item_id, properties JSON, count)`` over the item events that have
+        properties (their metadata columns: the context they happened in),
+        counted by SQLite so that Python sees each distinct pair once."""
+        with self._read() as conn:
+            return conn.execute(
+                "SELECT item_id, properties, COUNT(*) FROM events WHERE seq <= ? AND item_id IS NOT NULL"
+                " AND properties IS NOT NULL GROUP BY item_id, properties",
+                (upto_seq if upto_seq is not None else 2**62,),
+            ).fetchall()
 
     def item_counts_since(self, seq: int) -> tuple[int, list[tuple[str, str, int]]]:
         """The last stored ``seq``, and ``(item_id, event_type, count)`` of the
