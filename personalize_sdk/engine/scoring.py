@@ -134,7 +134,8 @@ class Scorer:
 
     def _category_scores(self, model: Model, index: int | None, category: int | None = None) -> Any:
         """Popularity within the item's category (others score below all of them)."""
-        scores = model.popularity["all"] / (model.popularity["all"].max() + 1.0)
+        popular, _what = self._popularity(model)
+        scores = popular / ((popular.max() if len(popular) else 0.0) + 1.0)
         if category is None and index is not None:
             category = int(model.category[index])
         if category is not None and category >= 0:

@@ -140,3 +140,14 @@ def test_once_trained_the_fallback_comes_from_the_model(backend):
 
     assert result.source == "fallback" and "the user has no history yet" in result.reason
     assert "stored so far" not in result.reason
+
+
+def test_before_training_a_related_list_shows_the_popular_items_of_the_category(backend):
+    client = make_client(backend)
+    client.put_items(shop.items())
+    client.record_many(Event("View", f"s{n}", "i44", f"u{n}", sent_at=shop.START + n) for n in range(3))
+
+    result = client.recommend("also_viewed", item_id="i0", num_results=2)
+
+    assert result.source == "fallback" and "same category" in result.reason
+    assert result.item_ids[0] == "i44"  # c0, like i0, and the only one viewed
