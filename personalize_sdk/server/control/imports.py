@@ -241,6 +241,9 @@ def import_dataset(ctx: Context, job: dict) -> dict[str, Any]:
                 batch = []
         if batch:
             inserter.put(batch)
+    if any(r.get("status") == "ACTIVE" for _, r in ctx.store.list("recommender", dataset["datasetGroupArn"])):
+        # Recommenders keep themselves up to date on AWS; campaigns wait for a new solution version.
+        ctx.groups.backend(dataset["datasetGroupArn"]).train(background=True)
     return {}
 
 

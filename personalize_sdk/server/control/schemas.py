@@ -116,6 +116,11 @@ def check_dataset(columns: tuple[Column, ...], kind: str, domain: str | None) ->
                 f"schemaArn: the reserved field {name} must be of type {reserved.type}, "
                 f"not {column.type}."
             )
+    textual = [c.name for c in columns if c.textual]
+    if len(textual) > 1:
+        raise InvalidInputException(
+            f"schemaArn: a dataset has at most one textual field, not {len(textual)} ({', '.join(textual)})."
+        )
     metadata = [c for n, c in names.items() if n not in RESERVED_COLUMNS[kind]]
     if len(metadata) > MAX_METADATA_COLUMNS[kind]:
         raise InvalidInputException(

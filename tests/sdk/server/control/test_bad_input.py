@@ -178,3 +178,16 @@ def test_the_control_plane_checks_sigv4_when_keys_are_configured(tmp_path_factor
     finally:
         plane.stop()
         patch.undo()
+
+
+def test_two_textual_fields_are_invalid_input(plane, dataset):
+    client = plane.personalize
+    group = client.describe_dataset(datasetArn=dataset)["dataset"]["datasetGroupArn"]
+    fields = [{"name": "ITEM_ID", "type": "string"}, {"name": "PRICE", "type": "float"},
+              {"name": "CATEGORY_L1", "type": "string", "categorical": True},
+              {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
+              {"name": "SUMMARY", "type": ["null", "string"], "textual": True}]
+    schema = client.create_schema(name="wordy", domain="ECOMMERCE",
+                                  schema=json.dumps({"type": "record", "name": "Items", "fields": fields}))["schemaArn"]
+    with pytest.raises(client.exceptions.InvalidInputException, match="at most one textual field"):
+        client.create_dataset(name="wordy", schemaArn=schema, datasetGroupArn=group, datasetType="Items")

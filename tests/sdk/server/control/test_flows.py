@@ -212,3 +212,27 @@ def test_users_import_and_put_items_and_put_users_reach_the_group_s_engine(plane
     }
     assert "i-new" in {item.item_id for item in backend.iter_items()}
     assert "i-new" not in {item.item_id for item in plane.app.backend.iter_items()}  # the static backend's
+
+
+def test_an_import_after_a_recommender_retrains_it(plane):
+    import time
+
+    from tests.sdk.server.control.conftest import PAUSE, POLLS
+
+    arns = build_group(plane, "growing", items=False)
+    recommender = plane.personalize.create_recommender(
+        name="growing-views", datasetGroupArn=arns["group"], recipeArn=RECIPE + "aws-ecomm-popular-items-by-views"
+    )["recommenderArn"]
+    assert plane.wait("Recommender", recommender)["status"] == "ACTIVE"
+    rows = "\n".join(f"u{n},i-hit,View,{1_700_100_000 + n}" for n in range(200))
+    job = plane.personalize.create_dataset_import_job(
+        jobName="growing-more", datasetArn=arns["Interactions"], roleArn=ROLE, importMode="INCREMENTAL",
+        dataSource={"dataLocation": plane.upload("growing/more.csv", "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n" + rows + "\n")},
+    )["datasetImportJobArn"]
+    assert plane.wait("DatasetImportJob", job)["status"] == "ACTIVE"
+    for _ in range(POLLS):
+        top = plane.runtime.get_recommendations(recommenderArn=recommender, userId="u1", numResults=1)["itemList"]
+        if top and top[0]["itemId"] == "i-hit":
+            break
+        time.sleep(PAUSE)
+    assert top[0]["itemId"] == "i-hit"
