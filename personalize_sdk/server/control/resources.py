@@ -131,7 +131,8 @@ class Resources:
         key = next(m for m in model.shapes[output]["members"] if m != "nextToken")
         parent = body.get(kind.parent) if kind.parent else None
         if parent is not None:
-            self.get(parent, kind_of_arn(parent).slug if kind_of_arn(parent) else None)
+            parent_kind = kind_of_arn(parent)
+            self.get(parent, parent_kind.slug if parent_kind else None)
         after = decode_token(body.get("nextToken"), operation)
         size = body.get("maxResults") or DEFAULT_PAGE
         rows = self.ctx.store.list(kind.slug, parent, after=after, limit=size + 1)
@@ -242,22 +243,24 @@ def check_tags(new: list[Mapping[str, str]], existing: Mapping[str, str]) -> dic
     return tags
 
 
-def encode_token(seq: int, operation: str) -> str:
-    raw = json.dumps({"op": operation, "before": seq}).encode("utf-8")
+def encode_token(position: int, operation: str) -> str:
+    """An opaque nextToken of ``operation`` for ``position`` (a creation
+    sequence the next page continues below, or an offset in a fixed list)."""
+    raw = json.dumps({"op": operation, "at": position}).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
 def decode_token(token: str | None, operation: str) -> int:
-    """The creation sequence a nextToken continues below (0: from the start)."""
+    """The position :func:`encode_token` put in ``token`` (0 without one)."""
     if not token:
         return 0
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-        if data["op"] != operation or not isinstance(data["before"], int):
+        if data["op"] != operation or not isinstance(data["at"], int):
             raise ValueError(data)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError):
         raise InvalidNextTokenException(f"nextToken is not a token {operation} handed out.") from None
-    return data["before"]
+    return data["at"]
 
 
 def require(condition: bool, message: str) -> None:

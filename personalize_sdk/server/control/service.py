@@ -20,7 +20,7 @@ from .groups import ExploringBackend, GroupEngines, GroupView, exploration_setti
 from .jobs import JobRunner
 from .model import ServiceModel, service_model
 from .recipes import RECIPES, list_recipes
-from .resources import BY_OP, Resources
+from .resources import BY_OP, DEFAULT_PAGE, Resources, decode_token, encode_token
 from .s3 import S3Mapping
 from .store import ResourceStore
 
@@ -44,11 +44,11 @@ def _describe_recipe(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
 
 def _list_recipes(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     recipes = list_recipes(body.get("domain"))
-    size = body.get("maxResults") or 100
-    start = int(body["nextToken"]) if (body.get("nextToken") or "").isdigit() else 0
+    size = body.get("maxResults") or DEFAULT_PAGE
+    start = decode_token(body.get("nextToken"), "ListRecipes")
     result: dict[str, Any] = {"recipes": recipes[start : start + size]}
     if start + size < len(recipes):
-        result["nextToken"] = str(start + size)
+        result["nextToken"] = encode_token(start + size, "ListRecipes")
     return result
 
 

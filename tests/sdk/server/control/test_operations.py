@@ -143,6 +143,9 @@ def test_recipes_list_the_ecommerce_use_cases_and_describe_each(plane):
     }
     described = plane.personalize.describe_recipe(recipeArn=RECIPE + "aws-sims")["recipe"]
     assert described["recipeType"] == "RELATED_ITEMS"
+    pages = list(plane.personalize.get_paginator("list_recipes").paginate(PaginationConfig={"PageSize": 5}))
+    assert len(pages) > 1
+    assert len({r["name"] for page in pages for r in page["recipes"]}) == sum(len(p["recipes"]) for p in pages)
 
 
 @covers("TagResource", "UntagResource", "ListTagsForResource")
