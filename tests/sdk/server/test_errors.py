@@ -475,3 +475,30 @@ def test_backend_failures_answer_as_aws_errors(
 
     assert (error["code"], error["status"]) == (code, status)
     assert message in error["message"]
+
+
+# -- the control plane (awsJson1_1) --------------------------------------------
+@pytest.mark.parametrize(
+    "code, rest_status, json_status",
+    [
+        ("ResourceNotFoundException", 404, 400),
+        ("InvalidInputException", 400, 400),
+        ("UnrecognizedClientException", 403, 403),
+        ("ServiceUnavailable", 503, 503),
+    ],
+)
+def test_aws_json_errors_carry_the_code_in_type(code, rest_status, json_status):
+    from personalize_sdk.server import errors
+
+    error = getattr(errors, code)("what happened")
+    assert (error.status, error.json_status) == (rest_status, json_status)
+    assert json.loads(error.json_body()) == {"__type": code, "message": "what happened"}
+    assert json.loads(error.body()) == {"message": "what happened"}
+
+
+def test_the_control_plane_is_served_on_the_same_port(memory_server):
+    client = memory_server.client("personalize")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.describe_dataset_group(
+            datasetGroupArn="arn:aws:personalize:local:000000000000:dataset-group/none"
+        )
