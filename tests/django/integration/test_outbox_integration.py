@@ -187,7 +187,8 @@ RECORD_TWICE = """
 import django
 django.setup()
 from django.db import transaction
-from personalize_django.recording import _unobserved, record_event
+from personalize_django.outbox.writing import _unobserved
+from personalize_django.recording import record_event
 from django.db import connection
 assert _unobserved(connection), "the INSERT must take the driver's cursor here"
 with transaction.atomic():
