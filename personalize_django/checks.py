@@ -18,6 +18,8 @@ check stays here as a comment).
 - personalize.E013  a registration names an attribute the model does not have
 - personalize.W001  delivery runs on the request path outside DEBUG
 - personalize.W002  AWS: a use case has no recommender or campaign
+- personalize.W003  the outbox is on SQLite: a Celery worker will lock it, or connections close
+- personalize.W004  no item model is registered
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from personalize_sdk.use_cases import USE_CASES
 from .conf import DEFAULTS, DELIVERY_MODES, REMOVED_SETTINGS, SETTING_NAME
 from .outbox import outbox_db
 from .outbox.waking import celery_app_configured, celery_installed
-from .registry import registry
+from .registry import CURRENCY_CODE, registry
 
 #: OPTIONS keys of the AWS backend that map use cases to ARNs
 AWS_USE_CASE_OPTIONS = ("recommenders", "campaigns")
@@ -363,15 +365,33 @@ def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
 
 
 def check_outbox_database(app_configs: Any = None, **kwargs: Any) -> list:
-    """On SQLite, whether recording's writes leave the database to checkpoint
-    after each tracked request."""
-    if settings.DEBUG:
-        return []
+    """On SQLite: whether a Celery worker will write to the same file as the
+    web process (shown whatever DEBUG is: pages then fail with "database is
+    locked"), and whether recording's writes leave the database to
+    checkpoint after each tracked request (outside DEBUG)."""
     alias = outbox_db()
     connection = connections[alias]
     if connection.vendor != "sqlite" or connection.is_in_memory_db():
         return []
-    if connection.settings_dict.get("CONN_MAX_AGE", 0) != 0:
+    config = _config()
+    mode = _value(config, "DELIVERY") if isinstance(config, dict) else None
+    worker = mode == "celery" or (mode == "auto" and celery_app_configured())
+    if worker:
+        return [
+            Warning(
+                f"The outbox is on SQLite ({alias!r}) and delivered by a Celery worker: the "
+                "worker and the web process write to the same file, and SQLite lets one "
+                "writer in at a time, so pages fail with 'database is locked' while the "
+                "worker delivers.",
+                hint=(
+                    "Use PostgreSQL (or MySQL) for the outbox database; for a demo, set DELIVERY "
+                    "to 'sync', or run SQLite in WAL mode (OPTIONS init_command "
+                    "'PRAGMA journal_mode=WAL;') with OPTIONS 'timeout' of some seconds."
+                ),
+                id="personalize.W003",
+            )
+        ]
+    if settings.DEBUG or connection.settings_dict.get("CONN_MAX_AGE", 0) != 0:
         return []
     return [
         Warning(
@@ -390,46 +410,88 @@ def check_outbox_database(app_configs: Any = None, **kwargs: Any) -> list:
     ]
 
 
-def _path_exists(model: type, path: str) -> bool:
+def _names(model: type) -> list[str]:
+    """The names a path segment may use on ``model`` (fields, properties, methods)."""
+    names = {f.name for f in model._meta.get_fields()}
+    names.update(n for n in dir(model) if not n.startswith("_"))
+    return sorted(names)
+
+
+def path_problem(model: type, path: str, *, many: bool = False) -> tuple[str, str] | None:
+    """``(message, hint)`` if the attribute path ``path`` cannot work from
+    ``model``: a segment the model reached has no such attribute, or a
+    segment is a to-many relation (its value is a manager, not a value;
+    with ``many``, allowed as the last segment: ``depends_on`` paths may
+    lead to several items)."""
     current: Any = model
-    for part in re.split(r"__|\.", path):
+    parts = re.split(r"__|\.", path)
+    for index, part in enumerate(parts):
         if current is None:
-            return True  # past a non-relation: cannot look further statically
+            return None  # past a non-relation: cannot look further statically
         if not hasattr(current, part):
-            return False
+            close = difflib.get_close_matches(part, _names(current), n=3)
+            where = f"{model.__name__}.{'.'.join(parts[:index])}" if index else model.__name__
+            return (
+                f"{current._meta.label} (reached as {where}) has no attribute {part!r}",
+                (f"Did you mean {' or '.join(map(repr, close))}? " if close else "")
+                + "Use a field, property or method name (follow relations with '.' or '__'), "
+                "or a callable taking the instance.",
+            )
         try:
             field = current._meta.get_field(part)
         except Exception:  # a property, a method, "pk": nothing more to follow
             current = None
-        else:
-            current = field.related_model if field.is_relation else None
-    return True
+            continue
+        last = index == len(parts) - 1
+        if field.is_relation and (field.many_to_many or field.one_to_many) and not (many and last):
+            return (
+                f"segment {part!r} is a to-many relation of {current._meta.label} "
+                f"({type(field).__name__}): a path gives one value",
+                "Use a callable taking the instance that returns the value (a list is sent "
+                "joined with '|'), or a property of the model.",
+            )
+        current = field.related_model if field.is_relation else None
+    return None
 
 
 def check_registrations(app_configs: Any = None, **kwargs: Any) -> list:
     """Every attribute path in the registrations exists on its model."""
     errors: list = []
 
-    def check(model: type, what: str, spec: Any) -> None:
-        if isinstance(spec, str) and not _path_exists(model, spec):
+    def check(model: type, what: str, spec: Any, many: bool = False) -> None:
+        problem = path_problem(model, spec, many=many) if isinstance(spec, str) else None
+        if problem is not None:
+            message, hint = problem
             errors.append(
                 Error(
                     f"The personalize registration of {model._meta.label} names {spec!r} for "
-                    f"{what}, "
-                    f"which {model.__name__} does not have.",
-                    hint=(
-                        "Use a field, property or method name (follow relations with '.' or "
-                        "'__'), "
-                        "or a callable taking the instance."
-                    ),
+                    f"{what}: {message}.",
+                    hint=hint,
                     obj=model,
                     id="personalize.E013",
                 )
             )
 
+    if not registry.items:
+        errors.append(
+            Warning(
+                "No item model is registered, so nothing is sent to the catalogue and no "
+                "recommendation can be shown.",
+                hint=(
+                    "Call personalize_django.register_item(...) in a personalize.py module of an "
+                    "app listed in INSTALLED_APPS (a personalize.py elsewhere is never imported), "
+                    "or add an adapter such as personalize_django.contrib.oscar."
+                ),
+                id="personalize.W004",
+            )
+        )
     for model, reg in registry.items.items():
         check(model, "id_field", reg.id_field)
         check(model, "available", reg.available)
+        if not (isinstance(reg.currency, str) and CURRENCY_CODE.fullmatch(reg.currency)):
+            check(model, "currency", reg.currency)
+        for dependency, spec in reg.depends_on.items():
+            check(dependency, f"depends_on of {model._meta.label}", spec, many=True)
         if isinstance(reg.properties, dict):
             for column, spec in reg.properties.items():
                 check(model, f"property {column}", spec)
@@ -440,6 +502,6 @@ def check_registrations(app_configs: Any = None, **kwargs: Any) -> list:
                 check(model, f"property {column}", spec)
     for model, regs in registry.events.items():
         for ereg in regs:
-            for what in ("item", "user", "session", "value"):
+            for what in ("item", "user", "session", "value", "fallback_session", "timestamp"):
                 check(model, what, getattr(ereg, what))
     return errors

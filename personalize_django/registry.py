@@ -20,7 +20,16 @@ the way ``admin.py`` is::
 A *spec* (for ``id_field``, ``available``, ``user``, ``item``, ``session``,
 ``value`` and each property) is either a callable taking the instance, or an
 attribute path (``"order.customer"`` or ``"order__customer"``; a method at the
-end of the path is called). Registering tells the registry's listeners:
+end of the path is called). Paths follow single-valued relations only: the
+system checks reject a to-many segment (``"categories"``), since its value is
+a manager, not a value. ``available`` may also be a callable taking the
+instance and the request (``None`` when syncing), for shops whose
+availability depends on the shopper.
+
+An item whose data lives partly in other models (stock records, category
+links) names them in ``depends_on``: saving or deleting such a row re-sends
+the item, once per transaction, after all the related saves (see
+:func:`personalize_django.receivers.resync`). Registering tells the registry's listeners:
 :mod:`personalize_django.receivers` (installed by the app's ``ready()``)
 connects the model's signals, so saves and deletes are queued.
 """
@@ -29,6 +38,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
+import inspect
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -39,8 +50,12 @@ from django.db import models
 
 from personalize_sdk import Item, User
 
-#: the ``on`` values of :func:`register_event`
-EVENT_TRIGGERS = ("create", "save")
+#: the ``on`` values of :func:`register_event` ("import": only
+#: ``personalize_import_history`` records it, never a save)
+EVENT_TRIGGERS = ("create", "save", "import")
+
+#: an ISO 4217 currency code, as ``currency=`` takes it
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 #: namespace of the deterministic event ids of model events (uuid5)
 _EVENT_NAMESPACE = uuid.UUID("6c1b5a8e-5f39-4a55-9b4e-0f1f8b7f2a11")
@@ -124,6 +139,31 @@ def properties_of(instance: Any, spec: Any) -> dict[str, Any]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def takes_request(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` accepts a second positional argument (the request)."""
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature: (instance) only
+        return False
+    positional = [
+        p
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(positional) >= 2 or any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
+
+
+def session_from(value: Any) -> str | None:
+    """A session id from a resolved ``fallback_session``: a model instance
+    gives ``"<app_label.model>-<pk>"`` (an order: one session per order)."""
+    if value is None:
+        return None
+    if isinstance(value, models.Model):
+        return f"{value._meta.label_lower}-{value.pk}"
+    return str(value)
+
+
 @dataclass
 class ItemRegistration:
     """How a model becomes a catalogue :class:`~personalize_sdk.Item`."""
@@ -132,20 +172,71 @@ class ItemRegistration:
     id_field: Any = "pk"
     properties: Any = None
     available: Any = None
+    #: a QuerySet, or a callable (request) -> QuerySet: the rows that are items
+    queryset: Any = None
+    #: ISO 4217 code of PRICE (sent as the CURRENCY property), or a spec
+    currency: Any = None
+    #: {related model: spec resolving, from one of its rows, to the item(s)}
+    depends_on: dict[type, Any] = field(default_factory=dict)
 
     def item_id(self, instance: Any) -> str:
         return str(resolve(instance, self.id_field))
 
-    def is_available(self, instance: Any) -> bool:
-        return True if self.available is None else bool(resolve(instance, self.available))
+    def is_available(self, instance: Any, request: Any = None) -> bool:
+        """Whether ``instance`` may be recommended (to the shopper of
+        ``request``, when ``available`` takes it; ``None`` when syncing)."""
+        if self.available is None:
+            return True
+        if callable(self.available) and takes_request(self.available):
+            return bool(self.available(instance, request))
+        return bool(resolve(instance, self.available))
+
+    def get_queryset(self, request: Any = None) -> models.QuerySet:
+        """The rows that are items: ``queryset`` (called with ``request`` if
+        it is a callable), or the model's default manager."""
+        qs = self.queryset
+        if qs is None:
+            return self.model._default_manager.all()
+        if callable(qs) and not isinstance(qs, (models.QuerySet, models.Manager)):
+            qs = qs(request)
+        return qs.all()
+
+    def is_item(self, instance: Any) -> bool:
+        """Whether ``instance`` is one of the rows of ``queryset`` (one query
+        when a queryset is registered; rows outside it are never sent)."""
+        if self.queryset is None:
+            return True
+        return self.get_queryset().filter(pk=instance.pk).exists()
 
     def to_item(self, instance: Any, *, deleted: bool = False) -> Item:
         """The item record; a deleted instance is sent as unavailable (Personalize
         has no delete for single items: the availability filter drops it)."""
         props = properties_of(instance, self.properties)
+        if self.currency is not None:
+            currency = (
+                self.currency
+                if isinstance(self.currency, str) and CURRENCY_CODE.fullmatch(self.currency)
+                else resolve(instance, self.currency)
+            )
+            if currency:
+                props["currency"] = str(currency)
         if self.available is not None or deleted:
             props["available"] = "False" if deleted else property_value(self.is_available(instance))
         return Item(self.item_id(instance), props or None)
+
+    def items_depending_on(self, instance: Any) -> list[Any]:
+        """The item instances a row of a ``depends_on`` model belongs to."""
+        spec = self.depends_on.get(type(instance))
+        if spec is None:
+            return []
+        value = resolve(instance, spec)
+        if value is None:
+            return []
+        if isinstance(value, models.Manager):
+            value = value.all()
+        if isinstance(value, models.Model):
+            value = [value]
+        return [obj for obj in value if isinstance(obj, self.model)]
 
 
 @dataclass
@@ -176,11 +267,21 @@ class EventRegistration:
     properties: Any = None
     on: str = "create"
     when: Callable[[Any, bool], bool] | None = None
+    #: spec of the session used outside a request (an order line: its order)
+    fallback_session: Any = None
+    #: spec of when it happened (``personalize_import_history`` sends it)
+    timestamp: Any = None
 
     def applies(self, instance: Any, created: bool) -> bool:
-        if self.on == "create" and not created:
+        if self.on == "import" or (self.on == "create" and not created):
             return False
         return self.when is None or bool(self.when(instance, created))
+
+    def imports(self, instance: Any) -> bool:
+        """Whether ``personalize_import_history`` records this row."""
+        if self.on == "save":
+            return False  # one event per save: history does not say how many
+        return self.when is None or bool(self.when(instance, True))
 
     def event_type_for(self, instance: Any) -> str:
         return self.event_type(instance) if callable(self.event_type) else self.event_type
@@ -188,7 +289,7 @@ class EventRegistration:
     def event_id_for(self, instance: Any, event_type: str) -> str | None:
         """A deterministic id for create events (so a re-run can never queue the
         same order line twice); ``None`` (random) for per-save events."""
-        if self.on != "create":
+        if self.on == "save":
             return None
         label = self.model._meta.label_lower
         return uuid.uuid5(_EVENT_NAMESPACE, f"{label}:{instance.pk}:{event_type}").hex
@@ -201,12 +302,14 @@ class Registry:
     items: dict[type, ItemRegistration] = field(default_factory=dict)
     users: dict[type, UserRegistration] = field(default_factory=dict)
     events: dict[type, list[EventRegistration]] = field(default_factory=dict)
+    #: models named in an item registration's ``depends_on``
+    dependencies: dict[type, ItemRegistration] = field(default_factory=dict)
     #: called with ``(model, registered)`` whenever a model's registrations change
     listeners: list[Callable[[type, bool], None]] = field(default_factory=list)
 
     def changed(self, model: type) -> None:
         """Tell the listeners whether ``model`` is registered now."""
-        registered = model in self.items or model in self.users or model in self.events
+        registered = model in self.models()
         for listener in self.listeners:
             listener(model, registered)
 
@@ -240,7 +343,7 @@ class Registry:
         return str(value)
 
     def models(self) -> set[type]:
-        return set(self.items) | set(self.users) | set(self.events)
+        return set(self.items) | set(self.users) | set(self.events) | set(self.dependencies)
 
     def reset(self) -> None:
         """Forget every registration and disconnect the signals (tests)."""
@@ -248,6 +351,7 @@ class Registry:
         self.items.clear()
         self.users.clear()
         self.events.clear()
+        self.dependencies.clear()
         for model in models_:
             self.changed(model)
 
@@ -267,15 +371,41 @@ def register_item(
     id_field: Any = "pk",
     properties: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
     available: Any = None,
+    queryset: Any = None,
+    currency: Any = None,
+    depends_on: Mapping[type[models.Model], Any] | None = None,
 ) -> ItemRegistration:
     """Make ``model`` the catalogue. ``properties`` maps schema columns
     (``CATEGORY_L1``, ``PRICE``...) to specs, or is a callable returning that
     mapping's values; ``available`` is a spec whose truth says whether the item
-    may be recommended (sent as the ``AVAILABLE`` property). Saves queue the
-    item; deletes queue it as unavailable."""
+    may be recommended (sent as the ``AVAILABLE`` property), or a callable
+    ``(instance, request)``. Saves queue the item; deletes queue it as
+    unavailable.
+
+    ``queryset`` (a QuerySet, or a callable ``(request) -> QuerySet``) limits
+    which rows are items: saves of other rows send nothing, and
+    recommendations are loaded from it. ``currency`` is the ISO 4217 code of
+    PRICE (``"EUR"``), or a spec of it, sent as the ``CURRENCY`` property
+    (PRICE is sent as a number in that currency, never converted).
+    ``depends_on`` maps other models to a spec resolving from one of their
+    rows to the item (or items): their saves and deletes re-send it."""
     _check_model(model)
     _check_spec(id_field, "id_field", optional=False)
     _check_spec(available, "available")
+    _check_spec(currency, "currency")
+    if queryset is not None and not (
+        callable(queryset) or isinstance(queryset, (models.QuerySet, models.Manager))
+    ):
+        raise TypeError(
+            f"queryset must be a QuerySet or a callable (request) -> QuerySet, not {queryset!r}"
+        )
+    if isinstance(queryset, (models.QuerySet, models.Manager)) and queryset.model is not model:
+        raise TypeError(
+            f"queryset must be of {model._meta.label}, not of {queryset.model._meta.label}"
+        )
+    for dependency, spec in dict(depends_on or {}).items():
+        _check_model(dependency)
+        _check_spec(spec, f"depends_on[{dependency.__name__}]", optional=False)
     if properties is not None and not callable(properties):
         if not isinstance(properties, Mapping):
             raise TypeError("properties must be a mapping of column to spec, or a callable")
@@ -288,9 +418,17 @@ def register_item(
             "already is "
             "(Personalize has one Items dataset per dataset group)"
         )
-    reg = ItemRegistration(model, id_field, properties, available)
+    reg = ItemRegistration(
+        model, id_field, properties, available, queryset, currency, dict(depends_on or {})
+    )
+    for old in [m for m, r in registry.dependencies.items() if r.model is model]:
+        del registry.dependencies[old]
+        registry.changed(old)
     registry.items[model] = reg
     _connect(model)
+    for dependency in reg.depends_on:
+        registry.dependencies[dependency] = reg
+        _connect(dependency)
     return reg
 
 
@@ -328,25 +466,44 @@ def register_event(
     properties: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
     on: str = "create",
     when: Callable[[Any, bool], bool] | None = None,
+    fallback_session: Any = None,
+    timestamp: Any = None,
 ) -> EventRegistration:
     """Record ``event_type`` when a ``model`` row is created (``on="create"``)
     or on every save (``on="save"``), optionally only ``when(instance,
     created)`` is true. ``item``, ``user``, ``session`` and ``value`` are specs;
     ``user`` and ``item`` may resolve to model instances. Without a ``session``
     spec the session of the current request is used (with
-    :class:`~personalize_django.middleware.PersonalizeMiddleware`), else one
-    derived from the user id."""
+    :class:`~personalize_django.middleware.PersonalizeMiddleware`); outside a
+    request, ``fallback_session`` (a spec: ``"order"`` makes each order one
+    session, a model instance giving ``"<app_label.model>-<pk>"``), else one
+    derived from the user id.
+
+    ``on="import"`` records nothing on saves: only
+    ``personalize_import_history`` reads such rows (a history table whose live
+    events are recorded some other way, like a signal). ``timestamp`` is a
+    spec of when the event happened, sent by that command. Create and import
+    events get deterministic ids, so importing twice records nothing new."""
     _check_model(model)
     if not (callable(event_type) or (isinstance(event_type, str) and event_type)):
         raise TypeError(f"event_type must be a non-empty string or a callable, not {event_type!r}")
     _check_spec(item, "item", optional=False)
-    for name, spec in (("user", user), ("session", session), ("value", value)):
+    for name, spec in (
+        ("user", user),
+        ("session", session),
+        ("value", value),
+        ("fallback_session", fallback_session),
+        ("timestamp", timestamp),
+    ):
         _check_spec(spec, name)
     if on not in EVENT_TRIGGERS:
         raise ValueError(f"on must be one of {', '.join(EVENT_TRIGGERS)}, not {on!r}")
     if when is not None and not callable(when):
         raise TypeError("when must be a callable (instance, created) -> bool")
-    reg = EventRegistration(model, event_type, item, user, session, value, properties, on, when)
+    reg = EventRegistration(
+        model, event_type, item, user, session, value, properties, on, when,
+        fallback_session, timestamp,
+    )
     registry.events.setdefault(model, []).append(reg)
     _connect(model)
     return reg
@@ -357,6 +514,12 @@ def unregister(model: type[models.Model]) -> None:
     registry.items.pop(model, None)
     registry.users.pop(model, None)
     registry.events.pop(model, None)
+    reg = registry.dependencies.pop(model, None)
+    if reg is not None:
+        reg.depends_on.pop(model, None)
+    for dependency in [m for m, r in registry.dependencies.items() if r.model is model]:
+        del registry.dependencies[dependency]
+        registry.changed(dependency)
     registry.changed(model)
 
 

@@ -241,13 +241,60 @@ def test_e013_registration_path_does_not_exist(saved_registry):
     errors = checks.check_registrations()
     assert ids(errors) == ["personalize.E013", "personalize.E013"]
     assert errors[0] == Error(
-        "The personalize registration of testapp.CartLine names 'product.nmae' for item, "
-        "which CartLine does not have.",
-        hint="Use a field, property or method name (follow relations with '.' or '__'), "
-        "or a callable taking the instance.",
+        "The personalize registration of testapp.CartLine names 'product.nmae' for item: "
+        "testapp.Product (reached as CartLine.product) has no attribute 'nmae'.",
+        hint="Did you mean 'name'? Use a field, property or method name (follow relations "
+        "with '.' or '__'), or a callable taking the instance.",
         obj=CartLine,
         id="personalize.E013",
     )
+
+
+def test_e013_names_the_model_the_failing_segment_is_on(saved_registry):
+    from personalize_django.registry import register_event, unregister
+    from tests.django.testapp.models import OrderLine
+
+    unregister(OrderLine)
+    register_event(OrderLine, event_type="Purchase", item="product", user="order.custmer")
+    [error] = checks.check_registrations()
+    assert error.id == "personalize.E013"
+    assert "testapp.Order (reached as OrderLine.order) has no attribute 'custmer'" in error.msg
+    assert error.hint.startswith("Did you mean 'customer' or 'customer_id'?")
+
+
+def test_e013_rejects_a_to_many_segment_naming_it(saved_registry):
+    from personalize_django.registry import register_item, unregister
+    from tests.django.testapp.models import Category, Product
+
+    unregister(Product)
+    register_item(Category, properties={"PRODUCTS": "products", "PRICE": "products__price"})
+    errors = checks.check_registrations()
+    assert ids(errors) == ["personalize.E013", "personalize.E013"]
+    assert all("segment 'products' is a to-many relation of testapp.Category" in e.msg
+               for e in errors)
+    assert "callable" in errors[0].hint
+
+
+def test_depends_on_may_end_in_a_to_many_relation(saved_registry):
+    from personalize_django.registry import register_item
+    from tests.django.testapp.models import Category, Product
+
+    register_item(Product, properties={"PRICE": "price"}, depends_on={Category: "products"})
+    assert checks.check_registrations() == []
+    register_item(Product, depends_on={Category: "prodcts"})
+    [error] = checks.check_registrations()
+    assert "depends_on of testapp.Product" in error.msg
+    assert error.hint.startswith("Did you mean 'products'?")
+
+
+def test_w004_no_item_model_registered(saved_registry):
+    from personalize_django.registry import unregister
+    from tests.django.testapp.models import Product
+
+    unregister(Product)
+    [warning] = checks.check_registrations()
+    assert warning.id == "personalize.W004"
+    assert "INSTALLED_APPS" in warning.hint
 
 
 def test_registrations_of_the_test_app_pass():
@@ -300,6 +347,22 @@ def test_w003_silent_with_persistent_connections(sqlite_file_outbox, monkeypatch
 @override_settings(DEBUG=True)
 def test_w003_silent_in_debug(sqlite_file_outbox):
     assert checks.check_outbox_database() == []
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_w003_a_celery_worker_on_sqlite_whatever_debug(sqlite_file_outbox, debug):
+    # A worker writing to the same SQLite file locks the pages out.
+    with override_settings(DEBUG=debug, PERSONALIZE={"BACKEND": "memory", "DELIVERY": "celery"}):
+        [warning] = checks.check_outbox_database()
+    assert warning.id == "personalize.W003"
+    assert "database is locked" in warning.msg
+    assert "PostgreSQL" in warning.hint
+
+
+@override_settings(DEBUG=True)
+def test_w003_auto_delivery_with_a_celery_app_on_sqlite(sqlite_file_outbox, celery_app):
+    [warning] = checks.check_outbox_database()
+    assert "Celery worker" in warning.msg
 
 
 @override_settings(DEBUG=False)

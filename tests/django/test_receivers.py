@@ -29,9 +29,9 @@ def test_an_item_made_unavailable_is_queued_unavailable(shop):
     boot = Product.objects.get(pk=shop["boot"].pk)
     boot.stock = 0
     boot.save()
-    last = outbox_payloads("item")[-1]
-    assert last["item_id"] == str(boot.pk)
-    assert last["properties"] == {"available": "False", "categoryL1": "Shoes", "price": 79.9}
+    # One row per item per transaction: the boot's row now says unavailable.
+    [row] = [p for p in outbox_payloads("item") if p["item_id"] == str(boot.pk)]
+    assert row["properties"] == {"available": "False", "categoryL1": "Shoes", "price": 79.9}
 
 
 def test_a_deleted_item_is_queued_unavailable(shop):
@@ -139,3 +139,96 @@ def test_bad_data_is_logged_not_raised(shop, saved_registry, caplog):
     CartLine.objects.create(product=shop["boot"])  # the save succeeds
     assert outbox_payloads("event") == []
     assert "not recording AddToCart" in caplog.text
+
+
+def test_one_row_per_item_per_transaction_with_its_dependencies(saved_registry, shop):
+    from personalize_django.registry import register_item
+    from tests.django.testapp.models import Category
+
+    register_item(
+        Product,
+        properties={"CATEGORY_L1": "category.name", "PRICE": "price"},
+        depends_on={Category: "products"},
+    )
+    with transaction.atomic():
+        hats = Category.objects.get(name="Hats")
+        beanie = Product.objects.create(category=hats, name="Beanie", slug="beanie", price="9")
+        hats.name = "Headwear"
+        hats.save()  # after the product: the product's row learns the new name
+    ids = [str(beanie.pk), str(shop["cap"].pk)]
+    rows = [p for p in outbox_payloads("item") if p["item_id"] in ids]
+    assert sorted(r["item_id"] for r in rows) == sorted(ids)
+    assert [r["properties"]["categoryL1"] for r in rows] == ["Headwear", "Headwear"]
+
+
+def test_deleting_a_dependency_resends_the_item_without_it(saved_registry, shop):
+    from personalize_django.registry import register_item
+
+    register_item(
+        Product,
+        properties={"CARTS": lambda p: p.cartline_set.count()},
+        depends_on={CartLine: "product"},
+    )
+    line = CartLine.objects.create(product=shop["boot"])
+    [row] = [p for p in outbox_payloads("item") if p["item_id"] == str(shop["boot"].pk)]
+    assert row["properties"] == {"carts": 1}
+    line.delete()
+    [row] = [p for p in outbox_payloads("item") if p["item_id"] == str(shop["boot"].pk)]
+    assert row["properties"] == {"carts": 0}
+
+
+def test_autocommit_saves_each_send_a_row(saved_registry, transactional_db):
+    from tests.django.testapp.models import Category
+
+    shoes = Category.objects.create(name="Shoes")
+    boot = Product.objects.create(category=shoes, name="Boot", slug="b", price="1.00")
+    boot.price = decimal.Decimal("2.00")
+    boot.save()
+    prices = [p["properties"]["price"] for p in outbox_payloads("item")]
+    assert prices == ["1.00", 2.0]
+
+
+def test_rows_outside_the_queryset_are_not_items(saved_registry, shop):
+    from personalize_django.registry import register_item
+
+    register_item(Product, queryset=lambda request: Product.objects.filter(stock__gt=0))
+    OutboxEvent.objects.all().delete()
+    shop["sandal"].save()  # stock 0: not an item
+    shop["cap"].save()
+    assert [p["item_id"] for p in outbox_payloads("item")] == [str(shop["cap"].pk)]
+
+
+def test_resync_sends_an_item_again(saved_registry, shop):
+    from personalize_django.receivers import resync
+
+    OutboxEvent.objects.all().delete()
+    Product.objects.filter(pk=shop["cap"].pk).update(price="99.00")  # no signal
+    cap = Product.objects.get(pk=shop["cap"].pk)
+    assert resync(cap) == 1
+    assert outbox_payloads("item")[-1]["properties"]["price"] == 99.0
+    with pytest.raises(TypeError, match="registered item model"):
+        resync(shop["cap"].category)
+
+
+def test_currency_is_sent_with_price(saved_registry, shop):
+    from personalize_django.registry import register_item
+
+    register_item(Product, properties={"PRICE": "price"}, currency="EUR")
+    Product.objects.get(pk=shop["cap"].pk).save()
+    assert outbox_payloads("item")[-1]["properties"] == {"price": 12.5, "currency": "EUR"}
+
+
+def test_order_lines_outside_a_request_share_the_orders_session(saved_registry, shop):
+    from personalize_django.registry import register_event, unregister
+
+    unregister(OrderLine)
+    register_event(
+        OrderLine, event_type="Purchase", user="order.customer", item="product",
+        fallback_session="order",
+    )
+    user = get_user_model().objects.create(username="ann")
+    first, second = Order.objects.create(customer=user), Order.objects.create(customer=user)
+    for order in (first, first, second):
+        OrderLine.objects.create(order=order, product=shop["boot"], price="1.00")
+    sessions = [p["session_id"] for p in outbox_payloads("event")]
+    assert sessions == [f"testapp.order-{first.pk}"] * 2 + [f"testapp.order-{second.pk}"]

@@ -149,3 +149,49 @@ def test_create_events_have_deterministic_ids():
     line = OrderLine(pk=12)
     assert reg.event_id_for(line, "Purchase") == reg.event_id_for(OrderLine(pk=12), "Purchase")
     assert reg.event_id_for(line, "Purchase") != reg.event_id_for(OrderLine(pk=13), "Purchase")
+
+
+def test_availability_may_depend_on_the_request(saved_registry, rf):
+    reg = register_item(Product, available=lambda product, request: request is not None)
+    product = Product(pk=1, name="Boot", price=1)
+    assert reg.is_available(product, rf.get("/")) is True
+    assert reg.is_available(product) is False  # syncing: no request
+    assert register_item(Product, available="in_stock").is_available(Product(stock=0)) is False
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"queryset": 3}, "queryset must be a QuerySet or a callable"),
+        ({"queryset": Category.objects.all()}, "queryset must be of testapp.Product"),
+        ({"currency": 978}, "currency must be an attribute path"),
+        ({"depends_on": {"Category": "products"}}, "expected a model class"),
+        ({"depends_on": {Category: 3}}, r"depends_on\[Category\] must be an attribute path"),
+    ],
+)
+def test_register_item_validates_its_new_arguments(saved_registry, kwargs, error):
+    with pytest.raises(TypeError, match=error):
+        register_item(Product, **kwargs)
+
+
+@pytest.mark.django_db
+def test_queryset_limits_the_items(saved_registry, shop):
+    reg = register_item(Product, queryset=Product.objects.filter(stock__gt=0))
+    assert set(reg.get_queryset()) == {shop["boot"], shop["cap"]}
+    assert reg.is_item(shop["sandal"]) is False
+    assert register_item(Product).is_item(shop["sandal"]) is True
+
+
+def test_depends_on_models_are_connected_and_forgotten(saved_registry):
+    register_item(Product, depends_on={Category: "products"})
+    assert registry.dependencies == {Category: registry.items[Product]}
+    assert Category in registry.models()
+    register_item(Product)  # re-registering without it drops it
+    assert Category not in registry.dependencies
+
+
+def test_import_only_events_never_fire_on_save(saved_registry):
+    reg = register_event(Order, event_type="Purchase", item="pk", on="import", timestamp="created_at")
+    assert reg.applies(Order(pk=1), True) is False
+    assert reg.imports(Order(pk=1)) is True
+    assert reg.event_id_for(Order(pk=1), "Purchase") is not None
