@@ -1,6 +1,11 @@
 """Admin pages: the outbox (with counts by state) and the dead letters (with
-their reasons and a replay action). Rows are read-only: they are a log of
-what was recorded and what became of it."""
+their reasons and a replay action), and the staff console
+(:mod:`personalize_django.console`: overview, preview, training, performance).
+
+Rows are read-only, truly: no add, no change form that saves, no delete.
+They are a log of what was recorded and what became of it; the one thing a
+person may do to them is replay dead letters, an action guarded by the
+``change`` permission of the outbox."""
 
 from __future__ import annotations
 
@@ -10,11 +15,15 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .outbox import replay, state_counts
+from .console.urls import install as install_console
 from .models import DeadLetter, OutboxEvent
+from .outbox import replay, state_counts
+
+#: the permission replaying dead letters needs (the rows themselves never change by hand)
+REPLAY_PERMISSION = "personalize.change_outboxevent"
 
 
-@admin.action(description="Replay the selected dead letters", permissions=["change"])
+@admin.action(description="Replay the selected dead letters", permissions=["replay"])
 def replay_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     count = replay(queryset.filter(state=OutboxEvent.DEAD))
     modeladmin.message_user(
@@ -57,6 +66,16 @@ class _ReadOnlyOutboxAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change form is a view-only page (no Save buttons), and posts to it are refused.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REPLAY_PERMISSION)
+
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(_ReadOnlyOutboxAdmin):
@@ -80,3 +99,6 @@ class DeadLetterAdmin(_ReadOnlyOutboxAdmin):
     def reason(self, obj: OutboxEvent) -> str:
         text = obj.last_error or ""
         return text if len(text) <= 200 else text[:199] + "…"
+
+
+install_console(admin.site)

@@ -63,5 +63,40 @@ def test_rows_cannot_be_added_or_edited(admin_client, outbox):
     response = admin_client.post(
         f"/admin/personalize/outboxevent/{row.pk}/change/", {"state": "dead"}
     )
+    assert response.status_code == 403
     row.refresh_from_db()
-    assert row.state != "dead" or response.status_code != 302
+    assert row.state != "dead"
+
+
+@pytest.mark.parametrize("admin_page", ["outboxevent", "deadletter"])
+def test_the_change_page_is_read_only(admin_client, outbox, admin_page):
+    row = OutboxEvent.objects.get(state="dead")
+    response = admin_client.get(f"/admin/personalize/{admin_page}/{row.pk}/change/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'name="_save"' not in text and 'name="_continue"' not in text
+    assert "/delete/" not in text
+    assert response.context["has_change_permission"] is False
+
+
+@pytest.mark.parametrize("admin_page", ["outboxevent", "deadletter"])
+def test_rows_cannot_be_deleted(admin_client, outbox, admin_page):
+    row = OutboxEvent.objects.get(state="dead")
+    response = admin_client.post(f"/admin/personalize/{admin_page}/{row.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert OutboxEvent.objects.filter(pk=row.pk).exists()
+    actions = admin_client.get(f"/admin/personalize/{admin_page}/").context["action_form"]
+    choices = [name for name, _label in actions.fields["action"].choices]
+    assert "delete_selected" not in choices and "replay_selected" in choices
+
+
+def test_replay_needs_the_change_permission(client, django_user_model, outbox):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_deadletter"]))
+    client.force_login(user)
+    response = client.get("/admin/personalize/deadletter/")
+    assert response.status_code == 200
+    assert response.context["action_form"] is None  # replay was the only action
+    assert "replay_selected" not in response.content.decode()

@@ -1,0 +1,80 @@
+"""The window a console page looks at, and the events recorded in it.
+
+Events are read where the app keeps them (:class:`~personalize_django.dataset.ShopEvents`,
+de-duplicated by event id): the outbox rows not yet delivered, and the
+backend's own store when it can give events back (the local engine, the
+memory backend). With a backend that cannot (Amazon Personalize), delivered
+rows are still read while the outbox keeps them (``KEEP_DELIVERED``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Iterator
+
+from django.utils import timezone
+
+from personalize_sdk import Event, InvalidRequestError
+
+from ..dataset.records import ShopEvents
+
+#: the windows a page offers, in days
+DAY_CHOICES = (7, 14, 30, 60)
+DEFAULT_DAYS = 14
+#: where the console reads events from (not the registered models: their
+#: events reached the outbox when the rows were saved)
+EVENT_SOURCES = ("outbox", "backend")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The last ``days`` days up to ``end`` (today included)."""
+
+    days: int
+    end: datetime
+
+    @property
+    def first_day(self) -> date:
+        return timezone.localdate(self.end) - timedelta(days=self.days - 1)
+
+    @property
+    def since(self) -> datetime:
+        start = datetime.combine(self.first_day, datetime.min.time())
+        return timezone.make_aware(start, timezone.get_current_timezone())
+
+    @property
+    def day_list(self) -> list[date]:
+        return [self.first_day + timedelta(days=n) for n in range(self.days)]
+
+    @property
+    def labels(self) -> list[str]:
+        return [day.strftime("%d %b") for day in self.day_list]
+
+    def day_index(self, when: datetime) -> int | None:
+        """The position of ``when``'s day in :attr:`day_list`, or ``None`` outside."""
+        index = (timezone.localdate(when) - self.first_day).days
+        return index if 0 <= index < self.days else None
+
+
+def window_from(query: Any, name: str = "days") -> Window:
+    """The window a page's query asks for (``?days=``, one of :data:`DAY_CHOICES`);
+    a bad value raises :class:`~personalize_sdk.InvalidRequestError` naming it."""
+    raw = query.get(name)
+    if raw in (None, ""):
+        return Window(DEFAULT_DAYS, timezone.now())
+    try:
+        days = int(raw)
+    except (TypeError, ValueError):
+        days = None
+    if days not in DAY_CHOICES:
+        raise InvalidRequestError(name, "must be one of " + ", ".join(map(str, DAY_CHOICES)))
+    return Window(days, timezone.now())
+
+
+def recorded_events(window: Window) -> Iterator[Event]:
+    """The events sent within ``window``, each once (oldest first per source)."""
+    since = window.since
+    for event in ShopEvents(sources=EVENT_SOURCES):
+        if event.sent_at is not None and event.sent_at >= since:
+            yield event
