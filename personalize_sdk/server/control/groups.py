@@ -161,3 +161,7 @@ class GroupView:
     def resolve(self, arn: str, kind: str) -> str | None:
         table = {"recommender": self.recommenders, "campaign": self.campaigns, "filter": self.filters}[kind]
         return arn if arn in table else None
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other setting the handlers read (region, strictness...) is the server's.
+        return getattr(self.ctx.config, name)
