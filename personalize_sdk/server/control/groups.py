@@ -164,4 +164,6 @@ class GroupView:
 
     def __getattr__(self, name: str) -> Any:
         # Any other setting the handlers read (region, strictness...) is the server's.
+        if name == "ctx":  # not set yet: never recurse
+            raise AttributeError(name)
         return getattr(self.ctx.config, name)
