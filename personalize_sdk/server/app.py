@@ -142,6 +142,7 @@ class PersonalizeServer:
         elif not isinstance(config, ServerConfig):
             config = ServerConfig.from_mapping(config)
         self.config = config
+        local = backend is None or backend == "local"
         if backend is None:
             options = dict(backend_options or {})
             if path is not None:
@@ -155,7 +156,8 @@ class PersonalizeServer:
             backend = load_backend(backend, backend_options)
         self.backend: Backend = backend
         if group_options is None:
-            group_options = {k: v for k, v in (backend_options or {}).items() if k != "path"}
+            # The local backend's options suit the groups' engines; another backend's would not.
+            group_options = {k: v for k, v in (backend_options or {}).items() if k != "path" and local}
         self.control: Any = None
         self.control_error: str | None = None
         if control_plane is not False:
