@@ -92,7 +92,11 @@ class ResourceStore:
             return record
 
     def delete(self, arn: str) -> None:
+        """Delete ``arn`` and whatever belongs to it (a solution's versions,
+        their batch jobs, a dataset's import jobs...)."""
         with self._lock:
+            for (child,) in self._conn.execute("SELECT arn FROM resources WHERE parent = ?", (arn,)).fetchall():
+                self.delete(child)
             self._conn.execute("DELETE FROM resources WHERE arn = ?", (arn,))
 
     # -- reads -----------------------------------------------------------

@@ -236,10 +236,14 @@ def test_deletes_come_children_first_and_end_in_not_found(plane):
         client.delete_dataset_group(datasetGroupArn=arns["group"])
     client.delete_recommender(recommenderArn=recommender)
     plane.gone("Recommender", recommender)
+    version = client.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    plane.wait("SolutionVersion", version)
     client.delete_solution(solutionArn=solution)
     plane.gone("Solution", solution)
+    plane.gone("SolutionVersion", version)  # a solution's versions go with it
     client.delete_dataset(datasetArn=arns["Interactions"])
     plane.gone("Dataset", arns["Interactions"])
+    plane.gone("DatasetImportJob", arns["Interactions-import"])
     client.delete_schema(schemaArn=arns["Interactions-schema"])
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.describe_schema(schemaArn=arns["Interactions-schema"])
