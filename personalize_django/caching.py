@@ -212,8 +212,46 @@ def on_event_recorded(event: Any) -> None:
 
 def on_post_record(sender: Any, event: Any, **kwargs: Any) -> None:
     """The :data:`~personalize_django.signals.post_record` receiver (connected
-    in the app's ``ready()``): :func:`on_event_recorded`."""
+    in the app's ``ready()``): :func:`on_event_recorded`, and a View is
+    remembered for its session (:func:`viewed_in_session`)."""
     on_event_recorded(event)
+    if event.event_type == personalize_settings.VIEW_EVENT_TYPE and event.item_id:
+        remember_view(event.session_id, event.item_id)
+
+
+#: items remembered per session for :func:`viewed_in_session`
+MAX_SESSION_VIEWS = 50
+
+
+def _views_key(session_id: str) -> str:
+    return f"{KEY_PREFIX}:viewed:{_digest(session_id)}"
+
+
+def remember_view(session_id: str | None, item_id: str) -> None:
+    """Remember that ``session_id`` viewed ``item_id`` (the last
+    ``MAX_SESSION_VIEWS``, for ``SESSION_VIEWS_TIMEOUT`` seconds). Runs where
+    the event is written (after the response, for tracked views); never raises."""
+    if not session_id or not personalize_settings.EXCLUDE_SESSION_VIEWS:
+        return
+    try:
+        cache = _cache()
+        key = _views_key(session_id)
+        seen = [i for i in (cache.get(key) or []) if i != item_id]
+        seen.append(item_id)
+        cache.set(key, seen[-MAX_SESSION_VIEWS:], int(personalize_settings.SESSION_VIEWS_TIMEOUT))
+    except Exception:
+        logger.warning("personalize cache write failed", exc_info=True)
+
+
+def viewed_in_session(session_id: str | None) -> set[str]:
+    """The items ``session_id`` viewed lately (see :func:`remember_view`)."""
+    if not session_id:
+        return set()
+    try:
+        return set(_cache().get(_views_key(session_id)) or ())
+    except Exception:  # a cache outage must not break a page
+        logger.warning("personalize cache read failed", exc_info=True)
+        return set()
 
 
 def on_delivered(sender: Any, kind: str, payloads: Any = (), **kwargs: Any) -> None:

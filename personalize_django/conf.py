@@ -75,7 +75,7 @@ DEFAULTS: dict[str, Any] = {
     "KEEP_DELIVERED": 86400,
     # the database alias of the outbox (None: the router's choice, usually "default")
     "DATABASE": None,
-    # -- serving: template tags and the REST API (serving.py, caching.py) ----
+    # -- serving: template tags and the REST API (pages.py, caching.py) ------
     # use cases asked, in order, when the requested one fails or is not ready
     "FALLBACK_USE_CASES": ("best_sellers", "most_viewed"),
     # callable (request) -> QuerySet of items, or its dotted path: the last
@@ -84,6 +84,10 @@ DEFAULTS: dict[str, Any] = {
     # callable (request) -> QuerySet the recommended items are loaded from (add
     # select_related here), or its dotted path; None: the item model's default manager
     "ITEM_QUERYSET": None,
+    # recommended_for_you leaves out the items the visitor viewed in the current
+    # session (remembered in the cache for SESSION_VIEWS_TIMEOUT seconds)
+    "EXCLUDE_SESSION_VIEWS": True,
+    "SESSION_VIEWS_TIMEOUT": 1800,
     # Django cache alias for recommendation lists
     "CACHE_ALIAS": "default",
     # seconds a list is cached per user or session; 0 turns caching off

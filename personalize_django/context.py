@@ -76,6 +76,26 @@ def get_session_id(request: HttpRequest) -> str:
     return session_id
 
 
+def peek_session_id(request: HttpRequest) -> str | None:
+    """The personalize session id of ``request`` if it has one already;
+    ``None`` otherwise (unlike :func:`get_session_id`, never creates one, so
+    reading it touches neither the session nor the cookies)."""
+    cached = getattr(request, "_personalize_session_id", None)
+    if cached:
+        return cached
+    session = getattr(request, "session", None)
+    if session is not None:
+        value = session.get(personalize_settings.SESSION_KEY)
+    else:
+        try:
+            value = request.get_signed_cookie(
+                personalize_settings.SESSION_COOKIE_NAME, default=None, salt=_COOKIE_SALT
+            )
+        except signing.BadSignature:
+            value = None
+    return value if isinstance(value, str) and _VALID_ID.fullmatch(value) else None
+
+
 def _cookie_session_id(request: HttpRequest) -> str:
     name = personalize_settings.SESSION_COOKIE_NAME
     try:

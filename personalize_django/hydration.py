@@ -6,13 +6,16 @@ registered item model, in ONE query, with availability checked on each.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.http import HttpRequest
 
+from personalize_sdk.filters.values import normalize_filter_values
 from personalize_sdk.recommendations import SOURCE_FALLBACK
 
 from .conf import personalize_settings
@@ -63,12 +66,38 @@ def item_queryset(request: HttpRequest | None = None) -> models.QuerySet:
     return item_registration().model._default_manager.all()
 
 
-def fallback_queryset(request: HttpRequest | None = None) -> models.QuerySet:
-    """``FALLBACK_QUERYSET(request)``, or :func:`item_queryset` newest first."""
+def fallback_queryset(
+    request: HttpRequest | None = None,
+    *,
+    filter: str | None = None,
+    filter_values: Mapping[str, Any] | None = None,
+) -> models.QuerySet:
+    """``FALLBACK_QUERYSET(request)``, or :func:`item_queryset` newest first.
+
+    A ``FALLBACK_QUERYSET`` that takes ``filter`` and ``filter_values``
+    keyword arguments (or ``**kwargs``) is handed the list's filter name and
+    its values (each a tuple of strings), so it can narrow the rows itself (a
+    category page's category); either way, what it returns is checked
+    against the filter before it is shown."""
     factory = personalize_settings.FALLBACK_QUERYSET
     if factory is not None:
+        if _takes_filter(factory):
+            values = normalize_filter_values(filter_values or {})
+            return factory(request, filter=filter, filter_values=dict(values))
         return factory(request)
     return item_queryset(request).order_by("-pk")
+
+
+@functools.lru_cache(maxsize=64)
+def _takes_filter(factory: Any) -> bool:
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: the old form
+        return False
+    names = {p.name for p in parameters}
+    return {"filter", "filter_values"} <= names or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+    )
 
 
 def _clean(item_ids: Iterable[str], field: Any) -> list[Any]:
@@ -122,11 +151,19 @@ def known_item_ids(item_ids: Iterable[str]) -> set[str]:
 
 
 def from_fallback_queryset(
-    request: HttpRequest | None, reg: ItemRegistration, missing: int, exclude: set[str]
+    request: HttpRequest | None,
+    reg: ItemRegistration,
+    missing: int,
+    exclude: set[str],
+    *,
+    filter: str | None = None,
+    filter_values: Mapping[str, Any] | None = None,
 ) -> list[Any]:
-    """The last fallback: ``FALLBACK_QUERYSET``, skipping what is already shown."""
+    """The last fallback: ``FALLBACK_QUERYSET``, skipping what is already shown
+    (the caller checks the rows against ``filter``, which the queryset may use)."""
     try:
-        rows = list(fallback_queryset(request)[: missing + len(exclude) + 10])
+        queryset = fallback_queryset(request, filter=filter, filter_values=filter_values)
+        rows = list(queryset[: missing + len(exclude) + 10])
     except Exception:
         logger.exception("the fallback queryset failed")
         return []

@@ -44,6 +44,8 @@ from personalize_sdk.recommendations import (
 )
 from personalize_sdk.use_cases import (
     MAX_NUM_RESULTS,
+    MAX_RANKING_INPUT,
+    RECOMMENDED_FOR_YOU,
     USE_CASES,
     RankingRequest,
     RecommendationRequest,
@@ -113,12 +115,23 @@ class Recommendations(list):
         recommendation_id: str | None = None,
         source: str = SOURCE_MODEL,
         reason: str | None = None,
+        partial: bool = False,
     ) -> None:
         super().__init__(items)
         self.use_case = use_case
         self.recommendation_id = recommendation_id
         self.source = source
         self.reason = reason
+        #: fewer items than asked for (the filter, the catalogue or the
+        #: fallbacks had no more); ``reason`` says so
+        self.partial = partial
+
+    @property
+    def is_fallback(self) -> bool:
+        """Whether the whole list is a fallback (no item came from the model)."""
+        return all(
+            getattr(obj, "personalize_source", SOURCE_FALLBACK) == SOURCE_FALLBACK for obj in self
+        )
 
     @property
     def item_ids(self) -> list[str]:
@@ -279,6 +292,93 @@ def fetch(
 
 
 # -- recommendations as model instances --------------------------------------
+#: attribute of the request holding the ids shown by the page's blocks so far
+PAGE_REGISTRY_ATTRIBUTE = "_personalize_shown"
+
+
+def shown_on_page(request: HttpRequest | None) -> set[str]:
+    """The item ids the blocks of this request's page have shown so far (a
+    later block with ``distinct`` leaves them out)."""
+    if request is None:
+        return set()
+    shown = getattr(request, PAGE_REGISTRY_ATTRIBUTE, None)
+    if shown is None:
+        shown = set()
+        setattr(request, PAGE_REGISTRY_ATTRIBUTE, shown)
+    return shown
+
+
+def _excluded_ids(
+    use_case: str,
+    request: HttpRequest | None,
+    item_id: str | None,
+    exclude: Iterable[Any],
+    distinct: bool,
+) -> set[str]:
+    """What this list must not show: the page's own item, ``exclude``, what
+    the page showed already (``distinct``) and, for recommended_for_you,
+    what the visitor viewed in this session (``EXCLUDE_SESSION_VIEWS``)."""
+    excluded = {i for i in (registry.item_id_for(x) for x in exclude) if i is not None}
+    if item_id:
+        excluded.add(item_id)
+    if distinct:
+        excluded |= shown_on_page(request)
+    if (
+        use_case == RECOMMENDED_FOR_YOU
+        and request is not None
+        and personalize_settings.EXCLUDE_SESSION_VIEWS
+    ):
+        excluded |= caching.viewed_in_session(context.peek_session_id(request))
+    return excluded
+
+
+def _checks_filter(filter: str | None) -> bool:
+    """Whether items from outside the backend need the backend's word that
+    ``filter`` admits them (the availability filter is checked on each
+    instance already)."""
+    return filter is not None and filter != AVAILABLE_FILTER_NAME
+
+
+def admitted(
+    candidates: list[Any],
+    identity: Identity,
+    filter: str,
+    filter_values: Mapping[str, Any] | None,
+    context: Mapping[str, str] | None,
+) -> list[Any]:
+    """The ``candidates`` (annotated instances, from outside the backend: the
+    ``FALLBACK_QUERYSET``) that ``filter`` admits, in their order, as the
+    backend judges them (a ranking request with the filter). None of them
+    when the backend cannot say: a filter is a promise, so an item is never
+    shown on a guess."""
+    if not candidates:
+        return []
+    if not get_client().backend.evaluates_filters:
+        logger.warning(
+            "fallback items left out: the %s backend cannot check them against the %r filter",
+            get_client().backend.display_name,
+            filter,
+        )
+        return []
+    try:
+        req = RankingRequest(
+            identity.backend_user_id or "anonymous",
+            tuple(obj.personalize_item_id for obj in candidates),
+            filter,
+            filter_values or {},
+            context or {},
+        )
+    except CONFIG_ERRORS:
+        logger.exception("cannot check the fallback items against the %r filter", filter)
+        return []
+    answer, why = _ask(lambda: get_client().rank(req), f"the {filter!r} filter check")
+    if answer is None:
+        logger.warning("fallback items left out: %s", why)
+        return []
+    allowed = set(answer.item_ids)
+    return [obj for obj in candidates if obj.personalize_item_id in allowed]
+
+
 def recommend(
     use_case: str,
     *,
@@ -292,10 +392,19 @@ def recommend(
     context: Mapping[str, str] | None = None,
     strict: bool | None = None,
     identity: Identity | None = None,
+    exclude: Iterable[Any] = (),
+    distinct: bool = True,
 ) -> Recommendations:
     """Up to ``limit`` recommended item instances for ``use_case`` (see the
     module docstring). ``item`` is an item instance or id; the person is
-    ``identity``, else comes from ``user`` / ``session_id``, else from ``request``."""
+    ``identity``, else comes from ``user`` / ``session_id``, else from ``request``.
+
+    ``filter`` holds on every link of the :func:`fallback_chain`: when fewer
+    items match than ``limit``, the list is shorter, with ``partial`` set and
+    a ``reason``. ``exclude`` (instances or ids) are left out; with a
+    ``request`` and ``distinct`` (the default), so is every item an earlier
+    list of the same request showed (one page shows an item once), and the
+    items of this list are added to that page registry."""
     strict = _strict(strict)
     try:
         reg = item_registration()
@@ -312,16 +421,19 @@ def recommend(
         if strict:
             raise
         logger.exception("cannot serve %s recommendations", use_case)
-        return Recommendations(use_case=use_case, source=SOURCE_FALLBACK, reason="misconfigured")
+        return Recommendations(
+            use_case=use_case, source=SOURCE_FALLBACK, reason="misconfigured", partial=True
+        )
     identity = identity or identity_for(request, user=user, session_id=session_id)
     item_id = registry.item_id_for(item)
-    want = overfetch(limit)
+    excluded = _excluded_ids(use_case, request, item_id, exclude, distinct and request is not None)
+    # The backend leaves the page's own item out itself; more is asked for the rest.
+    want = min(MAX_NUM_RESULTS, overfetch(limit) + len(excluded - {item_id}))
     common = dict(filter=filter, filter_values=filter_values, context=context)
     primary = fetch(use_case, identity, item_id=item_id, num_results=want, strict=strict, **common)
 
-    # Candidate ids in order, with their score and source; the page's own item never.
+    # Candidate ids in order, with their score and source.
     candidates: dict[str, tuple[float | None, str]] = {}
-    excluded = {item_id} if item_id else set()
 
     def add(recs: RecommendationList, source: str) -> None:
         for rec in recs:
@@ -329,10 +441,13 @@ def recommend(
                 candidates[rec.item_id] = (rec.score, source)
 
     add(primary, primary.source)
-    if primary.reason == BAD_REQUEST:
-        # The fallbacks cannot use what was wrong with the request (a filter, its values).
+    bad_request = primary.reason == BAD_REQUEST
+    # A bad request's filter cannot be applied: nothing more is shown, since
+    # whatever came from elsewhere could break it. Without a filter, the
+    # fallbacks ask without what was wrong (the context, the item).
+    fallbacks = iter(() if bad_request and filter is not None else fallback_chain(use_case)[1:])
+    if bad_request:
         common = dict(context=context)
-    fallbacks = iter(fallback_chain(use_case)[1:])
 
     def top_up_ids() -> bool:
         """Add the next fallback use case's ids; False when none is left."""
@@ -360,22 +475,35 @@ def recommend(
                 chosen.append(annotate(obj, item_id_, score, source))
         if len(chosen) >= limit or not top_up_ids():
             break
-    if len(chosen) < limit:  # the chain's last link
-        chosen.extend(
-            from_fallback_queryset(
-                request,
-                reg,
-                limit - len(chosen),
-                {*excluded, *(o.personalize_item_id for o in chosen)},
-            )
+    if len(chosen) < limit and not (bad_request and filter is not None):  # the chain's last link
+        taken = {*excluded, *(o.personalize_item_id for o in chosen)}
+        missing = limit - len(chosen)
+        checked = _checks_filter(filter)
+        # Rows the filter must admit: look at more of them (one ranking request).
+        look_at = min(MAX_RANKING_INPUT, max(missing * 5, 50)) if checked else missing
+        extra = from_fallback_queryset(
+            request, reg, look_at, taken, filter=filter, filter_values=filter_values
         )
+        if checked:
+            extra = admitted(extra, identity, filter, filter_values, context)  # type: ignore[arg-type]
+        chosen.extend(extra[:missing])
+    reason = primary.reason
+    partial = len(chosen) < limit
+    if partial:
+        short = f"{len(chosen)} of {limit} items" + (
+            f" match the {filter!r} filter" if filter is not None else " could be shown"
+        )
+        reason = f"{reason}; {short}" if reason else short
     result = Recommendations(
         chosen,
         use_case=use_case,
         recommendation_id=primary.recommendation_id,
         source=primary.source,
-        reason=primary.reason,
+        reason=reason,
+        partial=partial,
     )
+    if distinct and request is not None:
+        shown_on_page(request).update(result.item_ids)
     _served(request, use_case, result)
     return result
 
@@ -395,15 +523,18 @@ def fetch_ranking(
     filter_values: Mapping[str, Any] | None = None,
     context: Mapping[str, str] | None = None,
     strict: bool | None = None,
+    only_available: bool = True,
 ) -> RecommendationList:
     """The backend's ranking of ``item_ids`` for ``identity``, through the
-    cache; when it fails, the ids in the given order (``source`` ``"fallback"``)."""
+    cache; when it fails, the ids in the given order (``source`` ``"fallback"``).
+    Without a ``filter``, the availability filter applies unless
+    ``only_available`` is false (a listing whose items the shop chose)."""
     ids = list(dict.fromkeys(item_ids))
     given = RecommendationList(tuple(Recommendation(i) for i in ids), source=SOURCE_FALLBACK)
     try:
         if not ids:
             raise InvalidRequestError("item_ids", "must hold at least one item id")
-        flt = default_filter(filter)
+        flt = default_filter(filter) if only_available else filter
         check_filter(flt)
         req = RankingRequest(
             identity.backend_user_id or "", tuple(ids), flt, filter_values or {}, context or {}
@@ -433,25 +564,49 @@ def rank(
     strict: bool | None = None,
     identity: Identity | None = None,
 ) -> Recommendations:
-    """``items`` (a queryset, model instances or item ids) reordered for the
-    person, best first. Instances stay as given (a queryset is evaluated once);
-    ids are loaded in one query, unavailable ones dropped. Items the backend
-    filters out are dropped. On failure the given order is kept (``source``
-    ``"fallback"``)."""
+    """``items`` reordered for the person, best first.
+
+    ``items`` holds model instances (a queryset is evaluated once), objects
+    carrying one as ``.object`` (search results: Haystack's ``SearchResult``,
+    django-oscar's listings) or item ids. Instances stay as given, and the
+    list keeps them all: those the backend does not rank follow in the given
+    order, unless ``filter`` is given, which drops what it excludes. Ids are
+    loaded in one query, unavailable ones dropped. Anything else cannot be
+    mapped to an item: it raises when ``strict`` (default: ``DEBUG``) and is
+    left out, logged, otherwise. On failure the given order is kept
+    (``source`` ``"fallback"``)."""
     strict = _strict(strict)
-    objs = list(items)
+    objs, refused = _rankable(items)
+    if refused:
+        error = InvalidRequestError(
+            "items",
+            f"cannot rank {type(refused[0]).__name__} objects: pass model instances of the "
+            "item model, objects carrying one as .object (search results), or item ids",
+        )
+        if strict:
+            raise error
+        logger.error("%s (%d left out)", error, len(refused))
     identity = identity or identity_for(request, user=user, session_id=session_id)
     ids = [i for i in (registry.item_id_for(o) for o in objs) if i is not None]
+    instances = bool(objs) and all(isinstance(o, models.Model) for o in objs)
     ranking = fetch_ranking(
-        ids, identity, filter=filter, filter_values=filter_values, context=context, strict=strict
+        ids,
+        identity,
+        filter=filter,
+        filter_values=filter_values,
+        context=context,
+        strict=strict,
+        only_available=not instances,
     )
-    if objs and all(isinstance(o, models.Model) for o in objs):
+    if instances:
         by_id = {registry.item_id_for(o): o for o in objs}
     else:
         try:
             reg = item_registration()
             by_id = {
-                k: v for k, v in hydrate(ranking.item_ids, request).items() if reg.is_available(v)
+                k: v
+                for k, v in hydrate(ranking.item_ids, request).items()
+                if reg.is_available(v)
             }
         except CONFIG_ERRORS:
             if strict:
@@ -463,6 +618,14 @@ def rank(
         for r in ranking
         if r.item_id in by_id
     ]
+    if instances and filter is None and len(chosen) < len(by_id):
+        # The shop chose these items: the ones the backend did not rank stay, after the rest.
+        ranked = {obj.personalize_item_id for obj in chosen}
+        chosen.extend(
+            annotate(obj, item_id, None, SOURCE_FALLBACK)
+            for item_id, obj in by_id.items()
+            if item_id not in ranked
+        )
     result = Recommendations(
         chosen,
         recommendation_id=ranking.recommendation_id,
@@ -471,3 +634,20 @@ def rank(
     )
     _served(request, None, result)
     return result
+
+
+def _rankable(items: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+    """``items`` as instances or ids (search results unwrapped), and the
+    objects that are neither."""
+    objs: list[Any] = []
+    refused: list[Any] = []
+    for obj in items:
+        if not isinstance(obj, models.Model) and hasattr(obj, "object"):
+            obj = obj.object  # a search result: the instance it stands for
+        if isinstance(obj, models.Model) or (
+            isinstance(obj, (str, int)) and not isinstance(obj, bool)
+        ):
+            objs.append(obj)
+        elif obj is not None:
+            refused.append(obj)
+    return objs, refused

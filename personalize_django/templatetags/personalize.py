@@ -5,12 +5,17 @@
     {% recommendations "also_viewed" item=product limit=6 filter="in_stock" as recs %}
     {% recommendations "recommended_for_you" limit=8 CATEGORY="shoes" as recs %}
     {% recommendation_block "best_sellers" limit=4 title="Popular now" %}
+    {% recommendation_block "recommended_for_you" limit=4 hide_fallback=True %}
     {% rank products as ranked %}
     {% personalize_js %}
 
-Keyword arguments other than ``item``, ``limit``, ``filter`` and ``context``
-(and ``template`` / ``title`` for the block) are filter values, by placeholder
-name (a list value means several). The user, or the guest's session, comes
+Keyword arguments other than ``item``, ``limit``, ``filter``, ``context``,
+``exclude`` and ``distinct`` (and ``template``, ``title`` and ``hide_fallback``
+for the block) are filter values, by placeholder name (a list value means
+several). The lists of one request share a page registry: an item shown by
+one list is left out of the later ones (``distinct=False`` opts a list out).
+A list shorter than ``limit`` has ``partial`` set, with a ``reason``: a filter
+is never padded with items it excludes. The user, or the guest's session, comes
 from the request (``django.template.context_processors.request`` must be on).
 
 A backend error is logged and the fallback rendered; a configuration error
@@ -70,9 +75,12 @@ def recommendations(
     limit: Any = 10,
     filter: str | None = None,
     context_values: dict | None = None,
+    exclude: Any = (),
+    distinct: bool = True,
     **filter_values: Any,
 ) -> pages.Recommendations:
-    """Recommended item instances, in order, with ``.recommendation_id``."""
+    """Recommended item instances, in order, with ``.recommendation_id``,
+    ``.source``, ``.reason`` and ``.partial``."""
     return pages.recommend(
         use_case,
         request=_request(context),
@@ -81,7 +89,18 @@ def recommendations(
         filter=filter or None,
         filter_values=filter_values,
         context=context_values,
+        exclude=_items(exclude),
+        distinct=bool(distinct),
     )
+
+
+def _items(value: Any) -> list[Any]:
+    """``exclude=``: one item (an instance or id), or a list of them."""
+    if value in (None, "", ()):
+        return []
+    if isinstance(value, (str, int)) or not hasattr(value, "__iter__"):
+        return [value]
+    return list(value)
 
 
 @register.simple_tag(takes_context=True)
@@ -94,11 +113,15 @@ def recommendation_block(
     template: str | None = None,
     title: str | None = None,
     context_values: dict | None = None,
+    exclude: Any = (),
+    distinct: bool = True,
+    hide_fallback: bool = False,
     **filter_values: Any,
 ) -> str:
     """Render ``personalize/blocks/<use_case>.html`` or ``personalize/block.html``
     (or ``template``) with the recommendations, carrying the data attributes
-    personalize.js reads. Nothing is rendered for an empty list."""
+    personalize.js reads. Nothing is rendered for an empty list, nor, with
+    ``hide_fallback``, for a list that is all fallback (no item from the model)."""
     recs = recommendations(
         context,
         use_case,
@@ -106,8 +129,12 @@ def recommendation_block(
         limit=limit,
         filter=filter,
         context_values=context_values,
+        exclude=exclude,
+        distinct=distinct,
         **filter_values,
     )
+    if hide_fallback and recs.is_fallback:
+        return ""
     names = [template] if template else [name.format(use_case=use_case) for name in BLOCK_TEMPLATES]
     return select_template(names).render(
         {"recommendations": recs, "use_case": use_case, "title": title, "item": item},

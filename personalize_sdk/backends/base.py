@@ -19,6 +19,8 @@ flag                       methods it promises
                            :meth:`~Backend.iter_users`
 ``filters_by_arn``         (none: :meth:`~Backend.can_use_filter` answers for it)
 ``has_personalize_jobs``   (none: the service's own jobs apply to its data)
+``evaluates_filters``      (none: :meth:`~Backend.recommend` and :meth:`~Backend.rank`
+                           leave out every item a request's filter excludes)
 =========================  ====================================================
 
 Called on a backend whose flag is ``False``, the base implementations raise
@@ -87,6 +89,11 @@ class Backend(ABC):
     #: on the campaigns, data deletion, dataset import. Its use cases are then
     #: served by recommenders and campaigns named by ARN in its options.
     has_personalize_jobs: ClassVar[bool] = False
+    #: whether :meth:`recommend` and :meth:`rank` apply a request's filter, so
+    #: that a ranking request with a filter tells which items it admits (the
+    #: Django layer checks items from outside the backend that way). A backend
+    #: whose answers are scripted (the memory backend) cannot vouch for them.
+    evaluates_filters: ClassVar[bool] = True
 
     def __init__(self, **options: Any) -> None:
         if options:

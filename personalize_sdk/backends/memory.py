@@ -34,6 +34,8 @@ class MemoryBackend(Backend):
     name: ClassVar[str] = "memory"
     can_forget_users: ClassVar[bool] = True
     can_iterate_data: ClassVar[bool] = True
+    #: scripted answers are returned as scripted, filters or not
+    evaluates_filters: ClassVar[bool] = False
 
     def __init__(self, *, max_events_per_call: int = 10, one_session_per_call: bool = True) -> None:
         super().__init__()

@@ -172,19 +172,36 @@ def test_configuration_error_raises_in_debug(catalogue, make_request, render):
 
 
 @pytest.mark.django_db
-def test_configuration_error_is_logged_outside_debug_and_the_fallback_rendered(
+def test_configuration_error_is_logged_outside_debug_and_nothing_breaks_the_filter(
+    catalogue, backend, make_request, render, caplog
+):
+    # A filter that cannot be applied is still a promise: no unfiltered
+    # fallback is shown in its place, the list is empty and says so.
+    backend.set_recommendations("best_sellers", [pid(catalogue["cap"])])
+    with caplog.at_level(logging.ERROR, logger="personalize_django"):
+        out = render(
+            "{% recommendations 'also_viewed' filter='no_such_filter' item=product limit=1 as recs %}"
+            "{% for p in recs %}{{ p.name }}{% endfor %}|{{ recs.source }}|{{ recs.partial }}",
+            make_request(),
+            product=catalogue["boot"],
+        )
+    assert out == "|fallback|True"
+    assert "no_such_filter" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_bad_request_without_a_filter_still_gets_the_fallback(
     catalogue, backend, make_request, render, caplog
 ):
     backend.set_recommendations("best_sellers", [pid(catalogue["cap"])])
     with caplog.at_level(logging.ERROR, logger="personalize_django"):
         out = render(
-            "{% recommendations 'also_viewed' filter='no_such_filter' item=product limit=1 as recs %}"
+            "{% recommendations 'also_viewed' item=product limit=1 as recs %}"
             "{% for p in recs %}{{ p.name }}{% endfor %}|{{ recs.source }}",
             make_request(),
-            product=catalogue["boot"],
+            product="",  # an item use case without an item: a bad request
         )
     assert out == "Cap|fallback"
-    assert "no_such_filter" in caplog.text
 
 
 @pytest.mark.django_db
