@@ -163,7 +163,7 @@ class PersonalizeServer:
         if control_plane is not False:
             control_path = path or (backend_options or {}).get("path")
             try:
-                from .control import ControlPlane  # needs botocore, whose model is the spec
+                from .control import ControlPlane  # optional: needs botocore and the local engine
 
                 self.control = ControlPlane(
                     config, path=control_path, s3_root=s3_root, engine_options=group_options
