@@ -1,0 +1,51 @@
+"""Fixtures of the Oscar site's tests (run with --ds=tests.oscar_site.settings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from personalize_django.client import get_backend, reset_client
+
+
+def pytest_configure(config):
+    # Oscar 4.2 itself still calls treebeard's deprecated class methods, and
+    # Haystack's simple backend (no index: it searches the database) warns
+    # on every product save.
+    for line in (
+        "ignore::DeprecationWarning:oscar.*",
+        "ignore::PendingDeprecationWarning:oscar.*",
+        "ignore:Using Category.",
+        "ignore:update is not implemented in this backend:UserWarning",
+    ):
+        config.addinivalue_line("filterwarnings", line)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_client():
+    """Every test starts with a new process-wide client (so a new MemoryBackend)."""
+    reset_client()
+    yield
+    reset_client()
+
+
+@pytest.fixture
+def backend():
+    return get_backend()
+
+
+@pytest.fixture
+def catalogue(db):
+    from tests.oscar_site.catalogue import build
+
+    return build()
+
+
+def backend_items(backend) -> dict[str, dict]:
+    """The backend's last record of each item: {item id: properties}."""
+    return {item.item_id: dict(item.properties or {}) for item in backend.iter_items()}
+
+
+def outbox(kind: str = "event") -> list[dict]:
+    from personalize_django.models import OutboxEvent
+
+    return [row.payload for row in OutboxEvent.objects.filter(kind=kind).order_by("id")]
