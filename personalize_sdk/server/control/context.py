@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:  # annotations only: the modules below import this one
-    from ..config import ServerConfig
-    from .groups import GroupEngines
-    from .jobs import JobRunner
-    from .model import ServiceModel
-    from .resources import Resources
-    from .s3 import S3Mapping
-    from .store import ResourceStore
+from ..config import ServerConfig
+from .model import ServiceModel
+from .s3 import S3Mapping
+from .store import ResourceStore
 
 
 @dataclass
 class Context:
     """The store, the model, the configuration and the services around them.
 
-    ``resources``, ``jobs`` and ``groups`` are set by
-    :class:`~personalize_sdk.server.control.service.ControlPlane` right after
-    construction (each takes the context itself).
+    ``resources`` (a :class:`~personalize_sdk.server.control.resources.Resources`),
+    ``jobs`` (a :class:`~personalize_sdk.server.control.jobs.JobRunner`) and
+    ``groups`` (a :class:`~personalize_sdk.server.control.groups.GroupEngines`)
+    are set by :class:`~personalize_sdk.server.control.service.ControlPlane`
+    right after construction. Each of them takes the context itself, so they
+    are typed ``Any`` here: naming their classes would make this module and
+    theirs import each other.
     """
 
-    config: "ServerConfig"
-    model: "ServiceModel"
-    store: "ResourceStore"
-    s3: "S3Mapping"
-    resources: "Resources" = None  # type: ignore[assignment]
-    jobs: "JobRunner" = None  # type: ignore[assignment]
-    groups: "GroupEngines" = None  # type: ignore[assignment]
+    config: ServerConfig
+    model: ServiceModel
+    store: ResourceStore
+    s3: S3Mapping
+    resources: Any = None
+    jobs: Any = None
+    groups: Any = None
