@@ -63,6 +63,7 @@ bench: install-dev bench-data
 	$(PY) -m benchmarks.django_bench
 	$(PY) -m benchmarks.django_export_bench
 	$(PY) -m benchmarks.dataset_bench
+	$(PY) -m benchmarks.server_import_bench
 
 demo: install-demo
 	$(MANAGE) migrate --noinput
