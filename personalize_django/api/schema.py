@@ -1,25 +1,59 @@
 """The OpenAPI schema of this API only (drf-spectacular), whatever else the
-project serves with DRF."""
+project serves with DRF, and its two readers: Swagger UI (``schema/swagger-ui/``)
+and Redoc (``schema/redoc/``).
+
+Both readers work offline: their scripts come from drf-spectacular-sidecar
+(``pip install "personalize-django[drf]"`` installs it). With
+``drf_spectacular_sidecar`` in ``INSTALLED_APPS`` they are served as static
+files; without it, from ``schema/assets/`` by this package (only the few
+files the two pages load).
+"""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.http import Http404, HttpRequest, HttpResponse
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.static import serve
 from drf_spectacular.authentication import SessionScheme
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from .permissions import IsTrustedService
+
+TITLE = "personalize-django API"
+#: the files of drf-spectacular-sidecar the two pages load (and their licences)
+SIDECAR_ASSETS = frozenset(
+    {
+        "swagger-ui-dist/swagger-ui.css",
+        "swagger-ui-dist/swagger-ui-bundle.js",
+        "swagger-ui-dist/swagger-ui-standalone-preset.js",
+        "swagger-ui-dist/favicon-32x32.png",
+        "swagger-ui-dist/LICENSE",
+        "redoc/bundles/redoc.standalone.js",
+        "redoc/LICENSE",
+    }
+)
+SIDECAR_APP = "drf_spectacular_sidecar"
 
 
 def only_personalize_endpoints(
     endpoints: list[tuple[Any, ...]], **kwargs: Any
 ) -> list[tuple[Any, ...]]:
-    """drf-spectacular preprocessing hook: keep this package's views (but the schema's own)."""
+    """drf-spectacular preprocessing hook: keep this package's views (but the
+    schema's own and its readers)."""
     kept = []
     for endpoint in endpoints:
         cls = getattr(endpoint[3], "cls", None)
         if (
             cls is not None
             and cls.__module__.startswith(__package__)
-            and not issubclass(cls, SpectacularAPIView)
+            and not issubclass(cls, (SpectacularAPIView, SpectacularSwaggerView, SpectacularRedocView))
         ):
             kept.append(endpoint)
     return kept
@@ -30,7 +64,7 @@ class PersonalizeSchemaView(SpectacularAPIView):
     ``Accept: application/vnd.oai.openapi+json``."""
 
     custom_settings = {
-        "TITLE": "personalize-django API",
+        "TITLE": TITLE,
         "DESCRIPTION": "Recommendations, ranking and event recording for a Django shop.",
         "VERSION": "1",
         "PREPROCESSING_HOOKS": ["personalize_django.api.schema.only_personalize_endpoints"],
@@ -43,3 +77,65 @@ class CsrfSessionScheme(SessionScheme):
     as Django's session cookie (drf-spectacular knows DRF's own class only)."""
 
     target_class = "personalize_django.api.authentication.CsrfSessionAuthentication"
+
+
+class PersonalizeAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, saying that the trusted-service endpoints
+    (items/, users/) take token authentication only: a session cookie is
+    never trusted (:func:`~personalize_django.api.authentication.is_trusted`)."""
+
+    def get_auth(self) -> list[dict[str, list[Any]]]:
+        auth = super().get_auth()
+        if not any(isinstance(p, IsTrustedService) for p in self.view.get_permissions()):
+            return auth
+        tokens = [a for a in auth if a and "cookieAuth" not in a]
+        return tokens or auth
+
+
+def sidecar_folder() -> Path:
+    spec = importlib.util.find_spec(SIDECAR_APP)
+    if spec is None or not spec.submodule_search_locations:
+        raise Http404("drf-spectacular-sidecar is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / "static" / SIDECAR_APP
+
+
+def asset_url(path: str) -> str:
+    """Where a page loads a sidecar file from (static files when the app is installed)."""
+    if apps.is_installed(SIDECAR_APP):
+        return static(f"{SIDECAR_APP}/{path}")
+    return reverse("personalize_api:schema-assets", kwargs={"path": path})
+
+
+def schema_asset(request: HttpRequest, path: str) -> HttpResponse:
+    """``GET schema/assets/<path>``: one of :data:`SIDECAR_ASSETS`."""
+    if path not in SIDECAR_ASSETS:
+        raise Http404(f"{path} is not an asset of the API's docs")
+    response = serve(request, path, document_root=str(sidecar_folder()))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+class PersonalizeSwaggerView(SpectacularSwaggerView):
+    """``GET schema/swagger-ui/``: the schema in Swagger UI (try the calls from the page)."""
+
+    url_name = "personalize_api:schema"
+    title = TITLE
+
+    @staticmethod
+    def _swagger_ui_resource(filename: str) -> str:
+        return asset_url(f"swagger-ui-dist/{filename}")
+
+    @staticmethod
+    def _swagger_ui_favicon() -> str:
+        return asset_url("swagger-ui-dist/favicon-32x32.png")
+
+
+class PersonalizeRedocView(SpectacularRedocView):
+    """``GET schema/redoc/``: the schema as a Redoc page."""
+
+    url_name = "personalize_api:schema"
+    title = TITLE
+
+    @staticmethod
+    def _redoc_standalone() -> str:
+        return asset_url("redoc/bundles/redoc.standalone.js")

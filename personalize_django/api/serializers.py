@@ -59,7 +59,10 @@ class RecommendationListSerializer(serializers.Serializer):
     use_case = serializers.ChoiceField(choices=sorted(USE_CASES), allow_null=True)
     recommendation_id = serializers.CharField(allow_null=True, help_text="send it back with clicks")
     source = serializers.ChoiceField(choices=["model", "fallback"])
-    reason = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(
+        allow_null=True, help_text="why the list is a fallback, or why it is shorter than asked"
+    )
+    partial = serializers.BooleanField(help_text="fewer items than asked for (see reason)")
     items = RecommendedItemSerializer(many=True)
 
 
@@ -74,9 +77,14 @@ class RecommendationQuerySerializer(serializers.Serializer):
     user = serializers.CharField(
         required=False, max_length=256, help_text="trusted callers only; ignored for browsers"
     )
+    exclude = serializers.ListField(
+        child=serializers.CharField(max_length=256),
+        required=False,
+        help_text="item ids to leave out: repeat the parameter, or separate ids by commas",
+    )
 
 
-class RankingRequestSerializer(serializers.Serializer):
+class RankingSerializer(serializers.Serializer):
     user_id = serializers.CharField(
         required=False,
         allow_null=True,
@@ -120,7 +128,7 @@ class EventSerializer(serializers.Serializer):
     )
 
 
-class EventsRequestSerializer(serializers.Serializer):
+class EventBatchSerializer(serializers.Serializer):
     events = EventSerializer(many=True)
     csrf_token = serializers.CharField(
         required=False, help_text="CSRF token of a beacon post (no header possible)"
@@ -132,7 +140,7 @@ class ItemRecordSerializer(serializers.Serializer):
     properties = serializers.DictField(required=False)
 
 
-class ItemsRequestSerializer(serializers.Serializer):
+class ItemBatchSerializer(serializers.Serializer):
     items = ItemRecordSerializer(many=True)
 
 
@@ -141,7 +149,7 @@ class UserRecordSerializer(serializers.Serializer):
     properties = serializers.DictField(required=False)
 
 
-class UsersRequestSerializer(serializers.Serializer):
+class UserBatchSerializer(serializers.Serializer):
     users = UserRecordSerializer(many=True)
 
 
@@ -157,7 +165,17 @@ class AcceptedSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-    field = serializers.CharField(required=False)
-    rule = serializers.CharField(required=False)
+    """The one shape of every 4xx answer (:mod:`personalize_django.api.errors`)."""
+
+    detail = serializers.CharField(help_text="what went wrong, for people")
+    code = serializers.CharField(help_text="a stable word for programs")
+    field = serializers.CharField(
+        required=False, help_text="the parameter or member at fault, as the client sent it"
+    )
+    rule = serializers.CharField(required=False, help_text="the rule it broke")
+    accepted = serializers.IntegerField(
+        required=False, help_text="batch posts: records kept (0 in an error)"
+    )
+    errors = RecordErrorSerializer(
+        many=True, required=False, help_text="batch posts: each refused record"
+    )

@@ -10,7 +10,13 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
-from .schema import PersonalizeSchemaView
+from . import writes
+from .schema import (
+    PersonalizeRedocView,
+    PersonalizeSchemaView,
+    PersonalizeSwaggerView,
+    schema_asset,
+)
 
 app_name = "personalize_api"
 
@@ -21,8 +27,11 @@ urlpatterns = [
         name="recommendations",
     ),
     path("ranking/", views.RankingView.as_view(), name="ranking"),
-    path("events/", views.EventsView.as_view(), name="events"),
-    path("items/", views.ItemsView.as_view(), name="items"),
-    path("users/", views.UsersView.as_view(), name="users"),
+    path("events/", writes.EventsView.as_view(), name="events"),
+    path("items/", writes.ItemsView.as_view(), name="items"),
+    path("users/", writes.UsersView.as_view(), name="users"),
     path("schema/", PersonalizeSchemaView.as_view(), name="schema"),
+    path("schema/swagger-ui/", PersonalizeSwaggerView.as_view(), name="swagger-ui"),
+    path("schema/redoc/", PersonalizeRedocView.as_view(), name="redoc"),
+    path("schema/assets/<path:path>", schema_asset, name="schema-assets"),
 ]

@@ -1,0 +1,204 @@
+"""The write endpoints: ``POST events/`` (browsers and trusted services),
+``POST items/`` and ``POST users/`` (trusted services). Each record is checked
+alone: the good ones are kept, each refused one is answered with its index,
+field and rule; a batch of which none is kept is answered 400 in the API's
+one error shape (:mod:`personalize_django.api.errors`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from personalize_sdk import InvalidRecordError, Item, User
+from personalize_sdk.exceptions import InvalidRequestError
+
+from .. import hydration
+from ..conf import personalize_settings
+from ..recording import outbox_db, queue_items, queue_users, record_event
+from . import serializers as s
+from .authentication import is_trusted
+from .errors import error_body, error_response
+from .events import browser_event, record_error, trusted_event
+from .permissions import IsTrustedService
+from .throttling import EventsThrottle, TrustedThrottle
+from .views import PersonalizeAPIView, documented
+
+
+class BeaconJSONParser(JSONParser):
+    """JSON sent as ``text/plain``: what ``navigator.sendBeacon`` can send
+    without a CORS preflight. CSRF is enforced on these posts all the same."""
+
+    media_type = "text/plain"
+
+
+
+class RecordsView(PersonalizeAPIView):
+    """Shared batch handling: the envelope, the size cap and the answer."""
+
+    key = ""
+
+    def batch(self, request: Request) -> list | Response:
+        data = request.data
+        records = data.get(self.key) if isinstance(data, dict) else None
+        if not isinstance(records, list):
+            return error_response(InvalidRequestError(self.key, f"must be a list of {self.key}"))
+        if not records:
+            return error_response(InvalidRequestError(self.key, "must hold at least one record"))
+        cap = personalize_settings.API_MAX_BATCH
+        if len(records) > cap:
+            return error_response(
+                InvalidRequestError(
+                    self.key, f"must hold at most {cap} records (got {len(records)})"
+                ),
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                code="batch_too_large",
+            )
+        return records
+
+    def answer(self, accepted: int, errors: list[dict[str, Any]]) -> Response:
+        if errors and not accepted:
+            first = errors[0]
+            field = f"{self.key}[{first['index']}].{first['field']}"
+            body = error_body(
+                f"No record accepted; {field}: {first['rule']}",
+                "rejected",
+                field,
+                first["rule"],
+                accepted=0,
+                errors=errors,
+            )
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"accepted": accepted, "errors": errors})
+
+
+class EventsView(RecordsView):
+    key = "events"
+    throttle_classes = [EventsThrottle, TrustedThrottle]
+    parser_classes = [JSONParser, BeaconJSONParser]
+
+    @documented(
+        operation_id="personalize_events",
+        request=s.EventBatchSerializer,
+        responses={
+            200: s.AcceptedSerializer,
+            400: OpenApiResponse(
+                s.ErrorSerializer, description="no event accepted (see errors), or a malformed body"
+            ),
+            403: s.ErrorSerializer,
+            413: s.ErrorSerializer,
+            429: s.ErrorSerializer,
+        },
+        description=(
+            "Record events. Each refused event is answered with its index, field and rule; "
+            "the others are kept. "
+            "Browsers: the user and the session come from the request."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        records = self.batch(request)
+        if isinstance(records, Response):
+            return records
+        trusted = is_trusted(request)
+        parsed: list[tuple[int, dict[str, Any]]] = []
+        errors: list[dict[str, Any]] = []
+        for index, raw in enumerate(records):
+            try:
+                parsed.append((index, trusted_event(raw) if trusted else browser_event(raw)))
+            except (InvalidRecordError, TypeError, ValueError) as err:
+                errors.append(record_error(index, err))
+        if not trusted:
+            # A browser may only talk about items that exist (one query for the batch).
+            known = hydration.known_item_ids(
+                str(kw["item"]) for _, kw in parsed if kw["item"] is not None
+            )
+            for index, kw in list(parsed):
+                if kw["item"] is not None and str(kw["item"]) not in known:
+                    errors.append(
+                        {"index": index, "field": "item_id", "rule": "is not a known item"}
+                    )
+                    parsed.remove((index, kw))
+        accepted = 0
+        http_request = None if trusted else request._request
+        with transaction.atomic(using=outbox_db()):
+            for index, kw in parsed:
+                try:
+                    with transaction.atomic(using=outbox_db()):
+                        record_event(request=http_request, **kw)
+                except (InvalidRecordError, TypeError, ValueError) as err:
+                    errors.append(record_error(index, err))
+                else:
+                    # recorded, or dropped on purpose (consent, a pre_record receiver, a repeat)
+                    accepted += 1
+        errors.sort(key=lambda e: e["index"])
+        return self.answer(accepted, errors)
+
+
+class _EntitiesView(RecordsView):
+    """``POST items/`` and ``POST users/``: trusted services only."""
+
+    record_class: Any = None
+    queue: Any = None
+    permission_classes = [IsTrustedService]
+    throttle_classes = [TrustedThrottle]
+
+    def post(self, request: Request) -> Response:
+        records = self.batch(request)
+        if isinstance(records, Response):
+            return records
+        good, errors = [], []
+        for index, raw in enumerate(records):
+            try:
+                good.append(self.record_class.from_dict(raw))
+            except (InvalidRecordError, TypeError, ValueError) as err:
+                errors.append(record_error(index, err))
+        if good:
+            self.queue(good)
+        return self.answer(len(good), errors)
+
+
+#: the answers of the trusted-service write endpoints (items, users)
+TRUSTED_WRITE_RESPONSES = {
+    200: s.AcceptedSerializer,
+    400: OpenApiResponse(
+        s.ErrorSerializer, description="no record accepted (see errors), or a malformed body"
+    ),
+    401: s.ErrorSerializer,
+    403: s.ErrorSerializer,
+    413: s.ErrorSerializer,
+}
+
+
+class ItemsView(_EntitiesView):
+    key = "items"
+    record_class = Item
+    queue = staticmethod(queue_items)
+
+    @documented(
+        operation_id="personalize_items",
+        request=s.ItemBatchSerializer,
+        responses=TRUSTED_WRITE_RESPONSES,
+        description="Create or replace catalogue items (trusted services).",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class UsersView(_EntitiesView):
+    key = "users"
+    record_class = User
+    queue = staticmethod(queue_users)
+
+    @documented(
+        operation_id="personalize_users",
+        request=s.UserBatchSerializer,
+        responses=TRUSTED_WRITE_RESPONSES,
+        description="Create or replace users (trusted services).",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
