@@ -250,7 +250,18 @@ def _outbox_events(states: Sequence[str], chunk_size: int, skipped: Skipped) -> 
 
 
 class SeenIds:
-    """Event ids already exported, in a temporary SQLite file (flat memory)."""
+    """Event ids already exported, and the facts they record, in a temporary
+    SQLite file (flat memory).
+
+    A *fact* is what an exported row says: the event type, the user, the
+    item and the second (a guest's, without the user: an order row knows no
+    session of the visit, so its derived event has one of its own). Events
+    derived from the registered models (an ``OrderLine`` row is a Purchase)
+    are left out when an earlier source already gave the same fact under
+    another id: a purchase recorded into the backend's store without the id
+    its order line would derive (a bulk history import, a seed) is exported
+    once, not once from the store and again from the order rows.
+    """
 
     CHUNK = 500
 
@@ -261,39 +272,50 @@ class SeenIds:
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self.db.execute("CREATE TABLE facts (fact TEXT PRIMARY KEY) WITHOUT ROWID")
 
-    def fresh(self, events: Iterable[Event]) -> Iterator[Event]:
-        """``events`` minus those seen before (here or in an earlier call)."""
+    def fresh(self, events: Iterable[Event], *, derived: bool = False) -> Iterator[Event]:
+        """``events`` minus those seen before (here or in an earlier call),
+        by id, and for ``derived`` events (from the models) by fact too."""
         chunk: list[Event] = []
         for event in events:
             chunk.append(event)
             if len(chunk) >= self.CHUNK:
-                yield from self._filter(chunk)
+                yield from self._filter(chunk, derived)
                 chunk = []
         if chunk:
-            yield from self._filter(chunk)
+            yield from self._filter(chunk, derived)
 
-    def _filter(self, chunk: list[Event]) -> list[Event]:
-        ids = list({e.event_id for e in chunk})
-        marks = ",".join("?" * len(ids))
-        known = {
-            row[0] for row in self.db.execute(f"SELECT id FROM seen WHERE id IN ({marks})", ids)
-        }
+    def _known(self, table: str, column: str, keys: list[str]) -> set[str]:
+        marks = ",".join("?" * len(keys))
+        query = f"SELECT {column} FROM {table} WHERE {column} IN ({marks})"
+        return {row[0] for row in self.db.execute(query, keys)}
+
+    def _filter(self, chunk: list[Event], derived: bool) -> list[Event]:
+        known = self._known("seen", "id", list({e.event_id for e in chunk}))
+        facts = {id(e): fact(e) for e in chunk}
+        known_facts = self._known("facts", "fact", list(set(facts.values()))) if derived else set()
         out = []
         for event in chunk:
-            if event.event_id in known:
+            if event.event_id in known or facts[id(event)] in known_facts:
                 continue
             known.add(event.event_id)
             out.append(event)
         self.db.executemany("INSERT INTO seen (id) VALUES (?)", [(e.event_id,) for e in out])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO facts (fact) VALUES (?)", [(facts[id(e)],) for e in out]
+        )
         return out
 
     def close(self) -> None:
         self.db.close()
-        try:
-            os.remove(self.path)
-        except OSError:
-            pass
+
+
+def fact(event: Event) -> str:
+    """What an exported row of ``event`` says (see :class:`SeenIds`)."""
+    return "\x1f".join(
+        (event.event_type, event.user_id or "", event.item_id or "", str(int(event.sent_at_epoch)))
+    )
 
 
 @dataclass
@@ -319,7 +341,8 @@ class ShopEvents:
             self.read[source] += 1
             yield event
 
-    def _raw(self) -> Iterator[Event]:
+    def _recorded(self) -> Iterator[Event]:
+        """The events recorded as such: the outbox's, then the backend's."""
         backend = readable_backend() if "backend" in self.sources else None
         if "outbox" in self.sources:
             states = [OutboxEvent.PENDING, OutboxEvent.IN_FLIGHT]
@@ -331,6 +354,9 @@ class ShopEvents:
             )
         if backend is not None:
             yield from self._counted("backend", backend.iter_events())
+
+    def _derived(self) -> Iterator[Event]:
+        """The events the registered models' rows stand for."""
         if "models" in self.sources:
             for regs in list(registry.events.values()):
                 if regs:
@@ -340,7 +366,8 @@ class ShopEvents:
     def __iter__(self) -> Iterator[Event]:
         seen = SeenIds()
         try:
-            for event in seen.fresh(self._raw()):
+            yield from seen.fresh(self._recorded())
+            for event in seen.fresh(self._derived(), derived=True):
                 yield event
         finally:
             self.duplicates = sum(self.read.values()) - self._yielded(seen)

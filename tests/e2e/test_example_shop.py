@@ -169,3 +169,50 @@ def test_seed_shop_is_repeatable_skips_a_seeded_shop_and_resets(
     _seed(two, "--products", "30", "--shoppers", "10", "--reset")
     after = _snapshot(two)
     assert len(after["products"]) == 30 and after["items"] == 30
+
+
+def test_the_export_of_the_seeded_shop_passes_the_data_check(
+    tmp_path: Path, migrated_database: Path
+) -> None:
+    # The seed writes its history into the engine and its orders as rows; each
+    # purchase is both, and must be exported once (issue: 11,310 Purchase rows
+    # for 5,656 purchases).
+    var = new_shop_var(tmp_path / "shop", migrated_database)
+    _seed(var)  # the demo's own size: the use cases' minimums hold, as in `make demo`
+    export = tmp_path / "export"
+    result = subprocess.run(
+        [sys.executable, str(MANAGE), "personalize_export", str(export), "--no-progress"],
+        env=_env(var),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    engine = sqlite3.connect(var / "engine" / "engine.sqlite3")
+    try:
+        purchases = engine.execute(
+            "SELECT COUNT(*) FROM events WHERE event_type = 'Purchase'"
+        ).fetchone()[0]
+    finally:
+        engine.close()
+    with open(export / "interactions.csv", encoding="utf-8") as rows:
+        header = rows.readline().strip().split(",")
+        column = header.index("EVENT_TYPE")
+        exported = sum(1 for line in rows if line.split(",")[column] == "Purchase")
+    assert purchases > 0 and exported == purchases
+    check = subprocess.run(
+        [
+            sys.executable, "-m", "personalize_sdk.dataset", "check",
+            str(export / "interactions.csv"), "--json",
+        ],
+        env=_env(var),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    report = json.loads(check.stdout)
+    codes = {f["code"] for f in report["findings"]}
+    assert "W-DUPLICATE-EVENTS" not in codes, report
+    assert not [f for f in report["findings"] if f["severity"] == "error"], report
