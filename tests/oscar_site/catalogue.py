@@ -41,6 +41,8 @@ def build() -> dict[str, Any]:
         "scarf": product("A scarf", clothing, "20.00", stock=1),
         "poem": product("A poem", fiction, "5.00"),
     }
+    for name in ("mug", "pen", "hat", "sock"):
+        shop[name] = product(f"A {name}", clothing if name in ("hat", "sock") else books, "3.00")
     shirt = Product.objects.create(title="A shirt", product_class=kind, structure=Product.PARENT)
     ProductCategory.objects.create(product=shirt, category=clothing)
     small = product("", None, "15.00", structure=Product.CHILD, parent=shirt, product_class=None)

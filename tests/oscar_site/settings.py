@@ -101,4 +101,8 @@ OSCAR_THUMBNAILER = "tests.oscar_site.thumbnails.NoThumbnailer"
 OSCAR_DEFAULT_CURRENCY = "EUR"
 OSCAR_ALLOW_ANON_CHECKOUT = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-PERSONALIZE = {"BACKEND": "personalize_sdk.backends.memory.MemoryBackend", "DELIVERY": "sync"}
+PERSONALIZE = {
+    "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
+    "DELIVERY": "sync",
+    "ITEM_QUERYSET": "personalize_django.contrib.oscar.querysets.product_queryset",
+}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from oscar.core.loading import get_model
 
 
@@ -17,11 +17,23 @@ def product_queryset(request: Any = None) -> QuerySet:
     parent), the non-public ones too: availability drops those, and their
     saves must still reach the backend as unavailable."""
     Product = get_model("catalogue", "Product")
+    Option = get_model("catalogue", "Option")
     public_children = Product._default_manager.public().prefetch_related("stockrecords")
+    # Oscar's base_queryset() less what a card never reads (every child, the
+    # options themselves: the card asks has_options, which these annotations
+    # answer), plus the public variants Oscar's strategy prices a parent by.
     return (
         Product._default_manager.browsable_dashboard()
-        .base_queryset()
+        .select_related("product_class")
+        .annotate(
+            has_product_class_options=Exists(
+                Option.objects.filter(productclass=OuterRef("product_class"))
+            ),
+            has_product_options=Exists(Option.objects.filter(product=OuterRef("pk"))),
+        )
         .prefetch_related(
-            Prefetch("children", queryset=public_children, to_attr="_prefetched_public_children")
+            "stockrecords",
+            "images",
+            Prefetch("children", queryset=public_children, to_attr="_prefetched_public_children"),
         )
     )

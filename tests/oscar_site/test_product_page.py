@@ -1,0 +1,67 @@
+"""The product page with its recommendation blocks, as Oscar's product
+cards, costs a bounded number of queries whatever the number of cards."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+#: the product page's queries with both blocks showing four cards: Oscar's
+#: page alone makes 19 here (the product, its images, stock, reviews, the
+#: category menu, the View's outbox row); each block adds 5 (the products,
+#: their stock records, images, public variants and the variants' stock
+#: records), however many cards it shows
+PRODUCT_PAGE_QUERIES = 29
+
+LISTS = {
+    "also_viewed": ("atlas", "scarf", "poem", "shirt"),
+    "bought_together": ("mug", "pen", "hat", "sock"),
+}
+
+
+def script(backend, catalogue, cards: int) -> list[str]:
+    """Both blocks answer with ``cards`` products each; returns their ids."""
+    novel, shown = catalogue["novel"], []
+    for use_case, names in LISTS.items():
+        ids = [str(catalogue[n].pk) for n in names[:cards]]
+        backend.set_recommendations(use_case, ids, item_id=str(novel.pk))
+        shown += ids
+    return shown
+
+
+def product_page(client, catalogue) -> tuple[int, str]:
+    url = catalogue["novel"].get_absolute_url()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+def test_blocks_render_as_oscar_product_cards(client, catalogue, backend):
+    shown = script(backend, catalogue, 4)
+    _, html = product_page(client, catalogue)
+    sections = re.findall(r'<section class="personalize-block.*?</section>', html, re.S)
+    assert [re.search(r'data-personalize-use-case="(\w+)"', s).group(1) for s in sections] == list(LISTS)
+    assert re.findall(r'data-personalize-item-id="(\d+)"', "".join(sections)) == shown
+    assert "".join(sections).count('class="product_pod"') == 8  # Oscar's card
+
+
+def test_product_page_queries_do_not_grow_with_the_cards(client, catalogue, backend):
+    client.get(catalogue["novel"].get_absolute_url())  # the session and basket exist from here on
+    script(backend, catalogue, 1)
+    one_card_each, _ = product_page(client, catalogue)
+    script(backend, catalogue, 4)
+    four_cards_each, _ = product_page(client, catalogue)
+    assert four_cards_each == one_card_each
+
+
+def test_product_page_query_count(client, catalogue, backend, django_assert_num_queries):
+    client.get(catalogue["novel"].get_absolute_url())
+    script(backend, catalogue, 4)
+    with django_assert_num_queries(PRODUCT_PAGE_QUERIES):
+        client.get(catalogue["novel"].get_absolute_url())
