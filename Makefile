@@ -13,6 +13,7 @@ PORT ?= 8000
 
 help:
 	@echo "make demo   - install, migrate, seed, train and serve the example shop on http://$(HOST):$(PORT)"
+	@echo "              (HOST=0.0.0.0 PORT=8080 make demo serves elsewhere; staff login admin / admin)"
 	@echo "make test   - install .[dev] and run the whole test suite and the docs build"
 	@echo "make bench  - print the benchmark tables (asserts nothing)"
 	@echo "make docs   - build the Sphinx docs, warnings as errors"
@@ -67,10 +68,11 @@ bench: install-dev bench-data
 
 demo: install-demo
 	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_shop
-	$(MANAGE) personalize_train
+	$(MANAGE) seed_shop --train
 	@echo ""
 	@echo "  The example shop is at http://$(HOST):$(PORT)/   (demo login: demo / demo)"
+	@echo "  The staff console is at http://$(HOST):$(PORT)/admin/personalize/console/overview/   (staff login: admin / admin)"
+	@echo "  The REST API's docs are at http://$(HOST):$(PORT)/api/personalize/schema/swagger-ui/"
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -9,19 +9,28 @@ rows are still read while the outbox keeps them (``KEEP_DELIVERED``).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
+from django.core.cache import cache
+from django.db.models import Max
 from django.utils import timezone
 
 from personalize_sdk import Event, InvalidRequestError
 
 from ..dataset.records import ShopEvents
+from ..models import OutboxEvent
+from ..outbox import outbox_db
+
+T = TypeVar("T")
 
 #: the windows a page offers, in days
 DAY_CHOICES = (7, 14, 30, 60)
 DEFAULT_DAYS = 14
+#: seconds a page's figures are kept at most (reading a long history takes seconds)
+CACHE_SECONDS = 60
 #: where the console reads events from (not the registered models: their
 #: events reached the outbox when the rows were saved)
 EVENT_SOURCES = ("outbox", "backend")
@@ -78,3 +87,17 @@ def recorded_events(window: Window) -> Iterator[Event]:
     for event in ShopEvents(sources=EVENT_SOURCES):
         if event.sent_at is not None and event.sent_at >= since:
             yield event
+
+
+def cached_figures(name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in Django's cache under ``name`` until an event is
+    recorded through the app (a new outbox row) or a minute has passed."""
+    newest = (
+        OutboxEvent.objects.using(outbox_db()).aggregate(newest=Max("pk"))["newest"] or 0
+    )
+    key = f"personalize:console:{name}:{newest}:{int(time.time() // CACHE_SECONDS)}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ..client import get_backend
 from ..models import OutboxEvent
 from ..outbox import outbox_db, state_counts
-from .events import Window, recorded_events
+from .events import Window, cached_figures, recorded_events
 
 
 @dataclass
@@ -100,7 +100,7 @@ def overview(window: Window) -> Overview:
     """Every figure of the overview page for ``window``."""
     return Overview(
         window=window,
-        per_day=events_per_day(window),
+        per_day=cached_figures(f"events:{window.days}", lambda: events_per_day(window)),
         states=state_counts(),
         oldest_pending=oldest_pending_age(),
         backend=backend_status(),

@@ -25,7 +25,7 @@ from ..conf import personalize_settings
 from ..models import OutboxEvent
 from ..outbox.waking import celery_app_configured
 from . import charts, preview, training
-from .events import DAY_CHOICES, window_from
+from .events import DAY_CHOICES, cached_figures, window_from
 from .metrics import HEADLINE
 from .overview import overview
 from .performance import CONVERSION_HOURS, conversion_window_from, performance
@@ -233,7 +233,9 @@ class PerformanceView(ConsoleView):
 
     def figures(self) -> Any:
         query = self.request.GET
-        return performance(window_from(query), conversion_window_from(query))
+        window, hours = window_from(query), conversion_window_from(query)
+        name = f"performance:{window.days}:{hours.total_seconds():.0f}"
+        return cached_figures(name, lambda: performance(window, hours))
 
     def page_context(self) -> dict[str, Any]:
         figures = self.figures()

@@ -52,3 +52,13 @@ def history(shop):
         "Purchase", item=cap, user="u1", session_id="s1", sent_at=now - timedelta(minutes=30)
     )
     return {"boot": boot, "cap": cap}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The pages keep their figures in the cache: every test starts afresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -159,3 +159,12 @@ def test_preview_names_the_field_of_a_bad_request(admin_client, query, message):
     response = admin_client.get(f"/admin/personalize/console/preview/?{query}")
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+def test_a_recorded_event_refreshes_the_figures_kept(admin_client, history):
+    from personalize_django.recording import record_event
+
+    url = "/admin/personalize/console/overview/?days=7"
+    assert admin_client.get(url).context["figures"].totals["View"] == 2
+    record_event("View", item=history["boot"], user="u3", session_id="s3")
+    assert admin_client.get(url).context["figures"].totals["View"] == 3

@@ -10,12 +10,19 @@ the run). Steps:
 
 1. categories and products (bulk insert), then ``personalize_sync`` sends
    them to the backend through the outbox;
-2. shoppers (Django users) and the demo user ``demo`` / ``demo``, synced too;
+2. shoppers (Django users) and the demo user ``demo`` / ``demo``, synced
+   too, and the staff user ``admin`` / ``admin`` (the admin and its console);
 3. their sessions: View, AddToCart and Purchase events written straight into
    the backend in bulk (the history a shop would import once; live events go
-   through the outbox), and their orders inserted as rows.
+   through the outbox), and their orders inserted as rows;
+4. what ``personalize.js`` would have recorded of the recommendation blocks:
+   an ``Impression`` of a block before some of the views, and a ``Click`` with
+   the block's recommendation id when the view came from it, so the console's
+   performance page has impressions, clicks and conversions to show.
 
-Then ``personalize_train`` trains the local engine on that history.
+Then ``--train`` (what ``make demo`` passes) trains the backend through the
+console (:func:`personalize_django.console.training.train_now`), so its
+training page has a report, offline metrics and a first history entry.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from personalize_django.conf import personalize_settings
 from personalize_sdk.backends import backend_class
 from personalize_sdk.backends.local import LocalBackend
 
@@ -45,6 +53,18 @@ from catalog.shoppers import Catalogue, ProductInfo, Shopper, make_shoppers, sim
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
+#: the staff user of the admin and its console (a demo's, never a real shop's)
+STAFF_USERNAME = "admin"
+STAFF_PASSWORD = "admin"
+#: (use case, share of views that follow an impression of it, click-through of its block)
+BLOCKS = (
+    ("recommended_for_you", 0.10, 0.30),
+    ("also_viewed", 0.12, 0.22),
+    ("bought_together", 0.05, 0.15),
+    ("best_sellers", 0.08, 0.10),
+)
+#: items a seeded block shows
+BLOCK_SIZE = 6
 #: what the demo user likes (category slugs), so their home page looks personal
 DEMO_LIKES = ["coffee-tea", "books"]
 #: events per write to the backend (the client splits further to the backend's limit)
@@ -117,6 +137,11 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+        parser.add_argument(
+            "--train",
+            action="store_true",
+            help="train the backend afterwards, through the console (report, metrics, history)",
+        )
 
     # -- helpers ---------------------------------------------------------
     def progress(self, total: int, desc: str) -> Any:
@@ -143,6 +168,9 @@ class Command(BaseCommand):
         elif Product.objects.exists():
             self.say("The shop is already seeded (seed_shop --reset starts over).")
             self.ensure_demo_user()
+            self.ensure_staff_user()
+            if options["train"]:
+                self.train()
             self.print_login()
             return
         rng = random.Random(options["seed"])
@@ -161,7 +189,10 @@ class Command(BaseCommand):
             self.create_history(
                 rng, products, users, guests, now, options["days"], options["history_to_backend"]
             )
+        self.ensure_staff_user()
         self.say(self.style.SUCCESS(f"Seeded in {time.monotonic() - started:.1f} s."))
+        if options["train"]:
+            self.train()
         self.print_login()
 
     def reset(self) -> None:
@@ -275,8 +306,41 @@ class Command(BaseCommand):
             )
         return user
 
+    def ensure_staff_user(self) -> Any:
+        """The superuser ``admin`` / ``admin`` (created once; its password is reset to the demo's)."""
+        User = get_user_model()
+        user = User.objects.filter(username=STAFF_USERNAME).first()
+        if user is None:
+            return User.objects.create_superuser(
+                STAFF_USERNAME, email="admin@example.com", password=STAFF_PASSWORD
+            )
+        return user
+
+    def train(self) -> None:
+        from personalize_django.client import get_backend
+        from personalize_django.console.training import train_now
+
+        if not get_backend().can_train:
+            self.say("The backend trains its models itself: nothing to train here.")
+            return
+        self.say("Training the backend and measuring it on a held-out split…")
+        entry = train_now("demo", STAFF_USERNAME)
+        report = entry["report"]
+        ready = [name for name, status in report["use_cases"].items() if status["ready"]]
+        measured = entry["metrics"]["by_use_case"].get("recommended_for_you", {})
+        ndcg = measured.get("normalized_discounted_cumulative_gain_at_10")
+        self.say(
+            f"Trained on {report['interactions']} interactions in {report['seconds']:.1f} s; "
+            f"ready: {', '.join(ready) or 'none'}"
+            + (f"; NDCG@10 of recommended_for_you {ndcg:.3f}" if ndcg is not None else "")
+        )
+
     def print_login(self) -> None:
         self.say(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        self.say(
+            f"staff login: {STAFF_USERNAME} / {STAFF_PASSWORD} "
+            "(the admin, and its console at /admin/personalize/console/overview/)"
+        )
 
     def create_history(
         self,
@@ -310,10 +374,13 @@ class Command(BaseCommand):
         pending: list[Any] = []
         orders = []
         counts = {"View": 0, "AddToCart": 0, "Purchase": 0}
+        history_views: list[Any] = []
         for events, order in simulate(rng, catalogue, shoppers, now=now, days=days):
             pending.extend(events)
             for event in events:
                 counts[event.event_type] = counts.get(event.event_type, 0) + 1
+                if event.event_type == "View":
+                    history_views.append(event)
             if order is not None:
                 orders.append(order)
             if len(pending) >= EVENT_CHUNK:
@@ -323,9 +390,61 @@ class Command(BaseCommand):
         if pending:
             client.record_many(pending)
         bar.close()
+        blocks = self.block_events(random.Random(rng.random()), catalogue, history_views)
+        for n in range(0, len(blocks), EVENT_CHUNK):
+            client.record_many(blocks[n : n + EVENT_CHUNK])
+        for event in blocks:
+            counts[event.event_type] = counts.get(event.event_type, 0) + 1
         self.save_orders(orders)
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         self.say(f"Recorded {total_sessions} sessions ({summary}) and {len(orders)} orders.")
+
+    def block_events(self, rng: random.Random, catalogue: Catalogue, views: list[Any]) -> list[Any]:
+        """Impressions of recommendation blocks before some views, and the
+        clicks that led to them (see the module docstring); repeatable for a seed."""
+        from personalize_sdk import Event
+
+        key = personalize_settings.USE_CASE_PROPERTY
+        products = [p.pk for p in catalogue.products]
+        events = []
+        for number, view in enumerate(views):
+            pick = rng.random()
+            for use_case, share, click_through in BLOCKS:
+                if pick >= share:
+                    pick -= share
+                    continue
+                shown = rng.sample(products, min(BLOCK_SIZE - 1, len(products)))
+                clicked = rng.random() < click_through
+                ids = [str(pk) for pk in shown if str(pk) != view.item_id][: BLOCK_SIZE - 1]
+                if clicked:
+                    ids.insert(rng.randrange(len(ids) + 1), view.item_id)
+                common = dict(
+                    session_id=view.session_id,
+                    user_id=view.user_id,
+                    recommendation_id=f"seed-rec-{number:07d}",
+                    impression=ids,
+                    properties={key: use_case},
+                )
+                events.append(
+                    Event(
+                        personalize_settings.IMPRESSION_EVENT_TYPE,
+                        sent_at=view.sent_at - timedelta(seconds=20),
+                        event_id=f"seed-imp-{number:07d}",
+                        **common,
+                    )
+                )
+                if clicked:
+                    events.append(
+                        Event(
+                            personalize_settings.CLICK_EVENT_TYPE,
+                            item_id=view.item_id,
+                            sent_at=view.sent_at - timedelta(seconds=1),
+                            event_id=f"seed-click-{number:07d}",
+                            **common,
+                        )
+                    )
+                break
+        return events
 
     @transaction.atomic
     def save_orders(self, orders: list[Any]) -> None:
