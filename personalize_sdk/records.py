@@ -6,6 +6,19 @@ most 1,024 (event), 32,000 (item) or 24,000 (user) characters, at most 25
 impression ids, a recommendation id of at most 40 characters, and events of at
 most 10 KB. A record that breaks one raises :class:`InvalidRecordError` naming
 the field and the rule, so bad data never reaches a queue.
+
+Text a client can send is checked here too, so that the rule holds for every
+backend and entry point (the REST API, the outbox, plain ``Client`` use):
+
+- ids (``event_id``, ``session_id``, ``user_id``, ``item_id``,
+  ``recommendation_id``, each ``impression`` id) and ``event_type`` hold no
+  NUL, no other C0 control character (U+0000 to U+001F), no DEL and no lone
+  surrogate (U+D800 to U+DFFF): PostgreSQL's text and JSON refuse NUL and
+  unpaired surrogates, and a control character in an id is never meant;
+- property keys are printable (``str.isprintable``: no control, format or
+  surrogate character) and at most ``MAX_PROPERTY_KEY_LENGTH`` characters;
+- property values (strings anywhere inside them) hold no NUL and no lone
+  surrogate; other text is the shop's own.
 """
 
 from __future__ import annotations
@@ -28,6 +41,13 @@ MAX_EVENT_PROPERTIES_LENGTH = 1024
 MAX_ITEM_PROPERTIES_LENGTH = 32000
 MAX_USER_PROPERTIES_LENGTH = 24000
 MAX_EVENT_BYTES = 10 * 1024
+MAX_PROPERTY_KEY_LENGTH = 256
+
+#: what no id may hold: C0 controls (NUL among them), DEL, lone surrogates (a
+#: Python string holds a surrogate code point only when it is unpaired)
+_BAD_ID_CHARACTER = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+#: what no property value may hold: NUL and lone surrogates
+_BAD_VALUE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 #: Keys Personalize refuses inside an event's ``properties`` (compared case-insensitively),
 #: because they collide with the event's own members.
@@ -74,6 +94,58 @@ class EventType:
     CLICK = "Click"
 
 
+def _character_rule(char: str, position: int) -> str:
+    """The rule a refused character breaks, naming it and where it is."""
+    code = ord(char)
+    if code == 0:
+        return f"must not contain NUL (U+0000, at position {position})"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"must not contain a lone surrogate (U+{code:04X}, at position {position})"
+    return f"must not contain control characters (U+{code:04X}, at position {position})"
+
+
+def check_id_text(value: str, field_name: str, record: str) -> str:
+    """``value`` if it holds no NUL, C0 control, DEL or lone surrogate; else
+    :class:`InvalidRecordError` naming ``field_name`` and the character."""
+    bad = _BAD_ID_CHARACTER.search(value)
+    if bad is not None:
+        raise InvalidRecordError(field_name, _character_rule(bad.group(), bad.start()), record=record)
+    return value
+
+
+def _check_value_text(value: Any, field_name: str, record: str) -> None:
+    """Refuse NUL and lone surrogates in every string inside a property value."""
+    if isinstance(value, str):
+        bad = _BAD_VALUE_CHARACTER.search(value)
+        if bad is not None:
+            raise InvalidRecordError(field_name, _character_rule(bad.group(), bad.start()), record=record)
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            _check_value_text(key, field_name, record)
+            _check_value_text(inner, f"{field_name}[{key!r}]", record)
+    elif isinstance(value, (list, tuple)):
+        for index, inner in enumerate(value):
+            _check_value_text(inner, f"{field_name}[{index}]", record)
+
+
+def _check_property_key(key: Any, field_name: str, record: str) -> None:
+    where = f"{field_name}[{key!r}]"
+    if not isinstance(key, str) or not key:
+        raise InvalidRecordError(where, "keys must be non-empty strings", record=record)
+    if len(key) > MAX_PROPERTY_KEY_LENGTH:
+        raise InvalidRecordError(
+            where, f"keys must be at most {MAX_PROPERTY_KEY_LENGTH} characters (got {len(key)})", record=record
+        )
+    if not key.isprintable():
+        bad = next(i for i, c in enumerate(key) if not c.isprintable())
+        raise InvalidRecordError(
+            where,
+            f"keys must be printable (U+{ord(key[bad]):04X} at position {bad} is not: "
+            "no control, format or surrogate characters)",
+            record=record,
+        )
+
+
 def _coerce_id(value: Any, field_name: str, record: str, *, max_length: int = MAX_ID_LENGTH) -> str:
     # Django primary keys are ints; Personalize ids are strings. Accept the former.
     if isinstance(value, int) and not isinstance(value, bool):
@@ -86,7 +158,7 @@ def _coerce_id(value: Any, field_name: str, record: str, *, max_length: int = MA
         raise InvalidRecordError(
             field_name, f"must be at most {max_length} characters (got {len(value)})", record=record
         )
-    return value
+    return check_id_text(value, field_name, record)
 
 
 def _optional_id(value: Any, field_name: str, record: str, *, max_length: int = MAX_ID_LENGTH) -> str | None:
@@ -108,8 +180,7 @@ def _encode_properties(value: Any, field_name: str, record: str, max_length: int
     if not isinstance(value, Mapping):
         raise InvalidRecordError(field_name, f"must be a mapping, not {type(value).__name__}", record=record)
     for key in value:
-        if not isinstance(key, str) or not key:
-            raise InvalidRecordError(f"{field_name}[{key!r}]", "keys must be non-empty strings", record=record)
+        _check_property_key(key, field_name, record)
     try:
         encoded = json.dumps(dict(value), separators=(",", ":"), ensure_ascii=False, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as err:
@@ -120,6 +191,11 @@ def _encode_properties(value: Any, field_name: str, record: str, max_length: int
             f"must encode to at most {max_length} characters of JSON (got {len(encoded)})",
             record=record,
         )
+    # NUL is escaped in the JSON, a lone surrogate kept as is: a cheap test of
+    # the encoding first, the walk that names the value only when it hits.
+    if "\\u0000" in encoded or _BAD_VALUE_CHARACTER.search(encoded):
+        for key, inner in value.items():
+            _check_value_text(inner, f"{field_name}[{key!r}]", record)
     if encoded == "{}":
         return None
     return encoded
@@ -176,6 +252,9 @@ class Event:
         ):
             set_(self, "event_type", _coerce_id(self.event_type, "event_type", rec, max_length=MAX_EVENT_TYPE_LENGTH))
             set_(self, "session_id", _coerce_id(self.session_id, "session_id", rec))
+        else:
+            check_id_text(self.event_type, "event_type", rec)
+            check_id_text(self.session_id, "session_id", rec)
         if self.item_id is not None:
             set_(self, "item_id", _coerce_id(self.item_id, "item_id", rec))
         if self.user_id is not None:

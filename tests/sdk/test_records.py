@@ -246,3 +246,100 @@ def test_properties_columns_keep_their_own_rules():
 def test_an_event_with_its_item_in_properties_round_trips():
     original = Event("View", "s1", properties={"itemId": "i9", "device": "phone"})
     assert Event.from_dict(original.to_dict()) == original
+
+
+# -- text a client can send (issue 21, point 2) ------------------------------
+
+HOSTILE_ID_TEXT = [
+    ("\x00", "NUL (U+0000"),
+    ("\ud800", "lone surrogate (U+D800"),
+    ("\udfff", "lone surrogate (U+DFFF"),
+    ("\x1b", "control characters (U+001B"),
+    ("\n", "control characters (U+000A"),
+    ("\x7f", "control characters (U+007F"),
+]
+
+
+@pytest.mark.parametrize("text, rule", HOSTILE_ID_TEXT)
+@pytest.mark.parametrize(
+    "field", ["event_id", "recommendation_id", "session_id", "user_id", "item_id", "event_type"]
+)
+def test_event_ids_refuse_nul_controls_and_lone_surrogates(field, text, rule):
+    kwargs = {"event_type": "View", "session_id": "s1", field: f"ab{text}c"}
+    with pytest.raises(InvalidRecordError) as info:
+        Event(**kwargs)
+    assert info.value.field == field
+    assert rule in str(info.value) and "position 2" in str(info.value)
+
+
+@pytest.mark.parametrize("text, rule", HOSTILE_ID_TEXT)
+def test_impression_ids_are_checked_by_index(text, rule):
+    with pytest.raises(InvalidRecordError) as info:
+        Event("View", "s1", impression=["ok", f"x{text}"])
+    assert info.value.field == "impression[1]"
+    assert rule in str(info.value)
+
+
+@pytest.mark.parametrize("cls, field", [(Item, "item_id"), (User, "user_id")])
+@pytest.mark.parametrize("text, rule", HOSTILE_ID_TEXT)
+def test_item_and_user_ids_refuse_the_same_characters(cls, field, text, rule):
+    with pytest.raises(InvalidRecordError) as info:
+        cls(f"id{text}")
+    assert info.value.field == field and rule in str(info.value)
+
+
+@pytest.mark.parametrize("key", ["a\x00", "a\x1b", "a\ud83d", "a\u200b", "a\x85"])
+@pytest.mark.parametrize("cls", [Event, Item, User])
+def test_property_keys_must_be_printable(cls, key):
+    args = ("View", "s1") if cls is Event else ("id1",)
+    with pytest.raises(InvalidRecordError) as info:
+        cls(*args, properties={key: "v"})
+    assert info.value.field == f"properties[{key!r}]"
+    assert "printable" in str(info.value)
+
+
+def test_property_keys_are_at_most_256_characters():
+    Item("i", properties={"k" * 256: 1})
+    with pytest.raises(InvalidRecordError, match="at most 256 characters"):
+        Item("i", properties={"k" * 257: 1})
+
+
+@pytest.mark.parametrize(
+    "value, field, rule",
+    [
+        ("red\x00", "properties['color']", "NUL"),
+        ("red\ud800", "properties['color']", "lone surrogate"),
+        (["ok", "x\x00"], "properties['color'][1]", "NUL"),
+        ({"inner": "\udc00"}, "properties['color']['inner']", "lone surrogate"),
+    ],
+)
+def test_property_values_refuse_nul_and_lone_surrogates(value, field, rule):
+    for record in (lambda: Event("View", "s1", properties={"color": value}),
+                   lambda: Item("i1", properties={"color": value})):
+        with pytest.raises(InvalidRecordError) as info:
+            record()
+        assert info.value.field == field and rule in str(info.value)
+
+
+def test_properties_as_a_json_string_are_checked_after_decoding():
+    with pytest.raises(InvalidRecordError, match="NUL"):
+        Event("View", "s1", properties='{"color": "red\\u0000"}')
+    with pytest.raises(InvalidRecordError, match="lone surrogate"):
+        Item("i1", properties='{"color": "\\ud800"}')
+
+
+def test_legitimate_text_passes():
+    # A backslash-u written out, tabs and newlines in values, any script, and
+    # characters outside the Basic Multilingual Plane (a proper surrogate pair in JSON).
+    event = Event(
+        "View", "séance-東京-🙂", item_id="prod/42 ü", user_id="ünïcode",
+        properties={"note": "\\u0000 is not NUL\tline\nbreak", "emoji": "🙂"},
+    )
+    assert event.properties["emoji"] == "🙂"
+    assert Item("i1", properties='{"e": "\\ud83d\\ude42"}').properties == {"e": "🙂"}
+
+
+def test_from_dict_reports_the_field_of_hostile_text():
+    with pytest.raises(InvalidRecordError) as info:
+        Event.from_dict({"event_type": "View", "session_id": "s", "recommendation_id": "r\x00"})
+    assert info.value.field == "recommendation_id"
