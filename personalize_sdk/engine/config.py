@@ -58,6 +58,9 @@ class EngineConfig:
     also_viewed_normalisation: float = 0.5
     #: co-purchases needed before a pair is "frequently bought together"
     bought_together_min_support: int = 2
+    #: a co-purchase of two items of one family (their most specific category)
+    #: counts this much: substitutes rank below complements
+    bought_together_substitute_penalty: float = 0.1
 
     # -- recommended for you ----------------------------------------------
     #: recent events read per request to score from
@@ -90,6 +93,9 @@ class EngineConfig:
     exploration_weight: float = 0.3
     #: only items younger than this many days (from the latest event) are explored
     exploration_item_age_cutoff: float = 30.0
+    #: explored items are drawn per visitor and per time bucket of this many
+    #: seconds: they hold still while a visitor browses and rotate after
+    exploration_rotation_seconds: float = 3600.0
 
     # -- readiness -------------------------------------------------------
     #: multiplies Personalize's training minimums (1000 interactions...); e.g. 0.01 for a small shop
@@ -119,6 +125,10 @@ class EngineConfig:
             raise ConfigurationError("exploration_weight must be between 0 and 1")
         if self.exploration_item_age_cutoff < 1:
             raise ConfigurationError("exploration_item_age_cutoff must be at least 1 (day), as in Personalize")
+        if self.exploration_rotation_seconds <= 0:
+            raise ConfigurationError("exploration_rotation_seconds must be positive")
+        if not 0 <= self.bought_together_substitute_penalty <= 1:
+            raise ConfigurationError("bought_together_substitute_penalty must be between 0 and 1")
         if self.basket not in ("session", "user"):
             raise ConfigurationError("basket must be 'session' or 'user'")
         if self.history_half_life_days is not None and self.history_half_life_days <= 0:

@@ -10,10 +10,8 @@ a thousand shoppers.
 times a shrinkage ``c / (c + 2)`` against pairs seen once: with ``a = 0``
 best sellers follow every item; with ``a = 0.5`` (cosine) they must earn it.
 
-*Bought together* scores a co-purchase by lift,
-``c(i, j) * N / (n(i) * n(j))``, keeping only pairs bought together at least
-``bought_together_min_support`` times: lift alone would crown pairs of
-items bought once each.
+*Bought together* counts pairs the same way, over purchases only, and
+scores them as complements: see :mod:`.complements`.
 """
 
 from __future__ import annotations
@@ -66,7 +64,7 @@ def basket_matrix(data: Interactions, mask: Any, config: EngineConfig) -> Any:
     return matrix
 
 
-def _pair_counts(baskets: Any) -> tuple[Any, Any]:
+def pair_counts(baskets: Any) -> tuple[Any, Any]:
     """Pair counts (items x items, zero diagonal) and per-item basket counts."""
     pairs = (baskets.T @ baskets).tocsr()
     counts = np.asarray(pairs.diagonal()).astype(np.float64)
@@ -78,7 +76,7 @@ def _pair_counts(baskets: Any) -> tuple[Any, Any]:
 def also_viewed(data: Interactions, config: EngineConfig) -> Any:
     """Item x item neighbour scores (CSR, ``neighbours`` per row) from every item event."""
     baskets = basket_matrix(data, np.ones(len(data.item), dtype=bool), config)
-    pairs, counts = _pair_counts(baskets)
+    pairs, counts = pair_counts(baskets)
     if pairs.nnz == 0:
         return sp.csr_matrix((data.n_items, data.n_items), dtype=np.float32)
     a = config.also_viewed_normalisation
@@ -86,22 +84,6 @@ def also_viewed(data: Interactions, config: EngineConfig) -> Any:
     c = coo.data.astype(np.float64)
     scores = c / (np.power(counts[coo.row], 1 - a) * np.power(counts[coo.col], a)) * (c / (c + 2.0))
     matrix = sp.csr_matrix((scores.astype(np.float32), (coo.row, coo.col)), shape=pairs.shape)
-    return top_k_rows(matrix, config.neighbours)
-
-
-def bought_together(data: Interactions, config: EngineConfig) -> Any:
-    """Item x item lift of co-purchases with enough support (CSR, ``neighbours`` per row)."""
-    baskets = basket_matrix(data, data.type_mask(config.purchase_event_type), config)
-    pairs, counts = _pair_counts(baskets)
-    if pairs.nnz == 0:
-        return sp.csr_matrix((data.n_items, data.n_items), dtype=np.float32)
-    coo = pairs.tocoo()
-    keep = coo.data >= config.bought_together_min_support
-    rows, cols, c = coo.row[keep], coo.col[keep], coo.data[keep].astype(np.float64)
-    lift = c * baskets.shape[0] / (counts[rows] * counts[cols])
-    # Among equal lifts, the pair seen more often comes first.
-    lift = lift * (1.0 + 1e-3 * np.log1p(c))
-    matrix = sp.csr_matrix((lift.astype(np.float32), (rows, cols)), shape=pairs.shape)
     return top_k_rows(matrix, config.neighbours)
 
 

@@ -6,16 +6,24 @@ recommended-for-you list given to *young* items, those younger than
 the latest event in the data, from the item's ``CREATION_TIMESTAMP`` or, when
 it has none, its first interaction; an item with neither is brand new.
 
-Among young items, the least exposed go first: exposure is the item's
-interactions plus the impressions that were never clicked (the item was in a
-list the user acted on, or in an event's explicit ``impression``, and was not
-the one chosen). An item that keeps being shown and ignored thus gives its
-slot to the next new item, as Personalize describes. Ties go to the items the
-user's own scores like best, so exploration stays somewhat relevant.
+Which young items fill the explored slots is drawn at random, weighted
+toward the little-shown: an item's chance goes as ``(1 + exposure) ** -2``,
+where exposure is its interactions plus the impressions that were never
+clicked (every list the engine served, and every event's explicit
+``impression``, counts each item shown and not chosen). An item that keeps
+being shown and ignored thus gives its slot to the next new item, as
+Personalize describes.
+
+The draw is seeded by the visitor and the time bucket
+(``exploration_rotation_seconds``, an hour by default): one visitor keeps the
+same explored items while they browse (a page reload does not reshuffle
+them), two visitors see different ones, and the next bucket brings new ones.
+Only items the request allows (its filter, what is available) are drawn.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Sequence
 
 from ._deps import np
@@ -64,15 +72,42 @@ def slots(n: int, weight: float) -> int:
     return min(k, n)
 
 
-def pick(candidates: Any, exposure_counts: Any, relevance: Any, k: int) -> list[int]:
-    """The ``k`` least-exposed candidate items (bool mask), ties by relevance."""
+#: how steeply exposure lowers an item's chance of being explored
+EXPOSURE_POWER = 2.0
+
+
+def seed(*parts: Any) -> int:
+    """A stable 64-bit seed from ``parts`` (Python's own ``hash`` of a string
+    changes with every process, which would reshuffle a visitor's slots)."""
+    digest = hashlib.blake2b("\x1f".join(str(p) for p in parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def bucket(now: float, seconds: float) -> int:
+    """The time bucket of ``now``: explored items rotate from one to the next."""
+    return int(now // seconds) if seconds > 0 else 0
+
+
+def pick(candidates: Any, exposure_counts: Any, k: int, draw_seed: int) -> list[int]:
+    """``k`` candidate items (bool mask) drawn without replacement, each with a
+    weight ``(1 + exposure) ** -EXPOSURE_POWER``, by the seed ``draw_seed``.
+
+    Efraimidis and Spirakis' draw: each item gets the key ``log(u) / weight``
+    for a uniform ``u``, and the ``k`` largest keys win; one vectorised pass."""
     if k <= 0:
         return []
     idx = np.flatnonzero(candidates)
     if not len(idx):
         return []
-    order = np.lexsort((-relevance[idx], exposure_counts[idx]))
-    return [int(i) for i in idx[order[:k]]]
+    weight = np.power(1.0 + np.maximum(exposure_counts[idx], 0.0), -EXPOSURE_POWER)
+    uniform = np.random.default_rng(draw_seed).random(len(idx))
+    keys = np.log(np.maximum(uniform, 1e-300)) / weight
+    if k < len(idx):
+        best = np.argpartition(-keys, k - 1)[:k]
+    else:
+        best = np.arange(len(idx))
+    best = best[np.argsort(-keys[best], kind="stable")]
+    return [int(i) for i in idx[best]]
 
 
 def interleave(relevant: Sequence[int], explored: Sequence[int], n: int) -> list[tuple[int, bool]]:

@@ -87,6 +87,7 @@ def load(
     cols: dict[str, list] = {k: [] for k in ("item", "user", "session", "etype", "ts")}
     groups: dict[Any, tuple[list[str], set[str]]] = {}
     referenced: dict[str, list[str]] = {}   # recommendation id -> chosen items
+    explicit: set[str] = set()              # recommendation ids of events with explicit impressions
     # A guest's events belong to the user whose event first carries their
     # session id (the Login event): how Personalize joins an anonymous history
     # at training. That event may come later in the stream, so guest rows get
@@ -116,15 +117,19 @@ def load(
             if impression:
                 # Explicit impressions win over the implicit ones of a recommendation id.
                 groups[("event", seq)] = (json.loads(impression), {item_id})
+                if rec_id:
+                    explicit.add(rec_id)
             elif rec_id:
                 referenced.setdefault(rec_id, []).append(item_id)
     for position, session_id in guest_rows:
         # An anonymous session never joined keeps the session id as its user id.
         owner = session_user.get(session_id, session_id)
         cols["user"][position] = users.setdefault(owner, len(users))
-    if referenced:
-        for rec_id, shown in store.served_lists(list(referenced)).items():
-            groups[("rec", rec_id)] = (shown, set(referenced[rec_id]))
+    # Every served list counts, clicked or not: a list nobody acted on was
+    # still seen, and its items must make way for others.
+    for rec_id, shown in store.iter_served():
+        if rec_id not in explicit:
+            groups[("rec", rec_id)] = (shown, set(referenced.get(rec_id, ())))
 
     type_names = list(types)
     etype = np.asarray(cols["etype"], dtype=np.int16)

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 from ..use_cases import ALSO_VIEWED, BEST_SELLERS, BOUGHT_TOGETHER, MOST_VIEWED, RECOMMENDED_FOR_YOU
 from ._deps import np
-from . import context, cooccurrence, exploration, personal, popularity
+from . import complements, context, cooccurrence, exploration, personal, popularity
 from .config import EngineConfig
 from .interactions import Interactions, first_category, load
 from .store import Store
@@ -99,6 +99,10 @@ class Model:
     report: TrainingReport
     #: contextual metadata counts (None: no event had any, or pickled before it existed)
     context: Any = None
+    #: int32 per item: its most specific category (see :mod:`.complements`); None in older pickles
+    family: Any = None
+    #: family x family co-purchase lift (dense), or None
+    family_affinity: Any = None
     # filled lazily by the serving layer (filter catalogue, compiled filters)
     cache: dict = field(default_factory=dict, repr=False)
 
@@ -172,6 +176,7 @@ def build(
         if name is not None:
             category[i] = names.setdefault(name, len(names))
 
+    family = complements.families(data.item_properties)
     status = readiness(data, config)
     has_data = len(data.item) > 0
     report = TrainingReport(
@@ -196,12 +201,14 @@ def build(
         category_names=list(names),
         popularity=popularity.popularity_scores(data, config, reference),
         also_viewed=cooccurrence.also_viewed(data, config),
-        bought_together=cooccurrence.bought_together(data, config),
+        bought_together=complements.bought_together(data, config, family),
         personal=personal.build(data, config) if has_data else None,
         age_days=exploration.item_ages(data, reference),
         exposure=exploration.exposure(data, item_index),
         report=report,
         context=context.build(store, item_index, config.context_prior, upto_seq=upto_seq) if has_data else None,
+        family=family,
+        family_affinity=complements.family_affinity(data, config, family),
     )
     model.report = replace(report, seconds=time.perf_counter() - started)
     return model

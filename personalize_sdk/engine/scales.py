@@ -23,8 +23,10 @@ order of every list is the one the raw scores gave.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Sequence
 
+from ..recommendations import SOURCE_FALLBACK, SOURCE_MODEL
 from ._deps import np
 
 #: the reason on an explored item (Personalize's spelling, User-Personalization-v2)
@@ -144,3 +146,31 @@ def slot_scores(items: list[tuple[int, float, tuple[str, ...]]]) -> list[tuple[i
             out[position + j] = high + (low - high) * (j + 1) / (run + 1)
         position = end
     return [(index, float(score), why) for (index, _s, why), score in zip(items, out)]
+
+
+@dataclass
+class Answer:
+    """Scores and the mask of what may be shown, before the cut."""
+
+    items: list[tuple[int, float, tuple[str, ...]]]
+    source: str = SOURCE_MODEL
+    reason: str | None = None
+    #: how the raw scores become Personalize's [0, 1] (see :mod:`.scales`)
+    scale: Scale | None = None
+
+
+#: what the popularity fallback is when nothing has happened yet
+NO_EVENTS = "no item events are stored yet"
+
+
+def has_order(scores: Any) -> bool:
+    """Whether ``scores`` rank anything: some item has evidence behind it."""
+    return bool(len(scores)) and bool(np.any(np.asarray(scores) > 0))
+
+
+def no_order(why: str) -> Answer:
+    """An empty fallback: with no event at all the engine has no order of its
+    own, and any it gave (the catalogue's ids) would be made up; the caller's
+    fallback (the shop's newest products) takes over."""
+    return Answer([], SOURCE_FALLBACK, f"{why}; {NO_EVENTS}, so there is no order to show "
+                                       "(the caller's own fallback applies)", scale=Share(0.0, 1))

@@ -11,9 +11,9 @@ with a ``reason`` a person can read.
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable
 
 from ..records import schema_properties
 from ..recommendations import SOURCE_FALLBACK, SOURCE_MODEL, Recommendation, RecommendationList
@@ -29,11 +29,11 @@ from ..use_cases import (
 from ._deps import np
 from . import exploration
 from .config import EngineConfig
-from .cooccurrence import neighbours
 from .filtering import FilterSet, interactions_by_type
 from .model import Model
 from .popularity import DAY, StoredCounts
-from .scales import EXPLORATION, Scale, Share, Softmax, shown, slot_scores
+from .related import RelatedLists
+from .scales import EXPLORATION, NO_EVENTS, Answer, Share, Softmax, has_order, no_order, shown, slot_scores
 from .store import Store
 
 __all__ = ["EXPLORATION", "Scorer", "new_recommendation_id", "slot_scores"]
@@ -43,29 +43,28 @@ def new_recommendation_id() -> str:
     return "RID-" + uuid.uuid4().hex[:32]
 
 
-@dataclass
-class Answer:
-    """Scores and the mask of what may be shown, before the cut."""
-
-    items: list[tuple[int, float, tuple[str, ...]]]
-    source: str = SOURCE_MODEL
-    reason: str | None = None
-    #: how the raw scores become Personalize's [0, 1] (see :mod:`.scales`)
-    scale: Scale | None = None
-
-
-class Scorer:
+class Scorer(RelatedLists):
     """Serves one engine's requests; stateless apart from its collaborators.
 
     ``stored_counts`` gives the popularity of the stored events while the
-    model is the untrained placeholder (without it, that placeholder has none)."""
+    model is the untrained placeholder (without it, that placeholder has none).
+    ``clock`` (epoch seconds, :func:`time.time` by default) picks the time
+    bucket that the explored items rotate with."""
 
     def __init__(self, store: Store, config: EngineConfig, filters: FilterSet,
-                 stored_counts: StoredCounts | None = None) -> None:
+                 stored_counts: StoredCounts | None = None, *,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.config = config
         self.filters = filters
         self.stored_counts = stored_counts
+        self.clock = clock
+
+    def _explore(self, model: Model, candidates: Any, k: int, *visitor: Any) -> list[int]:
+        """``k`` young candidates drawn for this visitor and time bucket (see :mod:`.exploration`)."""
+        young = candidates & (model.age_days < self.config.exploration_item_age_cutoff)
+        now = exploration.bucket(self.clock(), self.config.exploration_rotation_seconds)
+        return exploration.pick(young, model.exposure, k, exploration.seed(now, *visitor))
 
     # -- shared steps ----------------------------------------------------
     def _history(self, user_id: str | None) -> list[tuple[str, str, float]]:
@@ -180,6 +179,8 @@ class Scorer:
             return Answer([(i, s, ()) for i, s in self._top(scores, allowed, n, model.popularity["all"])],
                           scale=Share.of(scores))
         scores, what = self._popularity(model)
+        if not has_order(scores):
+            return no_order(f"{request.use_case} is not ready: {status.reason}")
         answer = Answer([], SOURCE_FALLBACK, f"{request.use_case} is not ready: {status.reason}; showing {what}",
                         scale=Share.of(scores))
         self._fill(model, answer.items, allowed, n, scores)
@@ -192,90 +193,9 @@ class Scorer:
             return model.popularity["all"], "the most popular items across all events"
         counted = self.stored_counts.events if self.stored_counts is not None else 0
         if not counted:
-            return np.zeros(model.n_items), "the catalogue in its own order (no item events are stored yet)"
+            return np.zeros(model.n_items), NO_EVENTS
         vector = self.stored_counts.vector(model.item_ids)  # type: ignore[union-attr]
         return vector, f"the most popular items of the {counted} item events stored so far"
-
-    def _related(self, model: Model, request: RecommendationRequest, history: list, allowed: Any, n: int) -> Answer:
-        index = model.item_index.get(request.item_id)  # type: ignore[arg-type]
-        allowed = allowed & ~self._consumed_purchases(model, history)
-        if index is not None:
-            allowed[index] = False
-        status = model.status(request.use_case)
-        if (index is not None and not status.ready and request.use_case == BOUGHT_TOGETHER
-                and model.status(ALSO_VIEWED).ready):
-            answer = self._neighbour_list(model, [(model.also_viewed, ())], index, allowed, n)
-            answer.scale = self._row_share(model.also_viewed, index)
-            answer.source = SOURCE_FALLBACK
-            answer.reason = f"bought_together is not ready: {status.reason}; showing what customers also viewed"
-            self._fill_category(model, answer, allowed, n, index)
-            return answer
-        if index is None or not status.ready:
-            why = (f"{request.use_case} is not ready: {status.reason}" if index is not None
-                   else f"item {request.item_id!r} has no interactions in the trained model yet")
-            category = self._category_scores(model, index)
-            answer = Answer([], SOURCE_FALLBACK, why + "; showing popular items of the same category",
-                            scale=Share.of(category))
-            self._fill(model, answer.items, allowed, n, category, ("category",))
-            return answer
-        sources = [(model.bought_together, ())] if request.use_case == BOUGHT_TOGETHER else []
-        sources.append((model.also_viewed, ("also_viewed",) if request.use_case == BOUGHT_TOGETHER else ()))
-        answer = self._neighbour_list(model, sources, index, allowed, n)
-        answer.scale = self._row_share(sources[0][0], index)
-        if not answer.items:
-            answer.source = SOURCE_FALLBACK
-            answer.reason = "the item has no interactions shared with other items yet; showing popular items of its category"
-        elif request.use_case == BOUGHT_TOGETHER and all(why for _i, _s, why in answer.items):
-            answer.source = SOURCE_FALLBACK
-            answer.reason = "too few co-purchases of this item; showing what customers also viewed"
-        self._fill_category(model, answer, allowed, n, index)
-        return answer
-
-    @staticmethod
-    def _neighbour_list(model: Model, sources: list, index: int, allowed: Any, n: int) -> Answer:
-        """The allowed neighbours of ``index`` in each matrix of ``sources`` in turn."""
-        answer = Answer([])
-        taken = allowed.copy()
-        for matrix, tag in sources:
-            cols, vals = neighbours(matrix, index)
-            for col, val in zip(cols, vals):
-                if len(answer.items) >= n:
-                    break
-                if taken[col]:
-                    taken[col] = False
-                    answer.items.append((int(col), float(val), tag))
-        return answer
-
-    @staticmethod
-    def _row_share(matrix: Any, index: int) -> Share:
-        """Shares of the item's whole neighbour row (all its co-occurrence weight)."""
-        _cols, vals = neighbours(matrix, index)
-        return Share(float(np.clip(vals, 0.0, None).sum()), matrix.shape[1])
-
-    def _fill_category(self, model: Model, answer: Answer, allowed: Any, n: int, index: int) -> None:
-        """Top up a short related list with the item's category: young, little-seen
-        items get the exploration share (how a new item gets its first views)."""
-        if len(answer.items) >= n:
-            return
-        taken = allowed.copy()
-        for i, _s, _w in answer.items:
-            taken[i] = False
-        same = taken & (model.category == model.category[index]) if model.category[index] >= 0 else taken
-        young = same & (model.age_days < self.config.exploration_item_age_cutoff)
-        k = exploration.slots(n - len(answer.items), self.config.exploration_weight)
-        for i in exploration.pick(young, model.exposure, model.popularity["all"], k):
-            answer.items.append((i, 0.0, ("category", EXPLORATION)))
-        self._fill(model, answer.items, allowed, n, self._category_scores(model, index), ("category",))
-
-    def _consumed_purchases(self, model: Model, history: list) -> Any:
-        # Personalize's "also viewed" drops items the user already bought.
-        mask = np.zeros(model.n_items, dtype=bool)
-        for item_id, event_type, _ts in history:
-            if event_type == self.config.purchase_event_type:
-                index = model.item_index.get(item_id)
-                if index is not None:
-                    mask[index] = True
-        return mask
 
     def _cold_scores(self, model: Model) -> tuple[Any, str]:
         if model.status(BEST_SELLERS).ready:
@@ -309,16 +229,18 @@ class Scorer:
             fallback = self._in_context(model, fallback, request.context)
             why = (f"recommended_for_you is not ready: {status.reason}" if not status.ready
                    else "the user has no history yet")
+            if not has_order(fallback):
+                return no_order(why)
             answer = Answer([], SOURCE_FALLBACK, f"{why}; showing {what}", scale=Share.of(fallback))
             self._fill(model, answer.items, allowed, n, fallback)
             return answer
         scores = self._in_context(model, scores, request.context, log=True)
         k = exploration.slots(n, self.config.exploration_weight)
         relevant = self._top(scores, allowed, n, model.popularity["all"])
-        young = allowed & (model.age_days < self.config.exploration_item_age_cutoff)
+        candidates = allowed.copy()
         for i, _s in relevant[: n - k]:
-            young[i] = False
-        explored = exploration.pick(young, model.exposure, scores, k)
+            candidates[i] = False
+        explored = self._explore(model, candidates, k, "personal", request.user_id)
         by_index = dict(relevant)
         items = []
         for i, was_explored in exploration.interleave([i for i, _ in relevant], explored, n):

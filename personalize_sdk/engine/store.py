@@ -209,7 +209,9 @@ class Store:
         now = time.time()
         with self._write() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO items (item_id, properties, updated) VALUES (?,?,?)",
+                # An upsert, not a replace: an updated item keeps its place in the catalogue.
+                "INSERT INTO items (item_id, properties, updated) VALUES (?,?,?) ON CONFLICT (item_id)"
+                " DO UPDATE SET properties = excluded.properties, updated = excluded.updated",
                 [(i.item_id, i.properties_json, now) for i in items],
             )
 
@@ -391,9 +393,18 @@ class Store:
                 yield User(user_id, props)
 
     def item_rows(self) -> list[tuple[str, str | None]]:
-        """All ``(item_id, properties JSON)`` pairs."""
-        return [row for rows in self._chunks(
-            "SELECT item_id, properties FROM items {where} ORDER BY item_id LIMIT ?", 1) for row in rows]
+        """All ``(item_id, properties JSON)`` pairs, in the order they were put
+        (the catalogue's order, where ties fall: never ids sorted as strings,
+        which would put "100" before "11")."""
+        return [row[1:] for rows in self._chunks(
+            "SELECT rowid, item_id, properties FROM items {where} ORDER BY rowid LIMIT ?", 4) for row in rows]
+
+    def iter_served(self) -> Iterator[tuple[str, list[str]]]:
+        """Every remembered served list: ``(recommendation_id, item ids shown)``."""
+        for rows in self._chunks(
+                "SELECT recommendation_id, item_ids FROM served {where} ORDER BY recommendation_id LIMIT ?", 3):
+            for rid, item_ids in rows:
+                yield rid, json.loads(item_ids)
 
     def served_lists(self, recommendation_ids: Sequence[str]) -> dict[str, list[str]]:
         """What each of ``recommendation_ids`` showed, for those that are known."""
@@ -412,7 +423,7 @@ class Store:
 
 
 # The keyset column of each paginated query, by key_index.
-_KEYS = ("seq", "item_id", "user_id")
+_KEYS = ("seq", "item_id", "user_id", "recommendation_id", "rowid")
 
 
 def _joined_sessions(conn: sqlite3.Connection, user_id: str) -> set[str]:

@@ -27,6 +27,15 @@ def fill(client: Client) -> None:
     client.record_many(shop.events())
 
 
+def trained(**options) -> tuple[LocalBackend, Client]:
+    """A backend holding the small shop, trained, and a client over it."""
+    backend = make_backend(**options)
+    client = make_client(backend)
+    fill(client)
+    backend.train()
+    return backend, client
+
+
 @pytest.fixture
 def backend():
     b = make_backend()

@@ -6,15 +6,7 @@ from personalize_sdk import Event
 from personalize_sdk.engine.scales import slot_scores
 
 from . import shop
-from .conftest import fill, make_backend, make_client
-
-
-def _trained(**options):
-    backend = make_backend(**options)
-    client = make_client(backend)
-    fill(client)
-    backend.train()
-    return backend, client
+from .conftest import trained as _trained
 
 
 def _explored(result):
@@ -49,17 +41,22 @@ def test_only_items_younger_than_the_cutoff_are_explored():
     backend.close()
 
 
+def _exposure(backend, item_id):
+    model = backend.engine.model
+    return model.exposure[model.item_index[item_id]]
+
+
 def test_explicit_impressions_never_clicked_count_against_an_item():
     backend, client = _trained(exploration_weight=0.3)
-    first = _explored(client.recommend("recommended_for_you", user_id="u1", num_results=10))
-    shown = first[0]
+    shown = _explored(client.recommend("recommended_for_you", user_id="u1", num_results=10))[0]
+    before = _exposure(backend, shown)
     client.record_many(
         Event("View", f"imp-{n}", "i1", f"viewer{n}", sent_at=shop.START + 41 * shop.DAY, impression=["i1", shown])
         for n in range(3)
     )
     backend.train()
-    second = _explored(client.recommend("recommended_for_you", user_id="u1", num_results=10))
-    assert shown not in second
+    # three ignored impressions (the served list that showed it counts once more)
+    assert _exposure(backend, shown) == before + 3 + 1
     backend.close()
 
 
@@ -68,11 +65,13 @@ def test_implicit_impressions_from_a_recommendation_id_count_too():
     result = client.recommend("recommended_for_you", user_id="u1", num_results=10)
     explored = _explored(result)
     clicked = next(r.item_id for r in result if "Exploration" not in r.reason)
+    before = {item: _exposure(backend, item) for item in [clicked, *explored]}
     client.record(Event("Click", "s-now", clicked, "u1", sent_at=shop.START + 41 * shop.DAY,
                         recommendation_id=result.recommendation_id))
     backend.train()
-    again = _explored(client.recommend("recommended_for_you", user_id="u1", num_results=10))
-    assert not set(explored) & set(again)
+    for item in explored:  # shown, not chosen: one impression against each
+        assert _exposure(backend, item) == before[item] + 1
+    assert _exposure(backend, clicked) == before[clicked] + 1  # the click itself, not an ignored impression
     backend.close()
 
 

@@ -37,11 +37,21 @@ def filtered():
     client.close()
 
 
-@pytest.mark.parametrize("use_case, kw", CASES)
+@pytest.mark.parametrize("use_case, kw", [case for case in CASES if case[0] != "bought_together"])
 def test_without_a_filter_every_category_appears(filtered, use_case, kw):
     result = filtered.recommend(use_case, num_results=12, **kw)
     assert len(result) == 12
     assert len({int(i[1:]) % 4 for i in result.item_ids}) > 1
+
+
+def test_without_a_filter_bought_together_keeps_to_the_complementary_category(filtered):
+    # i40 (c0) is bought with i41 (c1): its top-up comes from c1, not from its own c0
+    result = filtered.recommend("bought_together", item_id="i40", num_results=12)
+    assert len(result) == 12 and result.item_ids[0] == "i41"
+    assert {int(i[1:]) % 4 for i in result.item_ids} == {1}
+    restricted = filtered.recommend("bought_together", item_id="i40", num_results=12, filter="category",
+                                    filter_values={"CATEGORY": "c0"})
+    assert len(restricted) == 12 and all(int(i[1:]) % 4 == 0 for i in restricted.item_ids)
 
 
 @pytest.mark.parametrize("use_case, kw", CASES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from personalize_sdk import Event
+from personalize_sdk import Event, Item
 
 from . import shop
 from .conftest import fill, make_backend, make_client
@@ -110,14 +110,46 @@ def test_before_training_an_item_known_only_from_events_is_served(backend):
     assert result.item_ids == ["never-put"] and result.source == "fallback"
 
 
-def test_before_training_with_no_events_the_catalogue_is_shown_and_the_reason_says_why(backend):
+@pytest.mark.parametrize("use_case, kw", [
+    ("best_sellers", {}),
+    ("most_viewed", {}),
+    ("recommended_for_you", {"user_id": "anyone"}),
+    ("also_viewed", {"item_id": "i3"}),
+    ("bought_together", {"item_id": "i3"}),
+    ("also_viewed", {"item_id": "not-in-the-catalogue"}),
+])
+def test_before_any_event_every_list_is_an_empty_fallback_that_says_why(backend, use_case, kw):
     client = make_client(backend)
-    client.put_items(shop.items()[:3])
+    client.put_items(shop.items())
 
-    result = client.recommend("recommended_for_you", user_id="anyone", num_results=3)
+    result = client.recommend(use_case, num_results=8, **kw)
 
+    # No made-up order (the catalogue's ids): the caller's own fallback takes over.
+    assert result.item_ids == [] and result.source == "fallback"
     assert "no item events are stored yet" in result.reason
-    assert [rec.score for rec in result] == pytest.approx([1 / 3] * 3, abs=1e-6)
+
+
+def test_before_any_event_a_trained_model_does_not_invent_an_order_either(backend):
+    client = make_client(backend)
+    client.put_items(shop.items())
+    backend.train()
+
+    for use_case, kw in (("best_sellers", {}), ("recommended_for_you", {"user_id": "u"}),
+                         ("also_viewed", {"item_id": "i3"})):
+        result = client.recommend(use_case, num_results=8, **kw)
+        assert result.item_ids == [] and result.source == "fallback", use_case
+
+
+def test_the_catalogue_keeps_the_order_items_were_put_in_not_their_ids_as_strings(backend):
+    client = make_client(backend)
+    ids = [str(n) for n in (100, 99, 101, 11, 2)]
+    client.put_items([Item(item_id, {"categoryL1": "c"}) for item_id in ids])
+    client.put_items([Item("99", {"categoryL1": "d"})])  # an update keeps its place
+    client.record(Event("View", "s", "7", "u", sent_at=shop.START))
+
+    assert [row[0] for row in backend.engine.store.item_rows()] == ids
+    client.recommend("best_sellers")  # refreshes the untrained model's catalogue
+    assert backend.engine.model.item_ids == ids + ["7"]
 
 
 def test_after_forgetting_a_user_their_events_no_longer_count_before_training(backend):
