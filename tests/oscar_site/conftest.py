@@ -1,8 +1,22 @@
-"""Fixtures of the Oscar site's tests (run with --ds=tests.oscar_site.settings)."""
+"""Fixtures of the Oscar site's tests, a run of their own (Oscar needs its
+apps and URLconf)::
+
+    pytest --ds=tests.oscar_site.settings --no-migrations tests/oscar_site
+
+Under the other tests' settings this folder is skipped, so ``pytest`` alone
+still runs everything else.
+"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+SETTINGS = "tests.oscar_site.settings"
+
+if os.environ.get("DJANGO_SETTINGS_MODULE") != SETTINGS:
+    collect_ignore_glob = ["test_*.py"]
 
 from personalize_django.client import get_backend, reset_client
 
