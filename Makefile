@@ -36,9 +36,16 @@ $(VENV)/.installed-demo: $(PY) setup.cfg pyproject.toml
 install-dev: $(VENV)/.installed-dev
 install-demo: $(VENV)/.installed-demo
 
+# The django-oscar adapter's tests run on their own (Oscar's apps and URLconf),
+# after the main run: OSCAR_PYTEST_ARGS passes options to that run only.
+OSCAR_PYTEST := -m pytest --ds=tests.oscar_site.settings --no-migrations tests/oscar_site
+
 test: install-dev
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit code 5)" >&2; fi; \
+	exit $$status
+	@$(PY) $(OSCAR_PYTEST) $(OSCAR_PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: the Oscar site's run collected no tests (exit code 5)" >&2; fi; \
 	exit $$status
 	$(MAKE) --no-print-directory docs
 
