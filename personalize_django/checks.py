@@ -341,8 +341,9 @@ def check_delivery(app_configs: Any = None, **kwargs: Any) -> list:
             return [
                 Error(
                     f"{SETTING_NAME}['DELIVERY'] is 'celery' but this project has no Celery app.",
-                    hint="Create one in <project>/celery.py and import it in <project>/__init__.py "
-                    "(see the installation docs), or set DELIVERY to 'sync'.",
+                    hint="Create one in a celery_app.py module (never celery.py, which a flat "
+                    "layout imports in place of Celery) and import it at start-up (see the "
+                    "installation docs), or set DELIVERY to 'sync'.",
                     id="personalize.E008",
                 )
             ]
