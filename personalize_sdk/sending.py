@@ -10,15 +10,25 @@ key of the caller's choosing, and:
 3. sorts every record into *delivered*, *retry later* or *dead*:
 
    - a call that succeeds delivers its batch;
-   - a retryable failure (throttling, 5xx, network) that outlives the policy
-     puts the batch back for later, keeping the longest wait a backend asked
-     for (``retry_after``);
+   - a retryable failure that says nothing about the records (throttling,
+     HTTP 502, 503 and 504, timeouts, connection errors) that outlives the
+     policy puts the batch back whole for later, keeping the longest wait a
+     backend asked for (``retry_after``): splitting it would only multiply
+     the calls to a service that asked for fewer;
+   - a retryable failure that one record may cause (an HTTP 500, which a
+     server answers for a value it cannot store; see :func:`may_be_one_records`)
+     and an unexpected exception (a serialization error, a backend bug) are
+     *bisected* when the batch has more than one record: each half is sent
+     again (once, without the policy's retries), and a half that fails the same
+     way is halved in turn. Good records are delivered; a record that still
+     fails alone is put back for later (the outbox dead-letters it after its
+     own ``MAX_ATTEMPTS``), so one poisoned record can never dead-letter good
+     ones. Isolating one record among ``n`` costs about ``2 log2 n`` calls; a
+     batch whose every record fails costs at most ``2n - 1``;
    - a refusal that trying again cannot change (a non-retryable
      :class:`BackendError`, an :class:`InvalidRecordError`) splits a batch of
      several records, each sent alone, so one bad record does not take its
      neighbours down; refused alone, a record is dead;
-   - an unexpected exception (a backend bug, perhaps transient) is logged and
-     put back for later;
    - a :class:`ConfigurationError` stops the sending: that batch and every
      later one are *held* (never marked dead: only a person can fix it, and
      the records are fine), and the error is kept in ``config_error``.
@@ -36,7 +46,7 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 
 from .backends.base import Backend
 from .batching import chunks, event_batches
-from .exceptions import BackendError, ConfigurationError, InvalidRecordError
+from .exceptions import BackendError, ConfigurationError, InvalidRecordError, ThrottledError
 from .retry import NO_RETRY, RetryPolicy, requested_wait
 
 logger = logging.getLogger("personalize_sdk")
@@ -49,6 +59,22 @@ KINDS = (EVENTS, ITEMS, USERS)
 
 #: errors that say the records (not the moment) are wrong
 REFUSALS = (BackendError, InvalidRecordError)
+
+#: HTTP statuses of retryable failures that one record of a batch may cause
+#: (502, 503 and 504 come from gateways and overloads, never from a record)
+RECORD_FAULT_STATUSES = frozenset({500})
+
+
+def may_be_one_records(error: BaseException) -> bool:
+    """Whether a retryable failure of a whole batch may come from one of its
+    records, so that splitting the batch is worth its calls: an HTTP 500 or
+    an unexpected exception (a serialization error, a backend bug), but not
+    throttling, a gateway or overload status, a timeout or a network error."""
+    if isinstance(error, ThrottledError):
+        return False
+    if isinstance(error, BackendError):
+        return error.status_code in RECORD_FAULT_STATUSES
+    return not isinstance(error, OSError)
 
 
 @dataclass
@@ -140,6 +166,9 @@ def _send_batch(
         raise
     except REFUSALS as err:
         if isinstance(err, BackendError) and err.retryable:
+            if len(batch) > 1 and may_be_one_records(err):
+                _bisect(method, batch, outcome, on_retry, backend)
+                return
             outcome.retry.extend((key, err) for key, _ in batch)
             outcome.retry_after = max(outcome.retry_after, requested_wait(err))
         elif len(batch) > 1:
@@ -151,6 +180,23 @@ def _send_batch(
         logger.exception(
             "unexpected error delivering %d record(s) to the %s backend", len(batch), backend.display_name
         )
-        outcome.retry.extend((key, err) for key, _ in batch)
+        if len(batch) > 1 and may_be_one_records(err):
+            _bisect(method, batch, outcome, on_retry, backend)
+        else:
+            outcome.retry.extend((key, err) for key, _ in batch)
     else:
         outcome.delivered.extend(key for key, _ in batch)
+
+
+def _bisect(
+    method: Callable[[Sequence[Any]], None],
+    batch: list[tuple[K, Any]],
+    outcome: SendOutcome[K],
+    on_retry: Callable[[BackendError, int, float], None] | None,
+    backend: Backend,
+) -> None:
+    """Send each half of ``batch`` again, once: the policy's retries were
+    spent on the whole, and a half that fails the same way is halved again."""
+    middle = len(batch) // 2
+    for half in (batch[:middle], batch[middle:]):
+        _send_batch(method, half, outcome, NO_RETRY, on_retry, backend)

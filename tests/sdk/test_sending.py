@@ -72,9 +72,89 @@ def test_an_unexpected_exception_is_logged_and_retried_later(caplog):
     backend = MemoryBackend()
     backend.fail_next(ZeroDivisionError("bug"))
     with caplog.at_level(logging.ERROR, logger="personalize_sdk"):
-        outcome = send(backend, "events", entries(events(2)))
-    assert [key for key, _ in outcome.retry] == [0, 1]
-    assert "unexpected error delivering 2 record(s) to the memory backend" in caplog.text
+        outcome = send(backend, "events", entries(events(1)))
+    assert [key for key, _ in outcome.retry] == [0]
+    assert "unexpected error delivering 1 record(s) to the memory backend" in caplog.text
+
+
+class PoisonedBackend(MemoryBackend):
+    """Fails every call whose batch holds an event of item ``poison``, the way
+    a server answers 500 for a value it cannot store."""
+
+    def __init__(self, error, **kwargs):
+        super().__init__(**kwargs)
+        self.error = error
+        self.calls = []
+
+    def put_events(self, events):
+        self.calls.append([e.item_id for e in events])
+        if any(e.item_id == "poison" for e in events):
+            raise self.error
+        super().put_events(events)
+
+
+def poisoned_batch(n=10, at=6):
+    batch = events(n)
+    batch[at] = Event("View", session_id="s1", item_id="poison")
+    return batch
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BackendError("internal error", retryable=True, status_code=500),
+        TypeError("Object of type bytes is not JSON serializable"),
+        UnicodeEncodeError("utf-8", "\udc00", 0, 1, "surrogates not allowed"),
+    ],
+    ids=["http-500", "serialization", "encoding"],
+)
+def test_a_poisoned_record_is_isolated_even_when_the_failure_is_retryable(error):
+    backend = PoisonedBackend(error)
+    policy = RetryPolicy(max_attempts=3, base_delay=0, max_delay=0, deadline=None)
+    outcome = send(backend, "events", entries(poisoned_batch()), policy=policy)
+    assert sorted(outcome.delivered) == [0, 1, 2, 3, 4, 5, 7, 8, 9]
+    assert [key for key, _ in outcome.retry] == [6] and outcome.dead == []
+    assert sorted(e.item_id for e in backend.events) == sorted(str(i) for i in range(10) if i != 6)
+    # Bisection: the whole (the policy retries a BackendError 3 times, an
+    # unexpected exception not at all), then halves, each tried once.
+    whole = 3 if isinstance(error, BackendError) else 1
+    assert backend.calls[:whole] == [[e.item_id for e in poisoned_batch()]] * whole
+    assert backend.calls[whole:] == [
+        ["0", "1", "2", "3", "4"], ["5", "poison", "7", "8", "9"], ["5", "poison"], ["5"], ["poison"],
+        ["7", "8", "9"],
+    ]
+
+
+def test_a_poisoned_record_alone_in_its_batch_is_put_back_not_split():
+    backend = PoisonedBackend(BackendError("internal error", retryable=True, status_code=500))
+    outcome = send(backend, "events", entries([Event("View", session_id="s1", item_id="poison")]))
+    assert [key for key, _ in outcome.retry] == [0] and outcome.calls == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ThrottledError("slow down"),
+        BackendError("bad gateway", retryable=True, status_code=502),
+        BackendError("unavailable", retryable=True, status_code=503),
+        BackendError("timed out", retryable=True, code="timeout"),
+        ConnectionResetError("reset by peer"),
+    ],
+    ids=["throttled", "502", "503", "timeout", "network"],
+)
+def test_failures_that_say_nothing_of_the_records_put_the_batch_back_whole(error):
+    backend = PoisonedBackend(error)
+    outcome = send(backend, "events", entries(poisoned_batch()))
+    assert backend.calls == [[e.item_id for e in poisoned_batch()]]
+    assert [key for key, _ in outcome.retry] == list(range(10)) and outcome.delivered == []
+
+
+def test_a_batch_failing_as_a_whole_every_time_costs_at_most_2n_minus_1_calls():
+    backend = MemoryBackend()
+    error = BackendError("internal error", retryable=True, status_code=500)
+    backend.fail_next(error, times=1000)
+    outcome = send(backend, "events", entries(events(10)))
+    assert len(outcome.retry) == 10 and outcome.calls == 19
 
 
 def test_a_configuration_error_holds_the_rest_and_never_makes_dead_records():

@@ -159,11 +159,19 @@ def test_a_refused_batch_is_split_to_find_the_bad_record(backend):
 
 
 def test_an_unexpected_exception_is_retried(backend, caplog):
-    record(2)
+    record(1)
     backend.fail_next(ZeroDivisionError("bug"))
     report = deliver_pending()
-    assert report.deferred == 2
+    assert report.deferred == 1
     assert "unexpected error delivering" in caplog.text
+
+
+def test_an_unexpected_exception_of_a_batch_is_bisected_so_the_good_rows_are_delivered(backend):
+    record(4)
+    backend.fail_next(ZeroDivisionError("bug"), times=2)  # the batch, then its first half
+    report = deliver_pending()
+    assert report.delivered >= 2 and report.dead == 0
+    assert report.delivered + report.deferred == 4
 
 
 def test_a_configuration_error_holds_the_rows_pending_and_never_makes_dead_letters(

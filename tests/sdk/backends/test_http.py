@@ -551,3 +551,51 @@ def test_missing_requests_raises_improperly_installed():
         check=True,
     )
     assert result.stdout.strip() == "requests http"
+
+
+def _poisoned_server(mock, calls):
+    """A server that answers 500 (as a database error would) for any batch
+    holding the event of item ``poison``, and stores the others."""
+
+    def handler(request):
+        sent = json.loads(request.body)["events"]
+        calls.append([e["item_id"] for e in sent])
+        if any(e["item_id"] == "poison" for e in sent):
+            return (500, {}, json.dumps({"detail": "Internal Server Error"}))
+        return (202, {}, json.dumps({"accepted": len(sent), "errors": []}))
+
+    mock.add_callback(responses.POST, BASE + "events/", callback=handler)
+
+
+def test_a_500_for_one_poisoned_event_delivers_the_other_nine(mock):
+    from personalize_sdk.sending import send
+
+    calls: list[list[str]] = []
+    _poisoned_server(mock, calls)
+    backend = HttpBackend(base_url=BASE)
+    batch = [Event("View", "s1", item_id=str(i), sent_at=T0) for i in range(10)]
+    batch[3] = Event("View", "s1", item_id="poison", sent_at=T0)
+    outcome = send(backend, "events", list(enumerate(batch)), policy=NO_WAIT)
+    assert sorted(outcome.delivered) == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+    assert [key for key, _ in outcome.retry] == [3]
+    assert outcome.dead == [] and outcome.retry[0][1].status_code == 500
+    delivered = [item for call in calls if "poison" not in call for item in call]
+    assert sorted(delivered, key=int) == ["0", "1", "2", "4", "5", "6", "7", "8", "9"]
+    # 4 attempts of the whole (the policy), then the halves down to the event:
+    # depth first: [0-4], [0 1], [2 3 4], [2], [3 4], [3], [4], [5-9].
+    assert calls[4:] == [
+        ["0", "1", "2", "poison", "4"], ["0", "1"], ["2", "poison", "4"], ["2"], ["poison", "4"],
+        ["poison"], ["4"], ["5", "6", "7", "8", "9"],
+    ]
+
+
+def test_a_throttled_batch_is_never_split(mock):
+    from personalize_sdk.sending import send
+
+    for _ in range(4):
+        mock.post(BASE + "events/", json={"detail": "slow down"}, status=429)
+    backend = HttpBackend(base_url=BASE)
+    batch = [Event("View", "s1", item_id=str(i), sent_at=T0) for i in range(10)]
+    outcome = send(backend, "events", list(enumerate(batch)), policy=NO_WAIT)
+    assert len(mock.calls) == 4  # the policy's attempts, never ten single calls
+    assert len(outcome.retry) == 10 and outcome.delivered == []
