@@ -25,7 +25,9 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
 def _number(value: float, percent: bool) -> str:
     if percent:
         return f"{value * 100:.1f}%"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    if float(value).is_integer() or abs(value) >= 10:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
 
 
 def _frame(title: str, points: int, body: str, legend: Sequence[tuple[str, str]]) -> SafeString:
