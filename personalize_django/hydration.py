@@ -170,7 +170,7 @@ def from_fallback_queryset(
     out = []
     for obj in rows:
         item_id = reg.item_id(obj)
-        if item_id in exclude or not reg.is_available(obj):
+        if item_id in exclude or not reg.is_available(obj, request):
             continue
         exclude.add(item_id)
         out.append(annotate(obj, item_id, None, SOURCE_FALLBACK))

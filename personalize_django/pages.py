@@ -470,7 +470,7 @@ def recommend(
         loaded.update(pending)
         for item_id_ in pending:
             obj = instances.get(item_id_)
-            if obj is not None and reg.is_available(obj) and len(chosen) < limit:
+            if obj is not None and reg.is_available(obj, request) and len(chosen) < limit:
                 score, source = candidates[item_id_]
                 chosen.append(annotate(obj, item_id_, score, source))
         if len(chosen) >= limit or not top_up_ids():
@@ -606,7 +606,7 @@ def rank(
             by_id = {
                 k: v
                 for k, v in hydrate(ranking.item_ids, request).items()
-                if reg.is_available(v)
+                if reg.is_available(v, request)
             }
         except CONFIG_ERRORS:
             if strict:

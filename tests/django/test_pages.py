@@ -239,3 +239,25 @@ def test_rank_takes_search_results_and_refuses_what_it_cannot_map(two_shelves):
     with pytest.raises(Exception, match="cannot rank object objects"):
         pages.rank([object()], user="u1", strict=True)
     assert list(pages.rank([object()], user="u1", strict=False)) == []
+
+
+def test_availability_can_depend_on_the_shopper(two_shelves, saved_registry):
+    from django.contrib.auth.models import AnonymousUser
+
+    from personalize_django.registry import register_item
+    from tests.django.testapp.models import Product
+
+    def available(product, request):  # e.g. a shop whose strategy hides stock by market
+        market = request.GET.get("market") if request is not None else None
+        return not (market == "eu" and product.category.name == "Tools")
+
+    register_item(Product, properties={"CATEGORY_L1": "category.name"}, available=available)
+    history(two_shelves)
+    get_backend().train()
+    request = RequestFactory().get("/", {"market": "eu"})
+    request.session = {"_personalize_session_id": "guest-eu"}
+    request.user = AnonymousUser()
+    recs = pages.recommend("most_viewed", request=request, limit=6, distinct=False)
+    assert recs and shown_categories(recs) == {"Books"}
+    ranked = pages.rank([str(p.pk) for p in two_shelves["Tools"][:3]], request=request)
+    assert list(ranked) == []
