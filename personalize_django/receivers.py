@@ -110,18 +110,31 @@ def on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
         return
     if sender in registry.items:
         resync(instance, deleted=True)
+        # Its dependent rows go first (a cascade), and must not re-send it as alive.
+        _deleting.add((sender, str(instance.pk)))
 
 
 def on_dependency_deleted(sender: type, instance: Any, **kwargs: Any) -> None:
-    """A row an item ``depends_on`` was deleted: re-send the item without it."""
+    """A row an item ``depends_on`` was deleted: re-send the item without it.
+    (Connected for every registered model: an item's own post_delete ends
+    its deletion.)"""
+    _deleting.discard((sender, str(instance.pk)))
     if personalize_settings.ENABLED:
         _resync_dependents(sender, instance)
+
+
+#: (model, pk) of the items being deleted, between their pre_ and post_delete
+_deleting: set[tuple[type, str]] = set()
 
 
 def _resync_dependents(sender: type, instance: Any) -> None:
     reg = registry.dependencies.get(sender)
     if reg is not None:
         for item in reg.items_depending_on(instance):
+            if (type(item), str(item.pk)) in _deleting:
+                continue
+            # Relations prefetched before this save describe the row as it was.
+            getattr(item, "_prefetched_objects_cache", {}).clear()
             resync(item)
 
 
@@ -140,7 +153,8 @@ def resync(instance: Any, *, deleted: bool = False) -> int:
         raise TypeError(
             f"resync() takes an instance of the registered item model, not {instance!r}"
         )
-    if not personalize_settings.ENABLED or not (deleted or reg.is_item(instance)):
+    # (A deletion is seen before the row goes, so the queryset still finds it.)
+    if not personalize_settings.ENABLED or not reg.is_item(instance):
         return 0
     try:
         item = reg.to_item(instance, deleted=deleted)

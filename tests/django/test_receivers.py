@@ -232,3 +232,14 @@ def test_order_lines_outside_a_request_share_the_orders_session(saved_registry, 
         OrderLine.objects.create(order=order, product=shop["boot"], price="1.00")
     sessions = [p["session_id"] for p in outbox_payloads("event")]
     assert sessions == [f"testapp.order-{first.pk}"] * 2 + [f"testapp.order-{second.pk}"]
+
+
+def test_a_deleted_item_stays_unavailable_through_its_cascade(saved_registry, shop):
+    from personalize_django.registry import register_item
+
+    register_item(Product, available="in_stock", depends_on={CartLine: "product"})
+    CartLine.objects.create(product=shop["boot"])  # deleted by the cascade, before the boot
+    pk = str(shop["boot"].pk)
+    shop["boot"].delete()
+    [row] = [p for p in outbox_payloads("item") if p["item_id"] == pk]
+    assert row["properties"] == {"available": "False"}

@@ -30,6 +30,7 @@ def pytest_configure(config):
         "ignore::PendingDeprecationWarning:oscar.*",
         "ignore:Using Category.",
         "ignore:update is not implemented in this backend:UserWarning",
+        "ignore:remove is not implemented in this backend:UserWarning",
     ):
         config.addinivalue_line("filterwarnings", line)
 

@@ -61,3 +61,27 @@ def test_an_unpublished_product_is_sent_unavailable(catalogue):
     atlas.save()
     [row] = [p for p in outbox("item") if p["item_id"] == str(atlas.pk)]
     assert row["properties"]["available"] == "False"
+
+
+def test_a_deleted_product_is_sent_unavailable_and_a_deleted_variant_not_at_all(catalogue):
+    from personalize_django.models import OutboxEvent
+
+    OutboxEvent.objects.filter(kind="item").delete()
+    variant, poem = str(catalogue["shirt_small"].pk), str(catalogue["poem"].pk)
+    catalogue["shirt_small"].delete()
+    catalogue["poem"].delete()
+    rows = outbox("item")
+    assert variant not in {r["item_id"] for r in rows}
+    [poem] = [r for r in rows if r["item_id"] == poem]
+    assert poem["properties"]["available"] == "False"
+
+
+def test_a_stock_change_is_read_afresh_when_the_product_had_its_stock_prefetched(catalogue):
+    Product = get_model("catalogue", "Product")
+    novel = Product.objects.prefetch_related("stockrecords").get(pk=catalogue["novel"].pk)
+    record = novel.stockrecords.all()[0]
+    record.product = novel  # the prefetched instance, as a formset would hold it
+    record.num_in_stock = 0
+    record.save()
+    [row] = [p for p in outbox("item") if p["item_id"] == str(novel.pk)]
+    assert row["properties"]["available"] == "False"
