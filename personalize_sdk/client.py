@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import weakref
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -15,15 +16,20 @@ from .filters import parse as parse_filter
 from .records import Event, Item, User
 from .recommendations import RecommendationList
 from .retry import RetryPolicy
-from .sending import send
+from .secrets import redact_options
+from .sending import SendOutcome, send
+from .spool import Spool
 from .filters.values import FilterValue
 from .use_cases import RankingRequest, RecommendationRequest
-from .worker import BackgroundWorker, Job
+from .worker import BackgroundWorker, Job, QueueFullError
 
 logger = logging.getLogger("personalize_sdk")
 
 #: Reads are on a page's critical path: one quick retry at most.
 DEFAULT_READ_RETRY = RetryPolicy(max_attempts=2, base_delay=0.05, max_delay=0.2, deadline=2.0)
+
+#: the job that wakes the worker to drain the spool
+_SPOOL_JOB: Job = ("spool", None)
 
 ErrorCallback = Callable[[BaseException, Sequence[Any]], None]
 DropCallback = Callable[[Any, str], None]
@@ -47,6 +53,15 @@ class Client:
     delivered in the background; ``on_drop(record, reason)`` for records
     dropped because the queue was full. Both are also logged to the
     ``personalize_sdk`` logger: nothing is lost silently.
+
+    Only ``record()`` drops when the queue is full (fire-and-forget, counted
+    in ``stats["dropped"]``). ``record_many``, ``put_items`` and
+    ``put_users`` apply backpressure: they wait for room in the queue, and
+    raise :class:`~personalize_sdk.worker.QueueFullError` when none came for
+    ``block_timeout`` seconds. ``spool`` (a file path) keeps the queue in a
+    SQLite database instead of memory (:mod:`personalize_sdk.spool`): a
+    record is on disk before the call returns, survives a crash, and is
+    delivered by the next ``Client(spool=...)``; nothing is ever dropped.
     """
 
     def __init__(
@@ -63,7 +78,14 @@ class Client:
         on_drop: DropCallback | None = None,
         flush_at_exit: bool = True,
         exit_timeout: float = 2.0,
+        block_timeout: float | None = 30.0,
+        spool: str | os.PathLike[str] | None = None,
     ) -> None:
+        # Rebound before anything can fail, so that a traceback's locals (a
+        # debug page, an error tracker) show the secrets redacted.
+        options = redact_options(options)
+        if spool is not None and sync_mode:
+            raise ConfigurationError("The client's 'spool' and 'sync_mode' options exclude each other")
         self.backend = load_backend(backend, options)
         self.filters = self._parse_filters(filters or {})
         self.backend.configure_filters(self.filters)
@@ -74,9 +96,13 @@ class Client:
         self.on_drop = on_drop
         self._stats_lock = threading.Lock()
         self._stats = {"delivered": 0, "failed": 0, "dropped": 0, "retries": 0}
+        self.block_timeout = block_timeout
         self._worker: BackgroundWorker | None = None
+        self._spool = Spool(spool) if spool is not None else None
         if not sync_mode:
             self._worker = BackgroundWorker(self._process_jobs, max_queue_size=max_queue_size, on_drop=self._dropped)
+        if self._spool is not None and len(self._spool):
+            self._worker.nudge(_SPOOL_JOB)  # what a previous process left behind
         self._closed = False
         if flush_at_exit and not sync_mode:
             ref = weakref.ref(self)
@@ -123,22 +149,26 @@ class Client:
 
     # -- writes ----------------------------------------------------------
     def record(self, event: Event) -> bool:
-        """Record one event. Returns ``False`` if it was dropped (queue full)."""
-        return self.record_many([event])
+        """Record one event, fire-and-forget. Returns ``False`` if it was
+        dropped because the queue was full (counted in ``stats["dropped"]``,
+        reported to ``on_drop``); never with a ``spool``."""
+        return self._write("events", [event], Event, block=False)
 
     def record_many(self, events: Iterable[Event]) -> bool:
-        """Record several events; ``False`` if any was dropped."""
-        return self._write("events", events, Event)
+        """Record several events, waiting for room in the queue (see the class
+        docstring); raises :class:`~personalize_sdk.worker.QueueFullError`
+        when the queue stayed full for ``block_timeout`` seconds."""
+        return self._write("events", events, Event, block=True)
 
     def put_items(self, items: Iterable[Item]) -> bool:
-        """Create or replace catalogue items."""
-        return self._write("items", items, Item)
+        """Create or replace catalogue items (with backpressure, as :meth:`record_many`)."""
+        return self._write("items", items, Item, block=True)
 
     def put_users(self, users: Iterable[User]) -> bool:
-        """Create or replace users."""
-        return self._write("users", users, User)
+        """Create or replace users (with backpressure, as :meth:`record_many`)."""
+        return self._write("users", users, User, block=True)
 
-    def _write(self, kind: str, records: Iterable[Any], cls: type) -> bool:
+    def _write(self, kind: str, records: Iterable[Any], cls: type, *, block: bool) -> bool:
         if self._closed:
             raise PersonalizeError("This client is closed")
         records = list(records)
@@ -153,12 +183,24 @@ class Client:
             self._deliver(kind, records, raise_errors=True)
             return True
         assert self._worker is not None
-        ok = True
-        for record in records:
-            ok = self._worker.submit((kind, record)) and ok
-        return ok
+        if self._spool is not None:
+            self._spool.append(kind, records)
+            self._worker.nudge(_SPOOL_JOB)
+            return True
+        if not block:
+            ok = True
+            for record in records:
+                ok = self._worker.submit((kind, record)) and ok
+            return ok
+        for index, record in enumerate(records):
+            if not self._worker.put((kind, record), self.block_timeout):
+                raise QueueFullError(self.block_timeout or 0.0, index, len(records))
+        return True
 
     def _process_jobs(self, jobs: list[Job]) -> None:
+        if self._spool is not None:
+            self._spool.drain(self._send_spooled)
+            return
         # Jobs arrive in queue order; keep each kind's order and deliver kind by kind.
         by_kind: dict[str, list[Any]] = {}
         for kind, record in jobs:
@@ -167,27 +209,36 @@ class Client:
             self._deliver(kind, records, raise_errors=False)
 
     def _deliver(self, kind: str, records: list[Any], *, raise_errors: bool) -> None:
+        self._send([(record, record) for record in records], kind, raise_errors=raise_errors)
+
+    def _send_spooled(self, kind: str, entries: list[tuple[int, Any]]) -> SendOutcome[int]:
+        return self._send(entries, kind, raise_errors=False)
+
+    def _send(self, entries: list[tuple[Any, Any]], kind: str, *, raise_errors: bool) -> SendOutcome[Any]:
         outcome = send(
             self.backend,
             kind,
-            [(record, record) for record in records],
+            entries,
             policy=self.retry,
             on_retry=lambda *_: self._count("retries"),
         )
         self._count("delivered", len(outcome.delivered))
         failed = outcome.failed
         if outcome.config_error is not None:
-            failed = failed + [(record, outcome.config_error) for record in outcome.held]
+            failed = failed + [(key, outcome.config_error) for key in outcome.held]
         if not failed:
-            return
+            return outcome
         self._count("failed", len(failed))
         if raise_errors:
             raise outcome.config_error or failed[0][1]
+        records = dict(entries) if self._spool is not None else None
         by_error: dict[int, tuple[BaseException, list[Any]]] = {}
-        for record, error in failed:
+        for key, error in failed:
+            record = records[key] if records is not None else key
             by_error.setdefault(id(error), (error, []))[1].append(record)
         for error, batch in by_error.values():
             self._report_failure(error, batch)
+        return outcome
 
     def _report_failure(self, error: BaseException, batch: list[Any]) -> None:
         logger.error("could not deliver %d record(s) to the %s backend: %s", len(batch), self.backend.display_name, error)
@@ -213,6 +264,8 @@ class Client:
             self._worker.kill(timeout=0.5)
         self._closed = True
         self.backend.close()
+        if self._spool is not None:
+            self._spool.close()
         return flushed
 
     def __enter__(self) -> "Client":

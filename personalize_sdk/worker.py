@@ -1,8 +1,11 @@
 """A background thread that delivers what :class:`~personalize_sdk.client.Client`
 queues, in the style of sentry-python's and Segment's workers.
 
-The queue is bounded: when it is full a record is dropped, counted and
-reported through ``on_drop``, never silently. The thread is a named daemon
+The queue is bounded. :meth:`BackgroundWorker.submit` is fire-and-forget:
+when the queue is full the record is dropped, counted and reported through
+``on_drop``, never silently. :meth:`BackgroundWorker.put` applies
+backpressure instead: it waits for room, and raises :class:`QueueFullError`
+when none came within its timeout. The thread is a named daemon
 started on first use and started again in a forked child (the child delivers
 its own records; what the parent had queued stays the parent's). ``flush``
 waits at most ``timeout`` seconds, whatever the backend does.
@@ -18,10 +21,28 @@ import time
 import weakref
 from typing import Any, Callable
 
+from .exceptions import PersonalizeError
+
 logger = logging.getLogger("personalize_sdk")
 
 Job = tuple[str, Any]
 _STOP = object()
+
+
+class QueueFullError(PersonalizeError):
+    """The queue stayed full longer than the write's timeout: the backend is
+    slower than the writes, or down. ``queued`` of the ``total`` records were
+    queued (they will be delivered); the rest were not, and are the caller's
+    to write again."""
+
+    def __init__(self, timeout: float, queued: int, total: int) -> None:
+        self.timeout = timeout
+        self.queued = queued
+        self.total = total
+        super().__init__(
+            f"the delivery queue stayed full for {timeout:g} s: {queued} of {total} record(s) "
+            f"were queued, the other {total - queued} were not (write them again later)"
+        )
 
 
 class BackgroundWorker:
@@ -102,6 +123,26 @@ class BackgroundWorker:
                     logger.exception("on_drop callback failed")
             return False
         return True
+
+    def put(self, job: Job, timeout: float | None) -> bool:
+        """Queue ``job``, waiting at most ``timeout`` seconds (``None``: for
+        ever) for room; ``False`` if none came (nothing is dropped or counted:
+        the caller decides)."""
+        self._ensure_thread()
+        try:
+            self._queue.put(job, timeout=timeout)
+        except queue.Full:
+            return False
+        return True
+
+    def nudge(self, job: Job) -> None:
+        """Queue ``job`` unless the queue is full: for jobs that only wake the
+        thread (a full queue of them wakes it anyway)."""
+        self._ensure_thread()
+        try:
+            self._queue.put_nowait(job)
+        except queue.Full:
+            pass
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every job queued so far is processed; ``False`` if

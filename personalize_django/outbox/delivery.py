@@ -56,6 +56,7 @@ from django.utils import timezone
 from personalize_sdk import ConfigurationError, Event, InvalidRecordError, Item, User
 from personalize_sdk.backends.base import Backend
 from personalize_sdk.retry import RetryPolicy
+from personalize_sdk.secrets import redact_text
 from personalize_sdk.sending import EVENTS, ITEMS, USERS, SendOutcome, send
 
 from ..client import get_backend
@@ -198,7 +199,9 @@ class _Outcome:
 
 
 def _describe(err: BaseException) -> str:
-    text = f"{type(err).__name__}: {err}"
+    # Stored and shown in the admin: a service's error text may quote a request's
+    # Authorization header or a key, so credentials are masked before the cut.
+    text = redact_text(f"{type(err).__name__}: {err}")
     return text[:_MAX_ERROR_LENGTH]
 
 

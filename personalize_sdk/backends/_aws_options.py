@@ -1,4 +1,4 @@
-"""Checks of the aws backend's options: ARNs and the promotion.
+"""Checks of the aws backend's options: ARNs, credentials and the promotion.
 
 Each error names the option and the rule it breaks (a
 :class:`~personalize_sdk.exceptions.ConfigurationError`).
@@ -11,6 +11,7 @@ from typing import Any, Callable, Mapping
 
 from ..exceptions import ConfigurationError, InvalidRequestError
 from ..filters.values import encode_filter_values
+from ..secrets import Secret
 from ..use_cases import USE_CASES
 
 #: what an ARN of a Personalize resource looks like (the API model's pattern)
@@ -28,6 +29,37 @@ def check_arn(value: Any, option: str) -> str:
             f"not {value!r}"
         )
     return value
+
+
+def check_credentials(
+    access_key_id: Any, secret_access_key: Any, session_token: Any, profile_name: Any
+) -> dict[str, Secret]:
+    """The explicit AWS keys as boto3's Session takes them, each a
+    :class:`~personalize_sdk.secrets.Secret` (never shown in a traceback).
+    The error messages name the option, never its value."""
+    given = {
+        "aws_access_key_id": access_key_id,
+        "aws_secret_access_key": secret_access_key,
+        "aws_session_token": session_token,
+    }
+    checked: dict[str, Secret] = {}
+    for option, value in given.items():
+        if value is None:
+            continue
+        if not isinstance(value, (str, Secret)) or not value:
+            raise ConfigurationError(f"The aws backend's {option!r} option must be a non-empty string")
+        checked[option] = Secret(value)
+    pair = {"aws_access_key_id", "aws_secret_access_key"}
+    if checked and not pair <= set(checked):
+        raise ConfigurationError(
+            "The aws backend's 'aws_access_key_id' and 'aws_secret_access_key' options go together "
+            "(or leave both out: boto3 then finds credentials in the environment or the instance role)"
+        )
+    if checked and profile_name:
+        raise ConfigurationError(
+            "The aws backend's 'profile_name' and 'aws_access_key_id' options exclude each other"
+        )
+    return checked
 
 
 def check_arn_map(value: Any, option: str, *, use_cases: bool) -> dict[str, str]:

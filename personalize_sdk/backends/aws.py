@@ -32,7 +32,8 @@ from ..use_cases import (
     RecommendationRequest,
 )
 from ._aws_errors import translate_error
-from ._aws_options import check_arn, check_arn_map, check_promotion
+from ..secrets import Secret
+from ._aws_options import check_arn, check_arn_map, check_credentials, check_promotion
 from .base import Backend
 
 try:
@@ -100,6 +101,9 @@ class AwsBackend(Backend):
         runtime_client: Any = None,
         region_name: str | None = None,
         profile_name: str | None = None,
+        aws_access_key_id: "str | Secret | None" = None,
+        aws_secret_access_key: "str | Secret | None" = None,
+        aws_session_token: "str | Secret | None" = None,
         endpoint_url: str | None = None,
         tracking_id: str | None = None,
         items_dataset_arn: str | None = None,
@@ -146,7 +150,10 @@ class AwsBackend(Backend):
         #: the clients built here (closed by close(); injected ones belong to the caller)
         self._built_clients: list[Any] = []
         if events_client is None or runtime_client is None:
-            session = self._session(profile_name, region_name)
+            credentials = check_credentials(
+                aws_access_key_id, aws_secret_access_key, aws_session_token, profile_name
+            )
+            session = self._session(profile_name, region_name, credentials)
             client_config = self._client_config(config)
             if events_client is None:
                 events_client = self._client(
@@ -158,9 +165,13 @@ class AwsBackend(Backend):
                     session, "personalize-runtime", endpoint_url, client_config
                 )
                 self._built_clients.append(runtime_client)
-        elif endpoint_url or region_name or profile_name or config:
+        elif (
+            endpoint_url or region_name or profile_name or config
+            or aws_access_key_id or aws_secret_access_key or aws_session_token
+        ):
             raise ConfigurationError(
-                "The aws backend's 'region_name', 'profile_name', 'endpoint_url' and 'config' "
+                "The aws backend's 'region_name', 'profile_name', 'endpoint_url', 'config' "
+                "and credentials options "
                 "options "
                 "configure the clients it builds; they cannot be combined with two injected clients"
             )
@@ -169,9 +180,16 @@ class AwsBackend(Backend):
 
     # -- construction helpers --------------------------------------------
     @staticmethod
-    def _session(profile_name: str | None, region_name: str | None) -> Any:
+    def _session(
+        profile_name: str | None, region_name: str | None, credentials: Mapping[str, Secret]
+    ) -> Any:
+        # The keys stay Secret in every local; revealed only in the call itself.
         try:
-            return boto3.session.Session(profile_name=profile_name, region_name=region_name)
+            return boto3.session.Session(
+                profile_name=profile_name,
+                region_name=region_name,
+                **{name: secret.reveal() for name, secret in credentials.items()},
+            )
         except botocore_exceptions.ProfileNotFound as err:
             raise ConfigurationError(f"The aws backend's 'profile_name' option: {err}") from err
 

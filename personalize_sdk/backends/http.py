@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any, ClassVar, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
+from ..secrets import RedactedDict, Secret
 from ..exceptions import (
     BackendError,
     ConfigurationError,
@@ -135,6 +136,9 @@ class HttpBackend(Backend):
         verify: bool | str | None = None,
         **unknown: Any,
     ) -> None:
+        # Rebound at once: a traceback's locals show them masked (see personalize_sdk.secrets).
+        token = Secret(token) if isinstance(token, str) else token
+        headers = RedactedDict(headers) if isinstance(headers, Mapping) else headers
         super().__init__(**unknown)  # raises ConfigurationError naming unknown options
         if requests is None:
             raise ImproperlyInstalled("requests", "http", feature="The http backend")
@@ -152,16 +156,21 @@ class HttpBackend(Backend):
         self.max_events_per_call = max_events_per_call  # type: ignore[misc]
         self.max_records_per_call = max_records_per_call  # type: ignore[misc]
         self.verify = verify
-        self.headers = {
+        #: sent with every request; its repr masks the Authorization value
+        self.headers = RedactedDict({
             "User-Agent": f"personalize-sdk/{_version()} ({self.name})",
             "Accept": "application/json",
-        }
+        })
         if token is not None:
-            if not isinstance(token, str) or not token or any(c in token for c in "\r\n"):
+            if (
+                not isinstance(token, Secret)
+                or not token
+                or any(c in token.reveal() for c in "\r\n")
+            ):
                 raise ConfigurationError(
                     "The http backend's 'token' option must be a non-empty single-line string"
                 )
-            self.headers["Authorization"] = f"Token {token}"
+            self.headers["Authorization"] = f"Token {token.reveal()}"
         if headers:
             self.headers.update(headers)
         # An injected session is the caller's: we pass our headers per request
