@@ -51,6 +51,10 @@ def item_ages(data: Interactions, reference: float) -> Any:
 def exposure(data: Interactions, item_index: dict[str, int]) -> Any:
     """Interactions plus ignored impressions, per item."""
     counts = np.bincount(data.item, minlength=data.n_items).astype(np.float64)
+    for item_id, times in data.unclicked.items():
+        index = item_index.get(item_id)
+        if index is not None:
+            counts[index] += IGNORED_IMPRESSION_COST * times
     for shown, chosen in data.shown:
         for item_id in shown:
             if item_id not in chosen:

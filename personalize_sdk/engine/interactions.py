@@ -7,7 +7,7 @@ numbered once here, and every model is built from these arrays.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..records import schema_properties
@@ -48,6 +48,8 @@ class Interactions:
     ts: Any                        # float64[n]
     weight: Any                    # float32[n]
     shown: list[tuple[list[str], set[str]]]   # (items shown, items chosen) per impression group
+    #: item id -> times it was in a served list that no event referenced
+    unclicked: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_items(self) -> int:
@@ -125,11 +127,16 @@ def load(
         # An anonymous session never joined keeps the session id as its user id.
         owner = session_user.get(session_id, session_id)
         cols["user"][position] = users.setdefault(owner, len(users))
-    # Every served list counts, clicked or not: a list nobody acted on was
-    # still seen, and its items must make way for others.
-    for rec_id, shown in store.iter_served():
-        if rec_id not in explicit:
-            groups[("rec", rec_id)] = (shown, set(referenced.get(rec_id, ())))
+    known = store.served_lists(list(referenced) + sorted(explicit - set(referenced)))
+    for rec_id, shown in known.items():
+        if rec_id in referenced and rec_id not in explicit:
+            groups[("rec", rec_id)] = (shown, set(referenced[rec_id]))
+    # A list nobody acted on was still seen, and its items must make way for
+    # others: every served list counts, those above once (SQLite sums the rest).
+    unclicked = dict(store.served_item_counts())
+    for shown in known.values():
+        for item_id in shown:
+            unclicked[item_id] = unclicked.get(item_id, 0) - 1
 
     type_names = list(types)
     etype = np.asarray(cols["etype"], dtype=np.int16)
@@ -150,4 +157,5 @@ def load(
         ts=ts[order],
         weight=weights_by_type[etype][order] if len(etype) else np.zeros(0, dtype=np.float32),
         shown=list(groups.values()),
+        unclicked={item_id: count for item_id, count in unclicked.items() if count > 0},
     )

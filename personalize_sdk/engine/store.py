@@ -397,14 +397,22 @@ class Store:
         (the catalogue's order, where ties fall: never ids sorted as strings,
         which would put "100" before "11")."""
         return [row[1:] for rows in self._chunks(
-            "SELECT rowid, item_id, properties FROM items {where} ORDER BY rowid LIMIT ?", 4) for row in rows]
+            "SELECT rowid, item_id, properties FROM items {where} ORDER BY rowid LIMIT ?", 3) for row in rows]
 
-    def iter_served(self) -> Iterator[tuple[str, list[str]]]:
-        """Every remembered served list: ``(recommendation_id, item ids shown)``."""
-        for rows in self._chunks(
-                "SELECT recommendation_id, item_ids FROM served {where} ORDER BY recommendation_id LIMIT ?", 3):
-            for rid, item_ids in rows:
-                yield rid, json.loads(item_ids)
+    def served_item_counts(self) -> list[tuple[str, int]]:
+        """``(item_id, times shown)`` over every remembered served list."""
+        with self._read() as conn:
+            try:
+                return conn.execute(
+                    "SELECT shown.value, COUNT(*) FROM served, json_each(served.item_ids) AS shown"
+                    " GROUP BY shown.value").fetchall()
+            except sqlite3.OperationalError:  # an SQLite built without JSON: count here
+                rows = conn.execute("SELECT item_ids FROM served").fetchall()
+        counts: dict[str, int] = {}
+        for (item_ids,) in rows:
+            for item_id in json.loads(item_ids):
+                counts[item_id] = counts.get(item_id, 0) + 1
+        return list(counts.items())
 
     def served_lists(self, recommendation_ids: Sequence[str]) -> dict[str, list[str]]:
         """What each of ``recommendation_ids`` showed, for those that are known."""
@@ -423,7 +431,7 @@ class Store:
 
 
 # The keyset column of each paginated query, by key_index.
-_KEYS = ("seq", "item_id", "user_id", "recommendation_id", "rowid")
+_KEYS = ("seq", "item_id", "user_id", "rowid")
 
 
 def _joined_sessions(conn: sqlite3.Connection, user_id: str) -> set[str]:

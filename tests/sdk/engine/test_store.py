@@ -94,9 +94,11 @@ def test_served_lists_are_kept_for_implicit_impressions_and_pruned_when_old(back
     store = backend.engine.store
     store.record_served("RID-1", "recommended_for_you", "u1", ["i1", "i2"])
     assert store.served_lists(["RID-1", "RID-unknown"]) == {"RID-1": ["i1", "i2"]}
+    store.record_served("RID-2", "best_sellers", None, ["i2", "i3"])
+    assert sorted(store.served_item_counts()) == [("i1", 1), ("i2", 2), ("i3", 1)]
     assert store.prune_served(older_than=0) == 0
-    assert store.prune_served(older_than=float("inf")) == 1
-    assert store.served_lists(["RID-1"]) == {}
+    assert store.prune_served(older_than=float("inf")) == 2
+    assert store.served_lists(["RID-1"]) == {} and store.served_item_counts() == []
 
 
 def test_short_lived_threads_reuse_pooled_connections(tmp_path):
