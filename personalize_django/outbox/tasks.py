@@ -11,6 +11,15 @@ The task names stay ``personalize_django.tasks.*``. Schedule the sweep with beat
             "schedule": 60.0,
         },
     }
+
+No task is ever queued with a ``countdown`` or an ``eta``. A worker holds such
+a message unacknowledged until it is due, and a broker outage then makes
+kombu restore those messages while the connection is gone, which can kill
+the worker (``restore_unacked``; the outbox lost nothing, but nothing was
+delivered until someone restarted it). Deferred rows wait in the outbox
+instead, with their ``next_attempt_at``, and the periodic sweep (or the next
+commit's kick) delivers them once they are due: the sweep's interval bounds
+how late a retry can be.
 """
 
 from __future__ import annotations
@@ -19,7 +28,6 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from django.utils import timezone
 
 from ..conf import personalize_settings
 from .delivery import deliver_pending, prune_delivered
@@ -33,20 +41,16 @@ def _queue_options() -> dict[str, Any]:
 
 
 def _follow_up(task: Any, report: Any, using: str | None) -> None:
-    """Queue the next run: at once if this one ran out of time, else when the
-    earliest deferred row becomes due. Never when running eagerly (that would
-    recurse; the next commit or the sweep carries on)."""
-    if getattr(task.request, "is_eager", False):
-        return
-    countdown: float | None = None
-    if report.out_of_time:
-        countdown = 0.0
-    elif report.next_attempt_at is not None:
-        countdown = max((report.next_attempt_at - timezone.now()).total_seconds(), 0.0)
-    if countdown is None:
+    """Queue the next run at once, with no countdown, when this one ran out of
+    time (rows may be due now: waiting for the sweep would only add latency).
+    Rows deferred to later are left to the sweep. Never when running eagerly
+    (that would recurse; the next commit or the sweep carries on)."""
+    if getattr(task.request, "is_eager", False) or not report.out_of_time:
         return
     try:
-        deliver_outbox.apply_async(kwargs={"using": using}, countdown=countdown, **_queue_options())
+        # An immediate message is taken and acknowledged as soon as a worker is
+        # free: nothing sits unacknowledged in the worker (see the module docstring).
+        deliver_outbox.apply_async(kwargs={"using": using}, **_queue_options())
     except Exception:
         logger.warning(
             "could not queue the follow-up delivery; the sweep will carry on", exc_info=True

@@ -147,3 +147,41 @@ def test_a_covered_commit_does_not_read_celerys_configuration(settings, monkeypa
     monkeypatch.setattr(dispatch, "_current_celery_app", no_celery)
     dispatch.schedule_delivery("default")
     assert kicked == []
+
+
+class _Request:
+    is_eager = False
+
+
+class _Task:
+    request = _Request()
+
+
+def _report(**fields):
+    from personalize_django.outbox.delivery import DeliveryReport
+
+    return DeliveryReport(**fields)
+
+
+def test_deferred_rows_never_queue_a_countdown_task(monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from personalize_django.outbox import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox, "apply_async", lambda **kw: queued.append(kw))
+    tasks._follow_up(_Task(), _report(deferred=3, next_attempt_at=timezone.now() + timedelta(seconds=30)), None)
+    assert queued == []  # the periodic sweep delivers them once due
+
+
+def test_a_run_out_of_time_is_followed_at_once_without_countdown_or_eta(monkeypatch, settings):
+    from personalize_django.outbox import tasks
+
+    settings.PERSONALIZE = {"BACKEND": "memory", "DELIVERY": "manual", "CELERY_QUEUE": "personalize"}
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox, "apply_async", lambda **kw: queued.append(kw))
+    tasks._follow_up(_Task(), _report(out_of_time=True), "default")
+    assert queued == [{"kwargs": {"using": "default"}, "queue": "personalize"}]
+    assert not {"countdown", "eta"} & set(queued[0])
