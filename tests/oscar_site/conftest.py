@@ -13,12 +13,12 @@ import os
 
 import pytest
 
+from tests.django.conftest import _fresh_client, backend  # noqa: F401  (the same fixtures)
+
 SETTINGS = "tests.oscar_site.settings"
 
 if os.environ.get("DJANGO_SETTINGS_MODULE") != SETTINGS:
     collect_ignore_glob = ["test_*.py"]
-
-from personalize_django.client import get_backend, reset_client
 
 
 def pytest_configure(config):
@@ -33,19 +33,6 @@ def pytest_configure(config):
         "ignore:remove is not implemented in this backend:UserWarning",
     ):
         config.addinivalue_line("filterwarnings", line)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_client():
-    """Every test starts with a new process-wide client (so a new MemoryBackend)."""
-    reset_client()
-    yield
-    reset_client()
-
-
-@pytest.fixture
-def backend():
-    return get_backend()
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ personalize.py, no forked app, no template edits)."""
 
 from oscar.defaults import *  # noqa: F401,F403  (Oscar's settings, as its docs say)
 
+from tests.django import settings as _base
+
 SECRET_KEY = "oscar-tests"
 DEBUG = False
 USE_TZ = True
@@ -11,12 +13,7 @@ TIME_ZONE = "UTC"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 SITE_ID = 1
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
+    *(app for app in _base.INSTALLED_APPS if app.startswith("django.contrib.")),
     "django.contrib.sites",
     "django.contrib.flatpages",
     "personalize_django",
@@ -57,34 +54,26 @@ INSTALLED_APPS = [
     "treebeard",
     "django_tables2",
 ]
+_PERSONALIZE_MIDDLEWARE = "personalize_django.middleware.PersonalizeMiddleware"
 MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    *(m for m in _base.MIDDLEWARE if m != _PERSONALIZE_MIDDLEWARE),
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
-    "personalize_django.middleware.PersonalizeMiddleware",
+    _PERSONALIZE_MIDDLEWARE,
 ]
 AUTHENTICATION_BACKENDS = [
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+DATABASES = _base.DATABASES
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"  # Oscar's migrations use it
 ROOT_URLCONF = "tests.oscar_site.urls"
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": True,
+        **_base.TEMPLATES[0],
         "OPTIONS": {
             "context_processors": [
-                "django.template.context_processors.debug",
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.template.context_processors.i18n",
-                "django.contrib.messages.context_processors.messages",
+                *_base.TEMPLATES[0]["OPTIONS"]["context_processors"],
                 "oscar.apps.search.context_processors.search_form",
                 "oscar.apps.checkout.context_processors.checkout",
                 "oscar.apps.communication.notifications.context_processors.notifications",
@@ -100,7 +89,7 @@ HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.
 OSCAR_THUMBNAILER = "tests.oscar_site.thumbnails.NoThumbnailer"
 OSCAR_DEFAULT_CURRENCY = "EUR"
 OSCAR_ALLOW_ANON_CHECKOUT = True
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = _base.PASSWORD_HASHERS
 PERSONALIZE = {
     "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
     "DELIVERY": "sync",

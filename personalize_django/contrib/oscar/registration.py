@@ -116,25 +116,24 @@ def register() -> None:
     )
     if registry.user_registration() is None:
         register_user(get_user_model())
-    register_event(
-        get_model("basket", "Line"),
-        event_type="AddToCart",
-        item=line_product,
-        user="basket.owner",
-        fallback_session="basket",
-        timestamp="date_created",
-        when=_has_product,
-    )
-    register_event(
-        get_model("order", "Line"),
-        event_type="Purchase",
-        item=line_product,
-        user="order.user",
-        value="unit_price_incl_tax",
-        fallback_session="order",
-        timestamp="order.date_placed",
-        when=_has_product,
-    )
+    lines = {
+        # (app label, event type): who, the session outside a request, when
+        ("basket", "AddToCart"): {
+            "user": "basket.owner", "fallback_session": "basket", "timestamp": "date_created",
+        },
+        ("order", "Purchase"): {
+            "user": "order.user", "fallback_session": "order", "timestamp": "order.date_placed",
+            "value": "unit_price_incl_tax",
+        },
+    }
+    for (app_label, event_type), specs in lines.items():
+        register_event(
+            get_model(app_label, "Line"),
+            event_type=event_type,
+            item=line_product,
+            when=_has_product,
+            **specs,
+        )
     if apps.is_installed("oscar.apps.analytics"):
         register_event(
             get_model("analytics", "UserProductView"),

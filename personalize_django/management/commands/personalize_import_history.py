@@ -11,7 +11,8 @@ event id it has stored. Run it once, before the first training.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from itertools import islice
+from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,17 +26,6 @@ from ...receivers import model_event_people
 from ...recording import record_event
 from ...registry import EventRegistration, properties_of, registry, resolve
 from ._progress import Progress
-
-
-def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class Command(BaseCommand):
@@ -69,8 +59,8 @@ class Command(BaseCommand):
                 queryset = model._default_manager.order_by("pk")
                 total = queryset.count()
                 seen = 0
-                for chunk in _chunks(queryset.iterator(chunk_size=options["chunk_size"]),
-                                     options["chunk_size"]):
+                rows = queryset.iterator(chunk_size=options["chunk_size"])
+                while chunk := list(islice(rows, options["chunk_size"])):
                     counts = self._record_chunk(regs, chunk)
                     recorded, skipped, invalid = (
                         recorded + counts[0], skipped + counts[1], invalid + counts[2]
