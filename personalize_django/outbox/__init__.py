@@ -13,6 +13,8 @@ after it::
               claim -> personalize_sdk.sending.send -> mark delivered / deferred / dead / held
 
 ``dead_letters.replay`` puts dead letters back at the head of the line.
+``health.delivery_health`` says whether delivery has stalled (the oldest
+waiting row against a maximum age): ``personalize_health`` and the console.
 What reacts to records and deliveries elsewhere (the cache of lists)
 listens to :mod:`personalize_django.signals`, so nothing here imports it.
 """
@@ -27,13 +29,16 @@ from .delivery import (
     prune_delivered,
     state_counts,
 )
+from .health import DeliveryHealth, delivery_health
 from .waking import delivery_mode, schedule_delivery, schedule_on_commit
 from .writing import outbox_db
 
 __all__ = [
+    "DeliveryHealth",
     "DeliveryReport",
     "claim",
     "deliver_pending",
+    "delivery_health",
     "delivery_mode",
     "held_by_configuration",
     "next_due",
