@@ -24,6 +24,13 @@ A person has two generations, one per *scope* of list:
 
 Either way a drop is one cache operation per event.
 
+Forgetting a user (:func:`forget`) drops their generations and replaces the
+*forget version*, a token every list key holds too: in a shared cache (Redis,
+Memcached) every process's next lookup misses, for every identity, including
+sessions of the user that nothing names any more. A per-process cache
+(``LocMemCache``) cannot be reached from the process that forgets; :func:`forget`
+says so, and such a cache keeps a list for at most ``CACHE_TIMEOUT``.
+
 Keys always contain the person: a list computed for one user can never be
 found by another, even for use cases that are not personal (their filters
 may read the user's own interactions).
@@ -103,17 +110,61 @@ def _generation_key(identity: str, scope: str = PERSONAL) -> str:
     return f"{KEY_PREFIX}:gen:{scope}:{_digest(identity)}"
 
 
+#: the key of the forget version (see the module docstring)
+FORGET_VERSION_KEY = f"{KEY_PREFIX}:forget-version"
+
+
 def generation(identity: str, scope: str = PERSONAL) -> str:
-    """The person's current generation token for ``scope`` (created when missing)."""
+    """The person's current generation token for ``scope`` (created when
+    missing), joined with the cache's forget version: both are read in one
+    cache operation, and a list key built from them changes when either does."""
     cache = _cache()
     key = _generation_key(identity, scope)
-    token = cache.get(key)
+    found = cache.get_many([key, FORGET_VERSION_KEY])
+    token = found.get(key)
     if token is None:
         token = _new_token()
         # add(): two requests racing here agree on whichever token landed first.
         if not cache.add(key, token, _generation_timeout()):
             token = cache.get(key) or token
-    return token
+    version = found.get(FORGET_VERSION_KEY)
+    if version is None:
+        version = _new_token()
+        if not cache.add(FORGET_VERSION_KEY, version, None):
+            version = cache.get(FORGET_VERSION_KEY) or version
+    return f"{token}.{version}"
+
+
+def shared_across_processes() -> bool:
+    """Whether the lists' cache is one for all processes (``LocMemCache`` is per process)."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    return not isinstance(_cache(), LocMemCache)
+
+
+def forget(*identities: str) -> str:
+    """After a user was forgotten: drop the generations of ``identities`` and
+    replace the forget version, so that no process serves a list cached
+    before. Returns ``""``, or a note saying what could not be reached (a
+    per-process cache). Never raises: the forget itself is done."""
+    if not enabled():
+        return ""
+    try:
+        bump(*identities)
+        _cache().set(FORGET_VERSION_KEY, _new_token(), None)
+    except Exception:
+        logger.warning("personalize cache invalidation after a forget failed", exc_info=True)
+        return (
+            "the cache could not be reached: lists cached for the user expire within "
+            f"CACHE_TIMEOUT ({personalize_settings.CACHE_TIMEOUT}s)"
+        )
+    if not shared_across_processes():
+        return (
+            f"the cache {personalize_settings.CACHE_ALIAS!r} is per process (LocMemCache): other "
+            "processes may serve lists cached for the user for up to CACHE_TIMEOUT "
+            f"({personalize_settings.CACHE_TIMEOUT}s); use a shared cache (Redis, Memcached)"
+        )
+    return ""
 
 
 # A generation only has to differ from the one it replaces (it guards nothing
