@@ -21,7 +21,6 @@ from typing import Any
 
 from personalize_sdk.backends import Backend
 from personalize_sdk.backends.local import LocalBackend
-from personalize_sdk.server.control.metrics import evaluate
 
 from ..conf import personalize_settings
 
@@ -64,6 +63,10 @@ def offline_metrics(backend: Backend) -> OfflineMetrics:
                 "(Amazon Personalize reports its metrics per solution version)"
             )
         )
+    # Imported here: the server's package loads the engine (numpy, scipy), which a
+    # shop on Amazon Personalize alone has no need to install.
+    from personalize_sdk.server.control.metrics import evaluate
+
     started = time.monotonic()
     result = OfflineMetrics()
     options = engine_options()
