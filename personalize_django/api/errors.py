@@ -17,6 +17,7 @@ permission, throttling, parsing) are turned into this shape by
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from rest_framework import exceptions, status
@@ -40,9 +41,15 @@ def error_body(
 
 
 def client_name(field: str | None, names: Mapping[str, str] | None = None) -> str | None:
-    """``field`` as the client spells it (``names`` maps the SDK's names to the endpoint's)."""
+    """``field`` as the client spells it: ``names`` maps the SDK's names to
+    the endpoint's; with ``names``, a filter value (the SDK's
+    ``filter_values['CATEGORY'][0]``) is named by its placeholder, ``CATEGORY``,
+    which is the query parameter that carried it."""
     if field is None or not names:
         return field
+    placeholder = re.match(r"filter_values\['([^']+)'\]", field)
+    if placeholder:
+        return placeholder.group(1)
     return names.get(field, field)
 
 

@@ -159,3 +159,15 @@ def test_the_error_responses_of_a_test_are_checked(error_responses, catalogue, b
     with pytest.raises(AssertionError, match="not its schema's shape"):
         error_responses.validate()
     error_responses.seen.clear()
+
+
+def test_a_bad_filter_value_is_named_by_its_query_parameter(catalogue, browser, settings):
+    settings.PERSONALIZE = {
+        "BACKEND": "memory",
+        "FILTERS": {"in_category": "INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ($CATEGORY)"},
+    }
+    response = browser.get(
+        API + "recommendations/best_sellers/", {"filter": "in_category", "CATEGORY": 'a"b'}
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "CATEGORY"
