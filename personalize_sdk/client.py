@@ -264,7 +264,9 @@ class Client:
             self._worker.kill(timeout=0.5)
         self._closed = True
         self.backend.close()
-        if self._spool is not None:
+        if self._spool is not None and not (self._worker is not None and self._worker.is_alive):
+            # A worker still sending (a slow backend) keeps the connection; what
+            # it has not delivered stays on disk for the next client.
             self._spool.close()
         return flushed
 

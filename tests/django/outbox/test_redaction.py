@@ -86,3 +86,4 @@ def test_stored_error_text_is_stripped_of_credentials(settings, backend):
     row = OutboxEvent.objects.get()
     assert row.state == OutboxEvent.DEAD and "AccessDenied" in row.last_error
     assert SECRET not in row.last_error and KEY_ID not in row.last_error
+
