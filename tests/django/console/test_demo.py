@@ -80,3 +80,10 @@ def test_the_console_has_a_training_with_metrics_and_data_in_every_chart(seeded)
         page, points = line.split(" ", 1)
         values = [int(v) for v in points.split(",") if v]
         assert values and all(v > 0 for v in values), line
+
+
+def test_a_second_run_keeps_the_trained_model(seeded):
+    var, _out = seeded
+    again = run_shop(var, "seed_shop", "--no-progress", "--train")
+    assert "already seeded" in again and "Training the backend" not in again
+    assert "staff login: admin / admin" in again

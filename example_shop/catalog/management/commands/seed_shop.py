@@ -22,7 +22,9 @@ the run). Steps:
 
 Then ``--train`` (what ``make demo`` passes) trains the backend through the
 console (:func:`personalize_django.console.training.train_now`), so its
-training page has a report, offline metrics and a first history entry.
+training page has a report, offline metrics and a first history entry; on a
+shop already seeded, only if the console has no training of it yet (the
+model is kept on disk, so a second ``make demo`` starts at once).
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ class Command(BaseCommand):
             self.say("The shop is already seeded (seed_shop --reset starts over).")
             self.ensure_demo_user()
             self.ensure_staff_user()
-            if options["train"]:
+            if options["train"] and not self.trained_before():
                 self.train()
             self.print_login()
             return
@@ -315,6 +317,12 @@ class Command(BaseCommand):
                 STAFF_USERNAME, email="admin@example.com", password=STAFF_PASSWORD
             )
         return user
+
+    def trained_before(self) -> bool:
+        """Whether the console keeps a training of this shop (its model is on disk)."""
+        from personalize_django.console.training import history
+
+        return bool(history())
 
     def train(self) -> None:
         from personalize_django.client import get_backend
