@@ -12,12 +12,12 @@ Modules, each importing only those after it::
 
     urls        the admin-site hook and the links in the app list
     views       the four pages (and the CSV download)
-    preview     one list as the backend answers it, and the person's history
+    tasks       the Celery task of "train now" (imported only when a worker runs it)
     training    the last report, the history of trainings, "train now"
-    tasks       the Celery task of "train now" (imported only when Celery runs it)
     metrics     offline metrics on a held-out split, at training time
+    preview     one list as the backend answers it, and the person's history
     performance impressions, clicks, CTR and conversions, by recommendation id
     overview    events per type per day, the outbox and the backend's status
-    events      the recorded events of a window (outbox and backend store)
+    events      the window of a page, the events recorded in it, the figures kept
     charts      server-rendered SVG charts (no script, no asset, works offline)
 """
