@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 
 import pytest
 
@@ -19,19 +18,9 @@ from personalize_sdk.retry import RetryPolicy
 from personalize_sdk.spool import Spool
 from personalize_sdk.worker import QueueFullError
 
+from .test_worker import BlockingBackend
+
 NO_WAIT = RetryPolicy(max_attempts=1, base_delay=0, max_delay=0, deadline=None)
-
-
-class BlockingBackend(MemoryBackend):
-    def __init__(self):
-        super().__init__()
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    def put_events(self, events):
-        self.entered.set()
-        self.release.wait()
-        super().put_events(events)
 
 
 def view(i, session="s1"):
