@@ -690,3 +690,38 @@ def test_recommenders_that_need_a_user_refuse_a_request_without_one(client, runt
     assert info.value.field == "user_id"
     assert "session id for a guest" in info.value.rule
     runtime_stub.assert_no_pending_responses()
+
+
+# -- credentials kept out of sight (issue 21, point 7) -----------------------
+
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def test_explicit_keys_reach_boto3_and_stay_secret_everywhere_else():
+    backend = AwsBackend(
+        region_name=REGION, aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key=AWS_SECRET
+    )
+    credentials = backend.events_client._request_signer._credentials
+    assert credentials.access_key == "AKIAIOSFODNN7EXAMPLE" and credentials.secret_key == AWS_SECRET
+    assert AWS_SECRET not in repr(vars(backend))
+    backend.close()
+
+
+def test_an_access_key_id_needs_its_secret():
+    with pytest.raises(ConfigurationError, match="go together") as info:
+        AwsBackend(region_name=REGION, aws_access_key_id="AKIAIOSFODNN7EXAMPLE")
+    assert "AKIAIOSFODNN7EXAMPLE" not in str(info.value)
+
+
+def test_keys_and_a_profile_exclude_each_other():
+    with pytest.raises(ConfigurationError, match="exclude each other"):
+        AwsBackend(
+            region_name=REGION, profile_name="p",
+            aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key=AWS_SECRET,
+        )
+
+
+def test_an_empty_key_is_refused_without_showing_the_other():
+    with pytest.raises(ConfigurationError, match="'aws_secret_access_key' option must be a non-empty") as info:
+        AwsBackend(region_name=REGION, aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="")
+    assert "AKIA" not in str(info.value)
