@@ -84,7 +84,7 @@ TEMPLATES = [
 ]
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
-HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "tests.oscar_site.search.CatalogueEngine"}}
 # No image library in the tests: cards render without thumbnails.
 OSCAR_THUMBNAILER = "tests.oscar_site.thumbnails.NoThumbnailer"
 OSCAR_DEFAULT_CURRENCY = "EUR"

@@ -65,3 +65,19 @@ def test_product_page_query_count(client, catalogue, backend, django_assert_num_
     script(backend, catalogue, 4)
     with django_assert_num_queries(PRODUCT_PAGE_QUERIES):
         client.get(catalogue["novel"].get_absolute_url())
+
+
+def test_the_catalogue_lists_every_product_once_with_best_sellers_first(client, catalogue, backend):
+    # The listing holds Haystack SearchResults (tests.oscar_site.search), ranked by {% rank %}.
+    from oscar.core.loading import get_model
+
+    backend.set_recommendations("best_sellers", [str(catalogue["scarf"].pk)])
+    html = client.get("/catalogue/").content.decode()
+    blocks = re.findall(r'<section class="personalize-block.*?</section>', html, re.S)
+    assert [re.search(r'data-personalize-use-case="(\w+)"', b).group(1) for b in blocks] == [
+        "best_sellers"
+    ]
+    listing = html[html.index('<ol class="row list-unstyled ml-0 pl-0">'):]  # Oscar's results
+    titles = re.findall(r'<h3 class="mt-3">\s*<a href="[^"]*" title="([^"]+)"', listing)
+    browsable = get_model("catalogue", "Product").objects.browsable()
+    assert sorted(titles) == sorted(p.get_title() for p in browsable)
