@@ -191,7 +191,9 @@ def test_depends_on_models_are_connected_and_forgotten(saved_registry):
 
 
 def test_import_only_events_never_fire_on_save(saved_registry):
-    reg = register_event(Order, event_type="Purchase", item="pk", on="import", timestamp="created_at")
+    reg = register_event(
+        Order, event_type="Purchase", item="pk", on="import", timestamp="created_at"
+    )
     assert reg.applies(Order(pk=1), True) is False
     assert reg.imports(Order(pk=1)) is True
     assert reg.event_id_for(Order(pk=1), "Purchase") is not None

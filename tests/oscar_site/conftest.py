@@ -42,9 +42,9 @@ def catalogue(db):
     return build()
 
 
-def backend_items(backend) -> dict[str, dict]:
-    """The backend's last record of each item: {item id: properties}."""
-    return {item.item_id: dict(item.properties or {}) for item in backend.iter_items()}
+def backend_items(memory) -> dict[str, dict]:
+    """The memory backend's last record of each item: {item id: properties}."""
+    return {item.item_id: dict(item.properties or {}) for item in memory.iter_items()}
 
 
 def outbox(kind: str = "event") -> list[dict]:

@@ -22,7 +22,8 @@ def country(db):
 
 def checkout(client, email: str = "guest@example.com") -> None:
     """Oscar's checkout as a guest, step by step, the way its pages post."""
-    assert client.post(reverse("checkout:index"), {"username": email, "options": "anonymous"}).status_code == 302
+    gateway = {"username": email, "options": "anonymous"}
+    assert client.post(reverse("checkout:index"), gateway).status_code == 302
     address = {
         "first_name": "Ann", "last_name": "Guest", "line1": "1 rue de la Paix",
         "line4": "Paris", "postcode": "75002", "country": "FR",

@@ -46,7 +46,8 @@ def test_blocks_render_as_oscar_product_cards(client, catalogue, backend):
     shown = script(backend, catalogue, 4)
     _, html = product_page(client, catalogue)
     sections = re.findall(r'<section class="personalize-block.*?</section>', html, re.S)
-    assert [re.search(r'data-personalize-use-case="(\w+)"', s).group(1) for s in sections] == list(LISTS)
+    use_cases = [re.search(r'data-personalize-use-case="(\w+)"', s).group(1) for s in sections]
+    assert use_cases == list(LISTS)
     assert re.findall(r'data-personalize-item-id="(\d+)"', "".join(sections)) == shown
     assert "".join(sections).count('class="product_pod"') == 8  # Oscar's card
 
