@@ -243,3 +243,25 @@ def test_a_deleted_item_stays_unavailable_through_its_cascade(saved_registry, sh
     shop["boot"].delete()
     [row] = [p for p in outbox_payloads("item") if p["item_id"] == pk]
     assert row["properties"] == {"available": "False"}
+
+
+def test_each_committed_transaction_sends_its_own_row(saved_registry, transactional_db):
+    from personalize_django.registry import register_item
+    from tests.django.testapp.models import Category
+
+    register_item(Product, properties={"CATEGORY_L1": "category.name"},
+                  depends_on={Category: "products"})
+    with transaction.atomic():
+        shoes = Category.objects.create(name="Shoes")
+        boot = Product.objects.create(category=shoes, name="Boot", slug="b", price="1.00")
+        shoes.name = "Boots"
+        shoes.save()
+    with transaction.atomic():
+        shoes.name = "Footwear"
+        shoes.save()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        shoes.name = "Rolled back"
+        shoes.save()
+        raise RuntimeError
+    rows = [p for p in outbox_payloads("item") if p["item_id"] == str(boot.pk)]
+    assert [r["properties"]["categoryL1"] for r in rows] == ["Boots", "Footwear"]
