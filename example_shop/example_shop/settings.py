@@ -135,8 +135,6 @@ CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_TASK_IGNORE_RESULT = True
 # Fail fast when the broker is down: the rows wait in the outbox for the sweep.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
-# The console's "train now" task (personalize_django.tasks holds the outbox's).
-CELERY_IMPORTS = ("personalize_django.console.tasks",)
 CELERY_BEAT_SCHEDULE = {
     # The safety net: deliver what a lost broker message left in the outbox.
     "personalize-sweep-outbox": {"task": "personalize_django.tasks.sweep_outbox", "schedule": 60.0},
