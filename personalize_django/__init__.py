@@ -18,6 +18,7 @@ _LAZY = {
     "register_user": "registry",
     "register_event": "registry",
     "unregister": "registry",
+    "resync": "receivers",
     "record_event": "recording",
     "track_item_view": "decorators",
     "TrackItemViewMixin": "mixins",

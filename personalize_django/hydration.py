@@ -59,11 +59,12 @@ def id_lookup(reg: ItemRegistration) -> tuple[str, Any]:
 
 
 def item_queryset(request: HttpRequest | None = None) -> models.QuerySet:
-    """``ITEM_QUERYSET(request)``, or the item model's default manager."""
+    """``ITEM_QUERYSET(request)``, or the item registration's ``queryset``
+    (the rows that are items; the model's default manager without one)."""
     factory = personalize_settings.ITEM_QUERYSET
     if factory is not None:
         return factory(request)
-    return item_registration().model._default_manager.all()
+    return item_registration().get_queryset(request)
 
 
 def fallback_queryset(

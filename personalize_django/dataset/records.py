@@ -144,15 +144,18 @@ def readable_backend() -> Backend | None:
 
 # -- events from the registered models -------------------------------------------------
 def timestamp_spec(reg: EventRegistration) -> Any:
-    """The spec of when a ``reg`` row happened: ``EXPORT_TIMESTAMPS``, else a
-    date-time field of the model (``auto_now_add`` first, then by name), else
-    one of the model that its ``user`` or ``session`` path goes through first
-    (an order line's order). ``None`` when nothing fits."""
+    """The spec of when a ``reg`` row happened: ``EXPORT_TIMESTAMPS``, else the
+    registration's own ``timestamp``, else a date-time field of the model
+    (``auto_now_add`` first, then by name), else one of the model that its
+    ``user`` or ``session`` path goes through first (an order line's order).
+    ``None`` when nothing fits."""
     model = reg.model
     configured = personalize_settings.EXPORT_TIMESTAMPS or {}
     for key in (model._meta.label_lower, model._meta.label):
         if key in configured:
             return configured[key]
+    if getattr(reg, "timestamp", None) is not None:
+        return reg.timestamp
     own = _datetime_field(model)
     if own is not None:
         return own

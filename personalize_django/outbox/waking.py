@@ -70,6 +70,12 @@ def celery_app_configured() -> bool:
     return not (app is state.default_app and app.main == "default" and not app.fixups)
 
 
+def tasks_run_eagerly() -> bool:
+    """Whether this process's Celery app runs tasks inline
+    (``task_always_eager``): then no worker process delivers."""
+    return celery_app_configured() and bool(_current_celery_app().conf.task_always_eager)
+
+
 def delivery_mode() -> str:
     """The effective mode: ``"celery"``, ``"sync"`` or ``"manual"``."""
     mode = personalize_settings.DELIVERY

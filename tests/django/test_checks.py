@@ -362,6 +362,7 @@ def test_w003_a_celery_worker_on_sqlite_whatever_debug(sqlite_file_outbox, debug
 
 @override_settings(DEBUG=True)
 def test_w003_auto_delivery_with_a_celery_app_on_sqlite(sqlite_file_outbox, celery_app):
+    celery_app.conf.task_always_eager = False  # a worker delivers
     [warning] = checks.check_outbox_database()
     assert "Celery worker" in warning.msg
 
@@ -375,3 +376,12 @@ def test_w003_silent_for_an_in_memory_database_and_other_vendors(monkeypatch):
     monkeypatch.setattr(connection, "is_in_memory_db", lambda: False)
     monkeypatch.setattr(connection, "vendor", "postgresql")
     assert checks.check_outbox_database() == []
+
+
+def test_w003_silent_when_celery_runs_tasks_eagerly(sqlite_file_outbox, celery_app):
+    # CELERY_TASK_ALWAYS_EAGER (the example shop without a broker): no worker writes the file.
+    with override_settings(DEBUG=True, PERSONALIZE={"BACKEND": "memory", "DELIVERY": "celery"}):
+        assert checks.check_outbox_database() == []
+    celery_app.conf.task_always_eager = False
+    with override_settings(DEBUG=True, PERSONALIZE={"BACKEND": "memory", "DELIVERY": "celery"}):
+        assert [w.id for w in checks.check_outbox_database()] == ["personalize.W003"]

@@ -82,7 +82,9 @@ class Command(BaseCommand):
         show = not options["no_progress"] and options["verbosity"] > 0
         for reg, kind in jobs:
             name = reg.model._meta.verbose_name_plural
-            queryset = reg.model._default_manager.order_by("pk")
+            # Items: the registration's rows (its queryset, with what it prefetches).
+            rows = reg.get_queryset() if kind == "item" else reg.model._default_manager.all()
+            queryset = rows.order_by("pk")
             # the raw stream under the command's stderr (OutputWrapper would add newlines)
             bar = _progress(
                 queryset.count(), str(name), show, getattr(self.stderr, "_out", sys.stderr)
