@@ -93,5 +93,4 @@ PASSWORD_HASHERS = _base.PASSWORD_HASHERS
 PERSONALIZE = {
     "BACKEND": "personalize_sdk.backends.memory.MemoryBackend",
     "DELIVERY": "sync",
-    "ITEM_QUERYSET": "personalize_django.contrib.oscar.querysets.product_queryset",
 }
