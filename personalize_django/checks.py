@@ -20,11 +20,13 @@ check stays here as a comment).
 - personalize.W002  AWS: a use case has no recommender or campaign
 - personalize.W003  the outbox is on SQLite: a Celery worker will lock it, or connections close
 - personalize.W004  no item model is registered
+- personalize.W005  AWS keys are written into settings
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from typing import Any
 
@@ -212,7 +214,41 @@ def check_backend(app_configs: Any = None, **kwargs: Any) -> list:
     serves_by_arn = isinstance(cls, type) and issubclass(cls, Backend) and cls.has_personalize_jobs
     if serves_by_arn and isinstance(options, dict):
         errors.extend(_check_aws_use_cases(options))
+    if isinstance(options, dict):
+        errors.extend(_check_keys_in_settings(options))
     return errors
+
+
+#: options holding AWS credentials, and the environment variable boto3 reads for each
+AWS_KEY_OPTIONS = {
+    "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+    "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "aws_session_token": "AWS_SESSION_TOKEN",
+}
+
+
+def _check_keys_in_settings(options: dict[str, Any]) -> list:
+    """W005: AWS keys written into settings (a key read from the environment
+    is left alone: it is where boto3 would read it itself)."""
+    written = sorted(
+        name
+        for name, variable in AWS_KEY_OPTIONS.items()
+        if options.get(name) and str(options.get(name)) != os.environ.get(variable)
+    )
+    if not written:
+        return []
+    return [
+        Warning(
+            f"{SETTING_NAME}['OPTIONS'] holds AWS keys written into settings: "
+            f"{', '.join(written)}.",
+            hint=(
+                "Leave them out: boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the "
+                "environment, a profile (profile_name) or the instance role. If they must be in "
+                "settings, read them from os.environ."
+            ),
+            id="personalize.W005",
+        )
+    ]
 
 
 def _check_filters(filters: dict[str, Any]) -> list:

@@ -20,6 +20,7 @@ from .exceptions import (
 from .records import Event, EventType, Item, User
 from .recommendations import Recommendation, RecommendationList
 from .retry import RetryPolicy
+from .secrets import Secret
 from .use_cases import (
     ALSO_VIEWED,
     BEST_SELLERS,
@@ -28,6 +29,7 @@ from .use_cases import (
     RECOMMENDED_FOR_YOU,
     USE_CASES,
 )
+from .worker import QueueFullError
 
 __version__ = "0.1.0.dev0"
 
@@ -48,10 +50,12 @@ __all__ = [
     "MOST_VIEWED",
     "NotReadyError",
     "PersonalizeError",
+    "QueueFullError",
     "RECOMMENDED_FOR_YOU",
     "Recommendation",
     "RecommendationList",
     "RetryPolicy",
+    "Secret",
     "ThrottledError",
     "USE_CASES",
     "User",

@@ -133,8 +133,19 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_TASK_IGNORE_RESULT = True
-# Fail fast when the broker is down: the rows wait in the outbox for the sweep.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
+# Fail fast when the broker is down (the rows wait in the outbox for the
+# sweep), and keep a worker alive across a broker outage (docs/django/delivery.rst).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+    "health_check_interval": 10,
+}
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
     # The safety net: deliver what a lost broker message left in the outbox.
     "personalize-sweep-outbox": {"task": "personalize_django.tasks.sweep_outbox", "schedule": 60.0},

@@ -385,3 +385,20 @@ def test_w003_silent_when_celery_runs_tasks_eagerly(sqlite_file_outbox, celery_a
     celery_app.conf.task_always_eager = False
     with override_settings(DEBUG=True, PERSONALIZE={"BACKEND": "memory", "DELIVERY": "celery"}):
         assert [w.id for w in checks.check_outbox_database()] == ["personalize.W003"]
+
+
+def test_w005_aws_keys_written_into_settings(monkeypatch):
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    options = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "s3cret"}
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "OPTIONS": options}):
+        [warning] = [m for m in checks.check_backend() if m.id == "personalize.W005"]
+    assert "aws_access_key_id, aws_secret_access_key" in warning.msg
+    assert "s3cret" not in warning.msg and "environment" in warning.hint
+
+
+def test_w005_silent_for_keys_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cret")
+    options = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "s3cret"}
+    with override_settings(PERSONALIZE={"BACKEND": "memory", "OPTIONS": options}):
+        assert [m for m in checks.check_backend() if m.id == "personalize.W005"] == []
