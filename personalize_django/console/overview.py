@@ -14,6 +14,7 @@ from django.utils import timezone
 from ..client import get_backend
 from ..models import OutboxEvent
 from ..outbox import outbox_db, state_counts
+from ..outbox.health import DeliveryHealth, delivery_health
 from .events import Window, cached_figures, recorded_events
 
 
@@ -62,6 +63,8 @@ class Overview:
     states: dict[str, int] = field(default_factory=dict)
     oldest_pending: timedelta | None = None
     backend: BackendStatus | None = None
+    #: whether delivery has stalled (what ``personalize_health`` says)
+    health: DeliveryHealth | None = None
 
     @property
     def totals(self) -> dict[str, int]:
@@ -104,4 +107,5 @@ def overview(window: Window) -> Overview:
         states=state_counts(),
         oldest_pending=oldest_pending_age(),
         backend=backend_status(),
+        health=delivery_health(),
     )

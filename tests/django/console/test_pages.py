@@ -59,6 +59,26 @@ def test_overview_shows_the_oldest_pending_row(admin_client, settings, shop):
     assert response.context["oldest_pending_seconds"] is not None
 
 
+def test_overview_says_when_delivery_has_stalled(admin_client, settings, shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from personalize_django.models import OutboxEvent
+    from personalize_django.recording import record_event
+
+    settings.PERSONALIZE = {"BACKEND": "memory", "DELIVERY": "manual"}
+    record_event("View", item=str(shop["boot"].pk), user="u1", session_id="s1")
+    page = admin_client.get("/admin/personalize/console/overview/")
+    assert page.context["figures"].health.ok is True
+    OutboxEvent.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    page = admin_client.get("/admin/personalize/console/overview/")
+    health = page.context["figures"].health
+    assert health.ok is False
+    card = page.content.decode().split('id="delivery-health"')[1].split("</div>")[0]
+    assert "stalled" in card and health.reason in card
+
+
 def test_a_bad_window_is_answered_400_naming_the_parameter(admin_client):
     response = admin_client.get("/admin/personalize/console/overview/?days=5")
     assert response.status_code == 400
