@@ -17,8 +17,8 @@ the way ``admin.py`` is::
                                user="order.customer", item="product", value="price")
     personalize.register_event(CartLine, event_type="AddToCart", user="cart.user", item="product")
 
-A *spec* (for ``id_field``, ``available``, ``user``, ``item``, ``session``,
-``value`` and each property) is either a callable taking the instance, or an
+A *spec* (:mod:`personalize_django.specs`: for ``id_field``, ``available``,
+``user``, ``item``, ``session``, ``value`` and each property) is either a callable taking the instance, or an
 attribute path (``"order.customer"`` or ``"order__customer"``; a method at the
 end of the path is called). Paths follow single-valued relations only: the
 system checks reject a to-many segment (``"categories"``), since its value is
@@ -36,10 +36,6 @@ connects the model's signals, so saves and deletes are queued.
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import functools
-import inspect
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -50,6 +46,16 @@ from django.db import models
 
 from personalize_sdk import Item, User
 
+from .specs import (  # noqa: F401  (re-exported: registry.* names of old)
+    check_spec,
+    properties_of,
+    property_key,
+    property_value,
+    resolve,
+    session_from,
+    takes_request,
+)
+
 #: the ``on`` values of :func:`register_event` ("import": only
 #: ``personalize_import_history`` records it, never a save)
 EVENT_TRIGGERS = ("create", "save", "import")
@@ -59,110 +65,6 @@ CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 #: namespace of the deterministic event ids of model events (uuid5)
 _EVENT_NAMESPACE = uuid.UUID("6c1b5a8e-5f39-4a55-9b4e-0f1f8b7f2a11")
-
-
-def _check_spec(value: Any, name: str, *, optional: bool = True) -> None:
-    if value is None and optional:
-        return
-    if callable(value):
-        return
-    if isinstance(value, str) and value:
-        return
-    raise TypeError(
-        f"{name} must be an attribute path (str) or a callable taking the instance, not {value!r}"
-    )
-
-
-def resolve(instance: Any, spec: Any) -> Any:
-    """The value ``spec`` names on ``instance`` (see the module docstring)."""
-    if spec is None:
-        return None
-    if callable(spec):
-        return spec(instance)
-    value = instance
-    for part in re.split(r"__|\.", spec):
-        if value is None:
-            return None
-        value = getattr(value, part)
-    if (
-        callable(value)
-        and not isinstance(value, (models.Model, models.Manager))
-        and hasattr(value, "__self__")
-    ):
-        value = value()  # a bound method at the end of the path
-    return value
-
-
-def property_key(column: str) -> str:
-    """Personalize's key for a schema column: ``CATEGORY_L1`` -> ``categoryL1``
-    (keys that are not UPPER_SNAKE_CASE are kept as they are)."""
-    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", column):
-        return column
-    head, *rest = column.lower().split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def property_value(value: Any) -> Any:
-    """A value as Personalize's properties want it: booleans as "True"/"False"
-    (categorical strings), decimals as floats, times as epoch seconds, lists
-    joined with "|"; ``None`` stays ``None`` (the key is left out)."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, datetime.datetime):
-        return int(value.timestamp())
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return "|".join(str(property_value(v)) for v in value)
-    return str(value)
-
-
-def properties_of(instance: Any, spec: Any) -> dict[str, Any]:
-    if spec is None:
-        return {}
-    raw = (
-        spec(instance)
-        if callable(spec)
-        else {column: resolve(instance, path) for column, path in spec.items()}
-    )
-    out: dict[str, Any] = {}
-    for column, value in dict(raw or {}).items():
-        value = property_value(value)
-        if value is not None:
-            out[property_key(column)] = value
-    return out
-
-
-@functools.lru_cache(maxsize=256)
-def takes_request(func: Callable[..., Any]) -> bool:
-    """Whether ``func`` accepts a second positional argument (the request)."""
-    try:
-        parameters = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):  # a builtin without a signature: (instance) only
-        return False
-    positional = [
-        p
-        for p in parameters
-        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    ]
-    variadic = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
-    return len(positional) >= 2 or variadic
-
-
-def session_from(value: Any) -> str | None:
-    """A session id from a resolved ``fallback_session``: a model instance
-    gives ``"<app_label.model>-<pk>"`` (an order: one session per order)."""
-    if value is None:
-        return None
-    if isinstance(value, models.Model):
-        return f"{value._meta.label_lower}-{value.pk}"
-    return str(value)
 
 
 @dataclass
@@ -391,9 +293,9 @@ def register_item(
     ``depends_on`` maps other models to a spec resolving from one of their
     rows to the item (or items): their saves and deletes re-send it."""
     _check_model(model)
-    _check_spec(id_field, "id_field", optional=False)
-    _check_spec(available, "available")
-    _check_spec(currency, "currency")
+    check_spec(id_field, "id_field", optional=False)
+    check_spec(available, "available")
+    check_spec(currency, "currency")
     if queryset is not None and not (
         callable(queryset) or isinstance(queryset, (models.QuerySet, models.Manager))
     ):
@@ -406,12 +308,12 @@ def register_item(
         )
     for dependency, spec in dict(depends_on or {}).items():
         _check_model(dependency)
-        _check_spec(spec, f"depends_on[{dependency.__name__}]", optional=False)
+        check_spec(spec, f"depends_on[{dependency.__name__}]", optional=False)
     if properties is not None and not callable(properties):
         if not isinstance(properties, Mapping):
             raise TypeError("properties must be a mapping of column to spec, or a callable")
         for column, spec in properties.items():
-            _check_spec(spec, f"properties[{column!r}]", optional=False)
+            check_spec(spec, f"properties[{column!r}]", optional=False)
     others = [m for m in registry.items if m is not model]
     if others:
         raise ImproperlyConfigured(
@@ -441,7 +343,7 @@ def register_user(
 ) -> UserRegistration:
     """Make ``model`` the users; saves queue the user (with ``properties``)."""
     _check_model(model)
-    _check_spec(id_field, "id_field", optional=False)
+    check_spec(id_field, "id_field", optional=False)
     if properties is not None and not callable(properties) and not isinstance(properties, Mapping):
         raise TypeError("properties must be a mapping of column to spec, or a callable")
     others = [m for m in registry.users if m is not model]
@@ -488,7 +390,7 @@ def register_event(
     _check_model(model)
     if not (callable(event_type) or (isinstance(event_type, str) and event_type)):
         raise TypeError(f"event_type must be a non-empty string or a callable, not {event_type!r}")
-    _check_spec(item, "item", optional=False)
+    check_spec(item, "item", optional=False)
     for name, spec in (
         ("user", user),
         ("session", session),
@@ -496,7 +398,7 @@ def register_event(
         ("fallback_session", fallback_session),
         ("timestamp", timestamp),
     ):
-        _check_spec(spec, name)
+        check_spec(spec, name)
     if on not in EVENT_TRIGGERS:
         raise ValueError(f"on must be one of {', '.join(EVENT_TRIGGERS)}, not {on!r}")
     if when is not None and not callable(when):

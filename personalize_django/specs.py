@@ -1,0 +1,123 @@
+"""Specs: how a registration reads a model instance.
+
+A *spec* (for ``id_field``, ``available``, ``user``, ``item``, ``session``,
+``value`` and each property) is either a callable taking the instance (and,
+for ``available``, the request), or an attribute path (``"order.customer"``
+or ``"order__customer"``; a method at the end of the path is called).
+:mod:`personalize_django.registry` keeps the registrations that hold them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import functools
+import inspect
+import re
+from typing import Any, Callable
+
+from django.db import models
+
+
+def check_spec(value: Any, name: str, *, optional: bool = True) -> None:
+    if value is None and optional:
+        return
+    if callable(value):
+        return
+    if isinstance(value, str) and value:
+        return
+    raise TypeError(
+        f"{name} must be an attribute path (str) or a callable taking the instance, not {value!r}"
+    )
+
+
+def resolve(instance: Any, spec: Any) -> Any:
+    """The value ``spec`` names on ``instance`` (see the module docstring)."""
+    if spec is None:
+        return None
+    if callable(spec):
+        return spec(instance)
+    value = instance
+    for part in re.split(r"__|\.", spec):
+        if value is None:
+            return None
+        value = getattr(value, part)
+    if (
+        callable(value)
+        and not isinstance(value, (models.Model, models.Manager))
+        and hasattr(value, "__self__")
+    ):
+        value = value()  # a bound method at the end of the path
+    return value
+
+
+def property_key(column: str) -> str:
+    """Personalize's key for a schema column: ``CATEGORY_L1`` -> ``categoryL1``
+    (keys that are not UPPER_SNAKE_CASE are kept as they are)."""
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", column):
+        return column
+    head, *rest = column.lower().split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def property_value(value: Any) -> Any:
+    """A value as Personalize's properties want it: booleans as "True"/"False"
+    (categorical strings), decimals as floats, times as epoch seconds, lists
+    joined with "|"; ``None`` stays ``None`` (the key is left out)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return int(value.timestamp())
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "|".join(str(property_value(v)) for v in value)
+    return str(value)
+
+
+def properties_of(instance: Any, spec: Any) -> dict[str, Any]:
+    if spec is None:
+        return {}
+    raw = (
+        spec(instance)
+        if callable(spec)
+        else {column: resolve(instance, path) for column, path in spec.items()}
+    )
+    out: dict[str, Any] = {}
+    for column, value in dict(raw or {}).items():
+        value = property_value(value)
+        if value is not None:
+            out[property_key(column)] = value
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def takes_request(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` accepts a second positional argument (the request)."""
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature: (instance) only
+        return False
+    positional = [
+        p
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    variadic = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
+    return len(positional) >= 2 or variadic
+
+
+def session_from(value: Any) -> str | None:
+    """A session id from a resolved ``fallback_session``: a model instance
+    gives ``"<app_label.model>-<pk>"`` (an order: one session per order)."""
+    if value is None:
+        return None
+    if isinstance(value, models.Model):
+        return f"{value._meta.label_lower}-{value.pk}"
+    return str(value)
