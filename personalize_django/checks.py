@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +43,7 @@ from .conf import DEFAULTS, DELIVERY_MODES, REMOVED_SETTINGS, SETTING_NAME
 from .outbox import outbox_db
 from .outbox.waking import celery_app_configured, celery_installed, tasks_run_eagerly
 from .registry import CURRENCY_CODE, registry
+from .specs import path_problem
 
 #: OPTIONS keys of the AWS backend that map use cases to ARNs
 AWS_USE_CASE_OPTIONS = ("recommenders", "campaigns")
@@ -445,50 +445,6 @@ def check_outbox_database(app_configs: Any = None, **kwargs: Any) -> list:
             id="personalize.W003",
         )
     ]
-
-
-def _names(model: type) -> list[str]:
-    """The names a path segment may use on ``model`` (fields, properties, methods)."""
-    names = {f.name for f in model._meta.get_fields()}
-    names.update(n for n in dir(model) if not n.startswith("_"))
-    return sorted(names)
-
-
-def path_problem(model: type, path: str, *, many: bool = False) -> tuple[str, str] | None:
-    """``(message, hint)`` if the attribute path ``path`` cannot work from
-    ``model``: a segment the model reached has no such attribute, or a
-    segment is a to-many relation (its value is a manager, not a value;
-    with ``many``, allowed as the last segment: ``depends_on`` paths may
-    lead to several items)."""
-    current: Any = model
-    parts = re.split(r"__|\.", path)
-    for index, part in enumerate(parts):
-        if current is None:
-            return None  # past a non-relation: cannot look further statically
-        if not hasattr(current, part):
-            close = difflib.get_close_matches(part, _names(current), n=3)
-            where = f"{model.__name__}.{'.'.join(parts[:index])}" if index else model.__name__
-            return (
-                f"{current._meta.label} (reached as {where}) has no attribute {part!r}",
-                (f"Did you mean {' or '.join(map(repr, close))}? " if close else "")
-                + "Use a field, property or method name (follow relations with '.' or '__'), "
-                "or a callable taking the instance.",
-            )
-        try:
-            field = current._meta.get_field(part)
-        except Exception:  # a property, a method, "pk": nothing more to follow
-            current = None
-            continue
-        last = index == len(parts) - 1
-        if field.is_relation and (field.many_to_many or field.one_to_many) and not (many and last):
-            return (
-                f"segment {part!r} is a to-many relation of {current._meta.label} "
-                f"({type(field).__name__}): a path gives one value",
-                "Use a callable taking the instance that returns the value (a list is sent "
-                "joined with '|'), or a property of the model.",
-            )
-        current = field.related_model if field.is_relation else None
-    return None
 
 
 def check_registrations(app_configs: Any = None, **kwargs: Any) -> list:
