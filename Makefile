@@ -68,6 +68,7 @@ bench: export PERSONALIZE_BENCH_CACHE := $(PERSONALIZE_BENCH_CACHE)
 bench: install-dev bench-data
 	$(PY) -m benchmarks.engine_bench $(BENCH_ARGS)
 	$(PY) -m benchmarks.engine_frontier
+	$(PY) -m benchmarks.complements_bench
 	$(PY) -m benchmarks.django_bench
 	$(PY) -m benchmarks.django_export_bench
 	$(PY) -m benchmarks.dataset_bench
