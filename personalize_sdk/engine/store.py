@@ -108,6 +108,10 @@ class Store:
         conn = sqlite3.connect(target, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None)
         if target != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
+        # Deleted rows are overwritten, not just unlinked: a forgotten user's
+        # ids must not linger in free pages (some SQLite builds default to it,
+        # this one is not left to chance).
+        conn.execute("PRAGMA secure_delete=ON")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         if target == ":memory:":
@@ -254,8 +258,24 @@ class Store:
                 served += conn.execute(
                     f"DELETE FROM served WHERE user_id IN ({','.join('?' * len(part))})", part
                 ).rowcount
+        self._checkpoint()
         return {"events": events, "guest_events": guest_events, "sessions": len(sessions),
                 "users": users, "served": served}
+
+    def _checkpoint(self) -> None:
+        """Fold the write-ahead log into the database and truncate it, so the
+        frames written before a forget (which still hold the user's rows) are
+        gone from disk too. A reader in the middle of a transaction makes the
+        checkpoint busy: it is tried again until ``busy_timeout`` runs out."""
+        if self.folder is None:
+            return  # in memory: no file to leave anything in
+        deadline = time.monotonic() + self.busy_timeout
+        with self._lock, self._read() as conn:
+            while True:
+                busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy or time.monotonic() >= deadline:
+                    return
+                time.sleep(0.05)  # let the reader finish its transaction
 
     # -- reads -----------------------------------------------------------
     def history(self, user_id: str, limit: int) -> list[tuple[str, str, float]]:

@@ -230,11 +230,6 @@ def test_the_report_scans_the_engine_files_and_the_app_tables(engine_path, zed_a
     assert "traces " in out and "backend file(s), as bytes" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the local engine neither sets PRAGMA secure_delete nor checkpoints its WAL after "
-    "a forget (personalize_sdk/engine/store.py), so the deleted rows stay in engine.sqlite3-wal",
-)
 def test_after_a_forget_the_engine_files_hold_no_trace_of_the_user(engine_path, zed_and_amy):
     _zed_delivered_served_and_trained()
     report = _forget_json(ZED)

@@ -112,3 +112,18 @@ def test_short_lived_threads_reuse_pooled_connections(tmp_path):
         thread.join()
     assert len(backend.engine.store._connections) == 1
     backend.close()
+
+
+def test_after_a_forget_no_file_of_the_engine_holds_the_user(tmp_path):
+    # The deleted rows must not linger in free pages (secure_delete) nor in the
+    # write-ahead log's older frames (a checkpoint that truncates it).
+    backend = make_backend(tmp_path / "engine")
+    marker = "forget-me-7f3a9c"
+    backend.put_events([_event(n, marker) for n in range(50)] + [_event(100 + n, "stays") for n in range(50)])
+    backend.put_users([User(marker, {"membership": "gold"})])
+    assert any(marker.encode() in p.read_bytes() for p in (tmp_path / "engine").rglob("*") if p.is_file())
+    backend.forget_user(marker)
+    hits = [p.name for p in (tmp_path / "engine").rglob("*") if p.is_file() and marker.encode() in p.read_bytes()]
+    assert hits == []
+    assert {e.user_id for e in backend.iter_events()} == {"stays"}
+    backend.close()
