@@ -101,6 +101,11 @@ DEFAULTS: dict[str, Any] = {
     "ITEM_SERIALIZER": "personalize_django.api.serializers.ItemSerializer",
     # most events (items, users) accepted in one POST
     "API_MAX_BATCH": 100,
+    # largest body an API call may send (bytes); larger ones are refused unread (413)
+    "API_MAX_BODY_BYTES": 1024 * 1024,
+    # how many reverse proxies in front of the site append to X-Forwarded-For: the
+    # throttles key guests by the address that many hops from the right (0: the socket's)
+    "API_TRUSTED_PROXIES": 0,
     # DRF rates per scope: browser event posts, browser reads, trusted services (None: unthrottled)
     "API_THROTTLE_RATES": {"events": "120/min", "reads": "300/min", "trusted": None},
     # permission a token-authenticated caller needs to record for any user

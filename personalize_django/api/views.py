@@ -35,6 +35,7 @@ from ..registry import registry
 from . import serializers as s
 from .authentication import authentication_classes, is_trusted
 from .errors import error_body, error_response, exception_handler
+from .parsers import BoundedJSONParser
 from .schema import PersonalizeAutoSchema
 from .query import (
     COMMON_PARAMETERS,
@@ -64,6 +65,8 @@ class PersonalizeAPIView(APIView):
 
     schema = PersonalizeAutoSchema()
     permission_classes = [AllowAny]
+    # bounded: the CSRF check of a beacon reads the body before authentication
+    parser_classes = [BoundedJSONParser]
 
     def get_authenticators(self) -> list:
         return [cls() for cls in authentication_classes()]

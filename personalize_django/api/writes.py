@@ -11,7 +11,6 @@ from typing import Any
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,16 +24,11 @@ from . import serializers as s
 from .authentication import is_trusted
 from .errors import error_body, error_response
 from .events import browser_event, record_error, trusted_event
+from .parsers import BeaconJSONParser, BoundedJSONParser
 from .permissions import IsTrustedService
 from .throttling import EventsThrottle, TrustedThrottle
 from .views import PersonalizeAPIView, documented
 
-
-class BeaconJSONParser(JSONParser):
-    """JSON sent as ``text/plain``: what ``navigator.sendBeacon`` can send
-    without a CORS preflight. CSRF is enforced on these posts all the same."""
-
-    media_type = "text/plain"
 
 
 
@@ -80,7 +74,7 @@ class RecordsView(PersonalizeAPIView):
 class EventsView(RecordsView):
     key = "events"
     throttle_classes = [EventsThrottle, TrustedThrottle]
-    parser_classes = [JSONParser, BeaconJSONParser]
+    parser_classes = [BoundedJSONParser, BeaconJSONParser]
 
     @documented(
         operation_id="personalize_events",
