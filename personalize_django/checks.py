@@ -57,6 +57,9 @@ _NUMBERS = {
     "LEASE_SECONDS": (0, False, False),
     "DELIVERY_TIME_LIMIT": (0, False, False),
     "KEEP_DELIVERED": (0, True, False),
+    "SESSION_VIEWS_TIMEOUT": (0, False, True),
+    "API_MAX_BODY_BYTES": (1, True, True),
+    "API_TRUSTED_PROXIES": (0, True, True),
 }
 
 
@@ -130,7 +133,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
                     id="personalize.E012",
                 )
             )
-    for key in ("ENABLED", "RECORD_VIEWS_AFTER_RESPONSE"):
+    for key in ("ENABLED", "RECORD_VIEWS_AFTER_RESPONSE", "EXCLUDE_SESSION_VIEWS"):
         if not isinstance(_value(config, key), bool):
             errors.append(
                 Error(

@@ -402,3 +402,13 @@ def test_w005_silent_for_keys_read_from_the_environment(monkeypatch):
     options = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "s3cret"}
     with override_settings(PERSONALIZE={"BACKEND": "memory", "OPTIONS": options}):
         assert [m for m in checks.check_backend() if m.id == "personalize.W005"] == []
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("API_TRUSTED_PROXIES", -1), ("API_MAX_BODY_BYTES", 0), ("EXCLUDE_SESSION_VIEWS", "yes")],
+)
+def test_the_newer_settings_are_checked(key, value):
+    with override_settings(PERSONALIZE={"BACKEND": "memory", key: value}):
+        messages = checks.check_settings()
+    assert any(key in m.msg for m in messages), [m.msg for m in messages]
