@@ -108,9 +108,10 @@ def test_an_unknown_backend_is_refused(tmp_path: Path) -> None:
     assert "PERSONALIZE_BACKEND must be 'local' or 'aws'" in result.stderr
 
 
-def _seed(var: Path, *args: str) -> subprocess.CompletedProcess:
+def _manage(var: Path, *args: str) -> subprocess.CompletedProcess:
+    """``manage.py`` of the example shop on ``var``; it must succeed."""
     result = subprocess.run(
-        [sys.executable, str(MANAGE), "seed_shop", "--no-progress", *args],
+        [sys.executable, str(MANAGE), *args],
         env=_env(var),
         cwd=ROOT,
         capture_output=True,
@@ -119,6 +120,10 @@ def _seed(var: Path, *args: str) -> subprocess.CompletedProcess:
     )
     assert result.returncode == 0, result.stderr
     return result
+
+
+def _seed(var: Path, *args: str) -> subprocess.CompletedProcess:
+    return _manage(var, "seed_shop", "--no-progress", *args)
 
 
 def _snapshot(var: Path) -> dict:
@@ -180,15 +185,7 @@ def test_the_export_of_the_seeded_shop_passes_the_data_check(
     var = new_shop_var(tmp_path / "shop", migrated_database)
     _seed(var)  # the demo's own size: the use cases' minimums hold, as in `make demo`
     export = tmp_path / "export"
-    result = subprocess.run(
-        [sys.executable, str(MANAGE), "personalize_export", str(export), "--no-progress"],
-        env=_env(var),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    _manage(var, "personalize_export", str(export), "--no-progress")
     engine = sqlite3.connect(var / "engine" / "engine.sqlite3")
     try:
         purchases = engine.execute(
