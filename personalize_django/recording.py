@@ -138,13 +138,40 @@ def write_event(
                     db, OutboxEvent.KIND_EVENT, event.event_id, payload, connection
                 )
         except IntegrityError:
-            if OutboxEvent.objects.using(db).filter(record_id=event.event_id).exists():
+            stored = (
+                OutboxEvent.objects.using(db)
+                .filter(record_id=event.event_id)
+                .values_list("payload", flat=True)
+                .first()
+            )
+            if stored is None:
+                raise
+            if _same_event(stored, payload):
                 logger.debug("event %s was already recorded", event.event_id)
                 return None
-            raise
+            # Another event under this id: never merged (that would let one
+            # client's id stand for another's event), refused loudly.
+            logger.warning(
+                "refused event %s: its id is already recorded for another event "
+                "(a different user, session, type or item)",
+                event.event_id,
+            )
+            raise InvalidRecordError(
+                "event_id",
+                "is already recorded for another event (a different user, session, type or item)",
+                record="Event",
+            ) from None
     schedule_on_commit(db, connection)
     post_record.send(sender=Event, event=event, request=request, outbox_id=outbox_id)
     return event
+
+
+#: what makes two events with one id the same event (a retry), not a collision
+SAME_EVENT_FIELDS = ("event_type", "user_id", "session_id", "item_id")
+
+
+def _same_event(stored: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    return all(stored.get(name) == payload.get(name) for name in SAME_EVENT_FIELDS)
 
 
 def queue_items(items: Iterable[Item], *, batch_size: int = 500) -> int:

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
 from django.db import models
 
 from personalize_sdk import Item, User
@@ -63,8 +64,8 @@ EVENT_TRIGGERS = ("create", "save", "import")
 #: an ISO 4217 currency code, as ``currency=`` takes it
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
-#: namespace of the deterministic event ids of model events (uuid5)
-_EVENT_NAMESPACE = uuid.UUID("6c1b5a8e-5f39-4a55-9b4e-0f1f8b7f2a11")
+#: salt of the deterministic event ids of model events (HMAC of SECRET_KEY)
+EVENT_ID_SALT = "personalize_django.registry.event_id"
 
 
 @dataclass
@@ -195,7 +196,10 @@ class EventRegistration:
         if self.on == "save":
             return None
         label = self.model._meta.label_lower
-        return uuid.uuid5(_EVENT_NAMESPACE, f"{label}:{instance.pk}:{event_type}").hex
+        # Keyed by the installation's SECRET_KEY: nobody outside can compute
+        # the id of the next order line's Purchase (the pks are sequential).
+        key = salted_hmac(EVENT_ID_SALT, f"{label}:{instance.pk}:{event_type}").digest()
+        return uuid.UUID(bytes=key[:16], version=5).hex
 
 
 @dataclass

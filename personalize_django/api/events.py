@@ -7,6 +7,7 @@ returns ``record_event`` keyword arguments or raises
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -114,6 +115,22 @@ def browser_event(raw: Any) -> dict[str, Any]:
         sent_at=_browser_sent_at(raw.get("sent_at")),
         event_id=raw.get("event_id"),
     )
+
+
+#: prefix of every event id a browser chose (the server's own ids are 32 hex digits)
+BROWSER_ID_PREFIX = "web-"
+
+
+def browser_event_id(session_id: str, chosen: Any) -> str | None:
+    """The id stored for an event id a browser chose: its own namespace,
+    ``web-`` and a digest of the session and the chosen id. A retry from the
+    same session maps to the same id (and is recorded once); no browser can
+    produce an id the server derives (an order line's Purchase), so none can
+    squat one."""
+    if chosen is None:
+        return None
+    digest = hashlib.sha256(f"{session_id}\x1f{chosen}".encode("utf-8", "surrogatepass"))
+    return BROWSER_ID_PREFIX + digest.hexdigest()[:40]
 
 
 def trusted_event(raw: Any) -> dict[str, Any]:

@@ -19,11 +19,12 @@ from personalize_sdk.exceptions import InvalidRequestError
 
 from .. import hydration
 from ..conf import personalize_settings
+from ..context import get_session_id
 from ..recording import outbox_db, queue_items, queue_users, record_event
 from . import serializers as s
 from .authentication import is_trusted
 from .errors import error_body, error_response
-from .events import browser_event, record_error, trusted_event
+from .events import browser_event, browser_event_id, record_error, trusted_event
 from .parsers import BeaconJSONParser, BoundedJSONParser
 from .permissions import IsTrustedService
 from .throttling import EventsThrottle, TrustedThrottle
@@ -119,6 +120,11 @@ class EventsView(RecordsView):
                     parsed.remove((index, kw))
         accepted = 0
         http_request = None if trusted else request._request
+        if http_request is not None and any(kw["event_id"] is not None for _, kw in parsed):
+            # Ids a browser chose live in a namespace of the session's own.
+            session_id = get_session_id(http_request)
+            for _, kw in parsed:
+                kw["event_id"] = browser_event_id(session_id, kw["event_id"])
         with transaction.atomic(using=outbox_db()):
             for index, kw in parsed:
                 try:
