@@ -59,6 +59,14 @@ def _sampled(user_id: str) -> str:
 
 def evaluate(backend: LocalBackend, use_case: str, options: Mapping[str, Any]) -> dict[str, float]:
     """The metrics of ``use_case`` on ``backend``'s data (see the module docstring)."""
+    return evaluate_many(backend, (use_case,), options)[use_case]
+
+
+def evaluate_many(
+    backend: LocalBackend, use_cases: Iterable[str], options: Mapping[str, Any]
+) -> dict[str, dict[str, float]]:
+    """The metrics of each of ``use_cases``, from ONE throw-away training (the
+    split and the engine do not depend on the use case)."""
     last: dict[str, tuple[str, str | None]] = {}  # user -> (held-out event id, previous item)
     latest: dict[str, tuple[str, str]] = {}  # user -> (event id, item) of the latest event
     for event in backend.iter_events():  # oldest first
@@ -86,16 +94,19 @@ def evaluate(backend: LocalBackend, use_case: str, options: Mapping[str, Any]) -
         if items:
             trial.engine.put_items(items)
         report = trial.train()
-        served = RECOMMENDED_FOR_YOU_IF_RANKING.get(use_case, use_case)
-        ranked = []
-        for user in users:
-            item_id = last[user][1] if served in (ALSO_VIEWED, BOUGHT_TOGETHER) else None
-            request = RecommendationRequest(
-                use_case=served, user_id=None if item_id else user, item_id=item_id, num_results=25
-            )
-            ranked.append([r.item_id for r in trial.recommend(request).items])
         catalogue = max(report.items, len({t for t in targets.values()}))
-        return ranking_metrics(ranked, [targets[u] for u in users], catalogue)
+        results = {}
+        for use_case in use_cases:
+            served = RECOMMENDED_FOR_YOU_IF_RANKING.get(use_case, use_case)
+            ranked = []
+            for user in users:
+                item_id = last[user][1] if served in (ALSO_VIEWED, BOUGHT_TOGETHER) else None
+                request = RecommendationRequest(
+                    use_case=served, user_id=None if item_id else user, item_id=item_id, num_results=25
+                )
+                ranked.append([r.item_id for r in trial.recommend(request).items])
+            results[use_case] = ranking_metrics(ranked, [targets[u] for u in users], catalogue)
+        return results
     finally:
         trial.close()
 
