@@ -49,10 +49,11 @@ def admitted(
     shown on a guess."""
     if not candidates:
         return []
-    if not get_client().backend.evaluates_filters:
+    client = get_client()
+    if not client.backend.evaluates_filters:
         logger.warning(
             "fallback items left out: the %s backend cannot check them against the %r filter",
-            get_client().backend.display_name,
+            client.backend.display_name,
             filter,
         )
         return []
@@ -67,10 +68,17 @@ def admitted(
     except CONFIG_ERRORS:
         logger.exception("cannot check the fallback items against the %r filter", filter)
         return []
-    answer, why = ask(lambda: get_client().rank(req), f"the {filter!r} filter check")
-    if answer is None:
-        logger.warning("fallback items left out: %s", why)
-        return []
+
+    def compute() -> RecommendationList:
+        answer, why = ask(lambda: client.rank(req), f"the {filter!r} filter check")
+        if answer is None:
+            logger.warning("fallback items left out: %s", why)
+            return RecommendationList((), source=SOURCE_FALLBACK, reason=why)  # admits none
+        return answer
+
+    # Through the cache of lists, as every other backend answer: a short
+    # filtered block does not cost a ranking call on every page.
+    answer = cached(identity, "admit", req, compute)
     allowed = set(answer.item_ids)
     return [obj for obj in candidates if obj.personalize_item_id in allowed]
 

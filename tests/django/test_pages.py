@@ -261,3 +261,28 @@ def test_availability_can_depend_on_the_shopper(two_shelves, saved_registry):
     assert recs and shown_categories(recs) == {"Books"}
     ranked = pages.rank([str(p.pk) for p in two_shelves["Tools"][:3]], request=request)
     assert list(ranked) == []
+
+
+def test_the_filter_check_of_fallback_items_goes_through_the_cache(
+    two_shelves, settings, monkeypatch
+):
+    settings.PERSONALIZE = {**settings.PERSONALIZE, "CACHE_TIMEOUT": 60}
+    history(two_shelves)
+    get_backend().train()
+    backend = get_backend()
+    ranks = []
+    real_rank = backend.rank
+
+    def down(request):
+        raise BackendError("service unavailable", retryable=True, status_code=503)
+
+    def counted(request):
+        ranks.append(request)
+        return real_rank(request)
+
+    monkeypatch.setattr(backend, "recommend", down)
+    monkeypatch.setattr(backend, "rank", counted)
+    first = ask("best_sellers", two_shelves, limit=10)
+    again = ask("best_sellers", two_shelves, limit=10)
+    assert first.item_ids == again.item_ids and shown_categories(again) == {"Books"}
+    assert len(ranks) == 1  # the second page found the check in the cache
