@@ -20,6 +20,9 @@ delivered until someone restarted it). Deferred rows wait in the outbox
 instead, with their ``next_attempt_at``, and the periodic sweep (or the next
 commit's kick) delivers them once they are due: the sweep's interval bounds
 how late a retry can be.
+
+Importing this module also guards kombu's Redis transport against the other
+way a broker outage exits a worker (see :mod:`personalize_django.outbox.broker`).
 """
 
 from __future__ import annotations
@@ -30,9 +33,13 @@ from typing import Any
 from celery import shared_task
 
 from ..conf import personalize_settings
+from .broker import guard_redis_transport
 from .delivery import deliver_pending, prune_delivered
 
 logger = logging.getLogger("personalize_django")
+
+# Workers import the tasks (autodiscovery) before they connect to the broker.
+guard_redis_transport()
 
 
 def _queue_options() -> dict[str, Any]:
