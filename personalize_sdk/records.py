@@ -241,6 +241,41 @@ class Event:
             )
         return tuple(coerce_id(v, f"impression[{i}]", "Event") for i, v in enumerate(value))
 
+    @classmethod
+    def restored(
+        cls,
+        event_id: str,
+        event_type: str,
+        session_id: str,
+        item_id: str | None,
+        user_id: str | None,
+        sent_at: float,
+        event_value: float | None,
+        recommendation_id: str | None,
+        impression: Sequence[str] | None,
+        properties_json: str | None,
+    ) -> "Event":
+        """An event read back from a store that validated it when it was
+        written (the local engine's), built without checking it again.
+
+        Reading a shop's history back (exports, offline metrics, the console)
+        would otherwise spend most of its time re-validating every field;
+        never use this for input from a client: build an :class:`Event`."""
+        event = object.__new__(cls)
+        set_ = object.__setattr__
+        set_(event, "event_type", event_type)
+        set_(event, "session_id", session_id)
+        set_(event, "item_id", item_id)
+        set_(event, "user_id", user_id)
+        set_(event, "sent_at", datetime.fromtimestamp(sent_at, tz=timezone.utc))
+        set_(event, "event_value", event_value)
+        set_(event, "properties", json.loads(properties_json) if properties_json else None)
+        set_(event, "impression", tuple(impression) if impression else None)
+        set_(event, "recommendation_id", recommendation_id)
+        set_(event, "event_id", event_id)
+        set_(event, "properties_json", properties_json or None)
+        return event
+
     @property
     def sent_at_epoch(self) -> float:
         """``sent_at`` as Unix epoch seconds."""

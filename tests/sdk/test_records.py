@@ -343,3 +343,28 @@ def test_from_dict_reports_the_field_of_hostile_text():
     with pytest.raises(InvalidRecordError) as info:
         Event.from_dict({"event_type": "View", "session_id": "s", "recommendation_id": "r\x00"})
     assert info.value.field == "recommendation_id"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        dict(event_type="View", session_id="s1", item_id="i1", sent_at=1_700_000_000.25),
+        dict(event_type="Purchase", session_id="s2", item_id="i2", user_id="u2", sent_at=1_700_000_001.0,
+             event_value=12.5, recommendation_id="RID-1", impression=["i2", "i3"],
+             properties={"discount": "yes", "numberOfRatings": 3}, event_id="e-2"),
+        dict(event_type="Login", session_id="s3", user_id="u3", sent_at=0.0),
+    ],
+)
+def test_a_restored_event_equals_the_event_it_was_stored_from(given):
+    event = Event(**given)
+
+    restored = Event.restored(
+        event.event_id, event.event_type, event.session_id, event.item_id, event.user_id, event.sent_at_epoch,
+        event.event_value, event.recommendation_id, list(event.impression) if event.impression else None,
+        event.properties_json,
+    )
+
+    assert restored == event
+    assert restored.to_dict() == event.to_dict()
+    assert restored.properties_json == event.properties_json
+    assert restored.impression == event.impression
