@@ -19,6 +19,9 @@ The draw is seeded by the visitor and the time bucket
 same explored items while they browse (a page reload does not reshuffle
 them), two visitors see different ones, and the next bucket brings new ones.
 Only items the request allows (its filter, what is available) are drawn.
+The young items are listed once per model (see
+:meth:`~personalize_sdk.engine.model.Model.young`), so a draw reads those
+items only, never the whole catalogue.
 """
 
 from __future__ import annotations
@@ -93,14 +96,16 @@ def bucket(now: float, seconds: float) -> int:
 
 
 def pick(candidates: Any, exposure_counts: Any, k: int, draw_seed: int) -> list[int]:
-    """``k`` candidate items (bool mask) drawn without replacement, each with a
-    weight ``(1 + exposure) ** -EXPOSURE_POWER``, by the seed ``draw_seed``.
+    """``k`` of the ``candidates`` (ascending item indices, or a bool mask)
+    drawn without replacement, each with a weight
+    ``(1 + exposure) ** -EXPOSURE_POWER``, by the seed ``draw_seed``.
 
     Efraimidis and Spirakis' draw: each item gets the key ``log(u) / weight``
     for a uniform ``u``, and the ``k`` largest keys win; one vectorised pass."""
     if k <= 0:
         return []
-    idx = np.flatnonzero(candidates)
+    candidates = np.asarray(candidates)
+    idx = np.flatnonzero(candidates) if candidates.dtype == bool else candidates.astype(np.intp)
     if not len(idx):
         return []
     weight = np.power(1.0 + np.maximum(exposure_counts[idx], 0.0), -EXPOSURE_POWER)

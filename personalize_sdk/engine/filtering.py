@@ -6,6 +6,14 @@ data. A filter is compiled once per (filter name, model version) against the
 model's item catalogue and then evaluated per request into a boolean mask
 over the catalogue, which is applied *before* the list is cut to
 ``num_results``, so a filtered list is still full when the catalogue allows.
+
+What a request may show is an :class:`Allowed`: that mask (none without a
+filter) minus a few items (the current item, what the user bought). It is
+asked about candidates only, never turned into a vector over the catalogue:
+:meth:`Allowed.test` answers for a list of item indices, and
+:meth:`Allowed.first` walks an order computed at training (the popularity
+order, a category's) and takes its first allowed items, so a request costs
+what it looks at, not the size of the catalogue.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import threading
 from typing import Any, Mapping, Sequence
 
 from ..exceptions import ConfigurationError
+from ._deps import np
 
 _lock = threading.Lock()
 
@@ -39,6 +48,56 @@ def interactions_by_type(history: Sequence[tuple[str, str, float]], per_type: in
         if len(items) < per_type:
             items.append(item_id)
     return result
+
+
+class Allowed:
+    """The items one request may show: ``mask`` (a boolean per item; None:
+    every item) minus the ``excluded`` item indices."""
+
+    def __init__(self, size: int, mask: Any = None, excluded: Any = ()) -> None:
+        self.size = size
+        self.mask = mask
+        self.excluded = np.unique(np.asarray(excluded, dtype=np.intp))
+
+    def without(self, indices: Any) -> "Allowed":
+        """The same, minus ``indices`` too."""
+        more = np.asarray(list(indices) if not isinstance(indices, np.ndarray) else indices, dtype=np.intp)
+        return Allowed(self.size, self.mask, np.concatenate((self.excluded, more)))
+
+    def test(self, indices: Any) -> Any:
+        """A boolean per index of ``indices``: whether the request may show it."""
+        indices = np.asarray(indices, dtype=np.intp)
+        ok = self.mask[indices] if self.mask is not None else np.ones(len(indices), dtype=bool)
+        if len(self.excluded) and len(indices):
+            ok &= ~np.isin(indices, self.excluded)
+        return ok
+
+    def __contains__(self, index: int) -> bool:
+        return bool(self.test([index])[0])
+
+    def dense(self) -> Any:
+        """The boolean vector over the catalogue (for the few paths that score it all)."""
+        mask = np.ones(self.size, dtype=bool) if self.mask is None else np.array(self.mask, dtype=bool)
+        mask[self.excluded] = False
+        return mask
+
+    def first(self, order: Any, n: int, keep: Any = None) -> Any:
+        """The first ``n`` allowed indices of ``order`` (and, with ``keep``, a
+        function of a chunk of indices giving booleans, those it keeps too),
+        walked in chunks that grow fourfold: a filter that allows only items
+        far down the order still gets them, at the cost of reading that far."""
+        found, count, start = [], 0, 0
+        size = n + len(self.excluded) + 32
+        while count < n and start < len(order):
+            chunk = order[start:start + size]
+            ok = self.test(chunk)
+            if keep is not None:
+                ok &= keep(chunk)
+            found.append(chunk[ok])
+            count += len(found[-1])
+            start += size
+            size *= 4
+        return np.concatenate(found)[:n] if found else np.asarray(order[:0], dtype=np.intp)
 
 
 class FilterSet:

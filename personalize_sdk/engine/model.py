@@ -103,6 +103,8 @@ class Model:
     family: Any = None
     #: family x family co-purchase lift (dense), or None
     family_affinity: Any = None
+    #: the serving indexes built at training (see :meth:`prepared`); None in older pickles
+    serving: dict | None = None
     # filled lazily by the serving layer (filter catalogue, compiled filters)
     cache: dict = field(default_factory=dict, repr=False)
 
@@ -118,6 +120,75 @@ class Model:
 
     def status(self, use_case: str) -> UseCaseStatus:
         return self.report.use_cases[use_case]
+
+    # -- serving indexes: what lets a request touch only its candidates ----
+    def prepared(self, key: Any, make: Any) -> Any:
+        """The serving index ``key``: built at training, or else (a model
+        pickled before they existed, a setting unlike the training's) by
+        ``make()`` on first use and kept in the cache."""
+        if self.serving is not None and key in self.serving:
+            return self.serving[key]
+        value = self.cache.get(key)
+        if value is None:
+            value = self.cache[key] = make()
+        return value
+
+    def order(self, key: str) -> Any:
+        """Every item by descending ``popularity[key]``, ties by ``popularity["all"]``
+        then catalogue order (a request takes the first allowed ones)."""
+        return self.prepared(("order", key), lambda: popularity.order(self.popularity[key], self.popularity["all"]))
+
+    def share(self, key: str) -> float:
+        """The total of ``popularity[key]`` (an item's score is its share of it)."""
+        return self.prepared(("share", key), lambda: float(np.clip(self.popularity[key], 0.0, None).sum()))
+
+    def peak(self) -> float:
+        """The largest ``popularity["all"]`` (0 for an empty catalogue)."""
+        popular = self.popularity["all"]
+        return self.prepared(("peak",), lambda: float(popular.max()) if len(popular) else 0.0)
+
+    def category_scaled_total(self) -> float:
+        """The sum of ``popularity["all"] / (peak + 1)``: the mass of a category fallback."""
+        return self.prepared(("scaled",), lambda: float((self.popularity["all"] / (self.peak() + 1.0)).sum()))
+
+    def by_category(self) -> tuple[Any, Any]:
+        """The popularity order of ``all`` grouped by category (see :func:`.popularity.grouped`)."""
+        return self.prepared(("category",), lambda: popularity.grouped(
+            self.order("all"), self.category, len(self.category_names)))
+
+    def by_family(self) -> tuple[Any, Any]:
+        """Item indices grouped by family, ascending within each."""
+        family = self.family if self.family is not None else np.full(self.n_items, -1, dtype=np.int32)
+        return self.prepared(("family",), lambda: popularity.grouped(
+            np.arange(self.n_items), family, int(family.max()) + 1 if len(family) else 0))
+
+    def young(self, cutoff: float) -> Any:
+        """Items younger than ``cutoff`` days, ascending (the ones exploration draws from)."""
+        return self.prepared(("young", cutoff), lambda: np.flatnonzero(self.age_days < cutoff))
+
+    def young_by_category(self, cutoff: float) -> tuple[Any, Any]:
+        """The young items grouped by category, ascending within each."""
+        return self.prepared(("young-category", cutoff), lambda: popularity.grouped(
+            self.young(cutoff), self.category, len(self.category_names)))
+
+    def prepare(self, config: EngineConfig) -> None:
+        """Build every serving index now (at training, not on a request)."""
+        for key in self.popularity:
+            self.order(key)
+            self.share(key)
+        self.category_scaled_total()
+        self.by_category()
+        self.by_family()
+        self.young_by_category(config.exploration_item_age_cutoff)
+        self.serving, self.cache = dict(self.cache), {}
+
+
+def members(index: tuple[Any, Any], group: int) -> Any:
+    """Group ``group`` of an index from :func:`.popularity.grouped` (empty if out of range)."""
+    indices, bounds = index
+    if group < 0 or group + 1 >= len(bounds):
+        return indices[:0]
+    return indices[bounds[group]:bounds[group + 1]]
 
 
 def readiness(data: Interactions, config: EngineConfig) -> dict[str, UseCaseStatus]:
@@ -210,6 +281,7 @@ def build(
         family=family,
         family_affinity=complements.family_affinity(data, config, family),
     )
+    model.prepare(config)
     model.report = replace(report, seconds=time.perf_counter() - started)
     return model
 

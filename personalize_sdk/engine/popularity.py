@@ -51,6 +51,40 @@ def popularity_scores(data: Interactions, config: EngineConfig, reference: float
     }
 
 
+def order(scores: Any, tie: Any) -> Any:
+    """Every item index by descending ``scores``, ties by descending ``tie``,
+    then catalogue order: the order a request walks to take its first allowed
+    items (computed once per model, so a request never sorts the catalogue)."""
+    return np.lexsort((np.arange(len(scores)), -np.asarray(tie), -np.asarray(scores)))
+
+
+def grouped(members: Any, labels: Any, n_groups: int) -> tuple[Any, Any]:
+    """``members`` (item indices) grouped by ``labels[member]``, each group in
+    the order of ``members``; items labelled -1 belong to none. Returns the
+    grouped indices and the bounds: group ``g`` is ``indices[bounds[g]:bounds[g + 1]]``."""
+    members = np.asarray(members, dtype=np.intp)
+    members = members[labels[members] >= 0]
+    group = labels[members]
+    indices = members[np.argsort(group, kind="stable")]
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=n_groups)))).astype(np.intp)
+    return indices, bounds
+
+
+def top_among(idx: Any, values: Any, n: int, tie: Any) -> list[tuple[int, float]]:
+    """The best ``n`` of the items ``idx`` by ``values``, ties by ``tie`` then catalogue order."""
+    if not len(idx) or n <= 0:
+        return []
+    if n < len(idx):
+        # Partition first, so the sort only touches the few items that can
+        # make the cut (all those tied with the n-th best included).
+        kth = np.partition(values, len(values) - n)[len(values) - n]
+        keep = values >= kth
+        if int(keep.sum()) <= 50 * n:
+            idx, values = idx[keep], values[keep]
+    order = np.lexsort((idx, -tie[idx], -values))[:n]
+    return [(int(i), float(v)) for i, v in zip(idx[order], values[order])]
+
+
 def ranked(scores: Any, limit: int | None = None) -> Any:
     """Item indices by descending score (only items with a positive score)."""
     positive = np.flatnonzero(scores > 0)

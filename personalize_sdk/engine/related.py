@@ -6,6 +6,11 @@ matrix, the allowed ones only, topped up from the families bought with its
 own (bought together) and from its category. A mixin: the ranking and
 fill-in steps it uses (``_fill``, ``_category_scores``, ``_popularity``,
 ``_explore``) are the scorer's own.
+
+Candidates only: the item's neighbour row, the items of the families bought
+with its own (listed per family at training), its category's items in their
+popularity order; what is allowed is asked of those (see
+:class:`~personalize_sdk.engine.filtering.Allowed`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from ..use_cases import ALSO_VIEWED, BOUGHT_TOGETHER, RecommendationRequest
 from ._deps import np
 from . import exploration
 from .cooccurrence import neighbours
-from .model import Model
+from .filtering import Allowed
+from .model import Model, members
+from .popularity import top_among
 from .scales import EXPLORATION, Answer, Share, has_order, no_order
 
 
@@ -26,11 +33,10 @@ class RelatedLists:
 
     config: Any
 
-    def _related(self, model: Model, request: RecommendationRequest, history: list, allowed: Any, n: int) -> Answer:
+    def _related(self, model: Model, request: RecommendationRequest, history: list, allowed: Allowed,
+                 n: int) -> Answer:
         index = model.item_index.get(request.item_id)  # type: ignore[arg-type]
-        allowed = allowed & ~self._consumed_purchases(model, history)
-        if index is not None:
-            allowed[index] = False
+        allowed = allowed.without(self._consumed_purchases(model, history) + ([index] if index is not None else []))
         status = model.status(request.use_case)
         if (index is not None and not status.ready and request.use_case == BOUGHT_TOGETHER
                 and model.status(ALSO_VIEWED).ready):
@@ -42,11 +48,11 @@ class RelatedLists:
         if index is None or not status.ready:
             why = (f"{request.use_case} is not ready: {status.reason}" if index is not None
                    else f"item {request.item_id!r} has no interactions in the trained model yet")
-            if not has_order(self._popularity(model)[0]):
+            if not self._has_order(model, self._popularity(model)[0]):
                 return no_order(why)
             category = self._category_scores(model, index)
             answer = Answer([], SOURCE_FALLBACK, why + "; showing popular items of the same category",
-                            scale=Share.of(category))
+                            scale=category.share())
             self._fill(model, answer.items, allowed, n, category, ("category",))
             return answer
         if request.use_case == BOUGHT_TOGETHER:
@@ -84,29 +90,31 @@ class RelatedLists:
         self._fill_complementary(model, answer, allowed, n, index)
         return answer
 
-    def _fill_complementary(self, model: Model, answer: Answer, allowed: Any, n: int, index: int) -> None:
+    def _fill_complementary(self, model: Model, answer: Answer, allowed: Allowed, n: int, index: int) -> None:
         """Top up with the popular items of the families bought with the item's own."""
         affinity, family = model.family_affinity, model.family
         if len(answer.items) >= n or affinity is None or family is None or family[index] < 0:
             return
-        per_item = np.where(family >= 0, affinity[family[index]][np.maximum(family, 0)], 0.0)
-        if not np.any(per_item > 0):
+        row = affinity[family[index]]
+        groups = model.by_family()
+        candidates = [members(groups, int(g)) for g in np.flatnonzero(row > 0)]
+        if not candidates:
             return
+        items = np.concatenate(candidates)
         popular = model.popularity["all"]
-        scores = per_item * (0.5 + popular / ((popular.max() if len(popular) else 0.0) + 1.0))
-        self._fill(model, answer.items, allowed & (per_item > 0), n, scores, ("complementary_family",))
+        scores = row[family[items]] * (0.5 + popular[items] / (model.peak() + 1.0))
+        ok = allowed.without([i for i, _s, _w in answer.items]).test(items)
+        for i, score in top_among(items[ok], scores[ok], n - len(answer.items), popular):
+            answer.items.append((i, score, ("complementary_family",)))
 
     @staticmethod
-    def _neighbour_list(model: Model, matrix: Any, tag: tuple[str, ...], index: int, allowed: Any,
+    def _neighbour_list(model: Model, matrix: Any, tag: tuple[str, ...], index: int, allowed: Allowed,
                         n: int) -> Answer:
         """The allowed neighbours of ``index`` in ``matrix``, scaled as shares of its row."""
         answer = Answer([], scale=RelatedLists._row_share(matrix, index))
         cols, vals = neighbours(matrix, index)
-        for col, val in zip(cols, vals):
-            if len(answer.items) >= n:
-                break
-            if allowed[col]:
-                answer.items.append((int(col), float(val), tag))
+        ok = allowed.test(cols)
+        answer.items = [(int(col), float(val), tag) for col, val in zip(cols[ok][:n], vals[ok][:n])]
         return answer
 
     @staticmethod
@@ -115,27 +123,22 @@ class RelatedLists:
         _cols, vals = neighbours(matrix, index)
         return Share(float(np.clip(vals, 0.0, None).sum()), matrix.shape[1])
 
-    def _fill_category(self, model: Model, answer: Answer, allowed: Any, n: int, index: int,
+    def _fill_category(self, model: Model, answer: Answer, allowed: Allowed, n: int, index: int,
                        visitor: str | None) -> None:
         """Top up a short related list with the item's category: young, little-seen
         items get the exploration share (how a new item gets its first views)."""
         if len(answer.items) >= n:
             return
-        taken = allowed.copy()
-        for i, _s, _w in answer.items:
-            taken[i] = False
-        same = taken & (model.category == model.category[index]) if model.category[index] >= 0 else taken
+        taken = allowed.without([i for i, _s, _w in answer.items])
+        category = int(model.category[index])
         k = exploration.slots(n - len(answer.items), self.config.exploration_weight)
-        for i in self._explore(model, same, k, "related", model.item_ids[index], visitor):
+        for i in self._explore(model, taken, k, "related", model.item_ids[index], visitor,
+                               category=category if category >= 0 else None):
             answer.items.append((i, 0.0, ("category", EXPLORATION)))
         self._fill(model, answer.items, allowed, n, self._category_scores(model, index), ("category",))
 
-    def _consumed_purchases(self, model: Model, history: list) -> Any:
+    def _consumed_purchases(self, model: Model, history: list) -> list[int]:
         # Personalize's "also viewed" drops items the user already bought.
-        mask = np.zeros(model.n_items, dtype=bool)
-        for item_id, event_type, _ts in history:
-            if event_type == self.config.purchase_event_type:
-                index = model.item_index.get(item_id)
-                if index is not None:
-                    mask[index] = True
-        return mask
+        bought = (model.item_index.get(item_id) for item_id, event_type, _ts in history
+                  if event_type == self.config.purchase_event_type)
+        return [index for index in bought if index is not None]

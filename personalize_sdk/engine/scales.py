@@ -9,7 +9,8 @@ documentation describes its scores:
 * **recommended for you**: a softmax over the whole catalogue
   (:class:`Softmax`): each item's score is its probability of being the
   user's next interaction among *all* items, so the scores of the catalogue
-  sum to 1 and a list's scores sum to at most 1;
+  sum to 1 and a list's scores sum to at most 1 (the items a request did not
+  score, all at 0, enter the sum by their count: :meth:`Softmax.sparse`);
 * **personalized ranking**: the same softmax over the input list only, so the
   ranked items' scores sum to 1 (an item the model has never seen scores 0);
 * **popular items, related items, fallbacks**: each item's share of the
@@ -46,12 +47,24 @@ class Softmax(Scale):
     """``exp(raw / temperature)``, normalised over ``population`` (the raw
     scores of every item that shares the probability mass)."""
 
-    def __init__(self, population: Any, temperature: float) -> None:
+    def __init__(self, population: Any, temperature: float, zeros: int = 0) -> None:
         values = np.asarray(population, dtype=np.float64)
         self.temperature = float(temperature)
-        self.peak = float(values.max()) if len(values) else 0.0
+        if not len(values) and not zeros:
+            self.peak, self.total = 0.0, 1.0
+            return
+        self.peak = max(float(values.max()) if len(values) else 0.0, 0.0) if zeros else float(values.max())
         # Shifted by the peak, so the largest term is exp(0) and nothing overflows.
-        self.total = float(np.exp((values - self.peak) / self.temperature).sum()) if len(values) else 1.0
+        self.total = float(np.exp((values - self.peak) / self.temperature).sum())
+        if zeros:
+            self.total += zeros * math.exp(-self.peak / self.temperature)
+
+    @classmethod
+    def sparse(cls, values: Any, size: int, temperature: float) -> "Softmax":
+        """The softmax over a catalogue of ``size`` items where only ``values``
+        (the candidates') are not 0: the other items add ``exp(0)`` each to
+        the sum, counted without listing them."""
+        return cls(values, temperature, zeros=max(0, size - len(values)))
 
     def map(self, raw: Sequence[float]) -> list[float]:
         terms = [math.exp(min(0.0, x - self.peak) / self.temperature) for x in raw]

@@ -1,16 +1,30 @@
 """Answering requests from a trained :class:`~personalize_sdk.engine.model.Model`.
 
-Every answer is built the same way: score the catalogue, remove what may not
-be shown (the filter, the item itself, what the user already bought), then
-take the best ``num_results``. Because removal comes before the cut, a
+Every answer is built the same way: score the candidates, remove what may
+not be shown (the filter, the item itself, what the user already bought),
+then take the best ``num_results``. Because removal comes before the cut, a
 filtered list stays full while the catalogue has enough allowed items. When
 the model cannot answer properly (a cold user, an item without interactions,
 a use case short of data) the answer is a fallback: ``source="fallback"``
 with a ``reason`` a person can read.
+
+A request costs what its candidates cost, not the catalogue's size. The
+candidates of recommended for you are the items the user's history rows
+reach in the similarity and transition matrices (item-kNN: :class:`Sparse`
+scores; every other item scores 0). Popular items, a category's items and
+the young items exploration draws from come in orders computed at training
+(see :meth:`~personalize_sdk.engine.model.Model.prepared`), and a request
+takes the first allowed ones; a candidate list shorter than ``num_results``
+is topped up by merging in the popularity order (the items at 0 rank by
+popularity, then catalogue order, as a sort over the whole catalogue would
+rank them). Only EASE (a dense matrix, at most ``ease_max_items`` items),
+a request with a context (its lift is per item) and the untrained model
+still score vectors over the catalogue.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from typing import Any, Callable
@@ -26,12 +40,12 @@ from ..use_cases import (
     RankingRequest,
     RecommendationRequest,
 )
-from ._deps import np
+from ._deps import np, sp
 from . import exploration
 from .config import EngineConfig
-from .filtering import FilterSet, interactions_by_type
-from .model import Model
-from .popularity import DAY, StoredCounts
+from .filtering import Allowed, FilterSet, interactions_by_type
+from .model import Model, members
+from .popularity import DAY, StoredCounts, top_among
 from .related import RelatedLists
 from .scales import EXPLORATION, NO_EVENTS, Answer, Share, Softmax, has_order, no_order, shown, slot_scores
 from .store import Store
@@ -41,6 +55,84 @@ __all__ = ["EXPLORATION", "Scorer", "new_recommendation_id", "slot_scores"]
 
 def new_recommendation_id() -> str:
     return "RID-" + uuid.uuid4().hex[:32]
+
+
+class Sparse:
+    """Scores of a few candidates (``index`` ascending); every other item of
+    the ``size`` items of the catalogue scores 0."""
+
+    def __init__(self, index: Any, values: Any, size: int) -> None:
+        self.index, self.values, self.size = index, values, size
+
+    def at(self, item: int) -> float:
+        position = int(np.searchsorted(self.index, item))
+        found = position < len(self.index) and self.index[position] == item
+        return float(self.values[position]) if found else 0.0
+
+    def dense(self) -> Any:
+        vector = np.zeros(self.size, dtype=self.values.dtype)
+        vector[self.index] = self.values
+        return vector
+
+
+class CategoryScores:
+    """Popularity within ``category`` (the category's items score 2 more,
+    so they all come first), over ``popular``."""
+
+    def __init__(self, model: Model, popular: Any, category: int | None) -> None:
+        self.popular, self.category, self.model = popular, category, model
+        #: over the model's own popularity, its orders give the ranking
+        self.trained = popular is model.popularity["all"]
+        self.divisor = (model.peak() if self.trained else (float(popular.max()) if len(popular) else 0.0)) + 1.0
+        self.in_category = category is not None and category >= 0
+
+    def value(self, item: int) -> float:
+        lift = 2.0 if self.in_category and self.model.category[item] == self.category else 0.0
+        return float(self.popular[item] / self.divisor + lift)
+
+    def dense(self) -> Any:
+        scores = self.popular / self.divisor
+        return scores + (self.model.category == self.category) * 2.0 if self.in_category else scores
+
+    def share(self) -> Share:
+        if not self.trained:
+            return Share.of(self.dense())
+        extra = 2.0 * len(members(self.model.by_category(), self.category)) if self.in_category else 0.0
+        return Share(self.model.category_scaled_total() + extra, self.model.n_items)
+
+
+def history_scores(personal: Any, items: Any, weights: Any, recency: Any, size: int) -> Any:
+    """``personal.score`` of a history, as :class:`Sparse` scores over the
+    columns its rows reach when the matrices are sparse (item-kNN). The rows
+    are cut out with those columns renumbered, and scored by the model's own
+    :meth:`~personalize_sdk.engine.personal.PersonalModel.score`, so every
+    sum adds the same terms in the same order as over the whole catalogue."""
+    if isinstance(personal.similarity, np.ndarray):
+        return personal.score(items, weights, recency)
+    rows = np.asarray(items, dtype=np.intp)
+    cut = [personal.similarity[rows], personal.transition[rows]]
+    columns = np.unique(np.concatenate([part.indices for part in cut]))
+    side = max(len(rows), len(columns), 1)
+
+    def square(part: Any) -> Any:  # row j of the history, columns renumbered, padded to side x side
+        indptr = np.concatenate((part.indptr, np.full(side - len(rows), part.indptr[-1])))
+        return sp.csr_matrix((part.data, np.searchsorted(columns, part.indices), indptr), shape=(side, side))
+
+    local = dataclasses.replace(personal, similarity=square(cut[0]), transition=square(cut[1]))
+    values = local.score(np.arange(len(rows)), weights, recency)[: len(columns)]
+    return Sparse(columns.astype(np.intp), values, size)
+
+
+def _value(scores: Any, item: int) -> float:
+    return scores.at(item) if isinstance(scores, Sparse) else float(scores[item])
+
+
+def _popularity_key(model: Model, scores: Any) -> str | None:
+    """Which of the model's popularity vectors ``scores`` is (its order is precomputed)."""
+    for key, vector in model.popularity.items():
+        if vector is scores:
+            return key
+    return None
 
 
 class Scorer(RelatedLists):
@@ -60,20 +152,23 @@ class Scorer(RelatedLists):
         self.stored_counts = stored_counts
         self.clock = clock
 
-    def _explore(self, model: Model, candidates: Any, k: int, *visitor: Any) -> list[int]:
-        """``k`` young candidates drawn for this visitor and time bucket (see :mod:`.exploration`)."""
-        young = candidates & (model.age_days < self.config.exploration_item_age_cutoff)
+    def _explore(self, model: Model, allowed: Allowed, k: int, *visitor: Any, category: int | None = None) -> list[int]:
+        """``k`` young allowed items (of ``category``, when given) drawn for
+        this visitor and time bucket (see :mod:`.exploration`)."""
+        if k <= 0:
+            return []
+        cutoff = self.config.exploration_item_age_cutoff
+        young = model.young(cutoff) if category is None else members(model.young_by_category(cutoff), category)
         now = exploration.bucket(self.clock(), self.config.exploration_rotation_seconds)
-        return exploration.pick(young, model.exposure, k, exploration.seed(now, *visitor))
+        return exploration.pick(young[allowed.test(young)], model.exposure, k, exploration.seed(now, *visitor))
 
     # -- shared steps ----------------------------------------------------
     def _history(self, user_id: str | None) -> list[tuple[str, str, float]]:
         return self.store.history(user_id, self.config.history_scan) if user_id else []
 
-    def _allowed(self, model: Model, request: Any, history: list, current_item: str | None) -> Any:
-        allowed = np.ones(model.n_items, dtype=bool)
+    def _allowed(self, model: Model, request: Any, history: list, current_item: str | None) -> Allowed:
         if request.filter is None:
-            return allowed
+            return Allowed(model.n_items)
         user_id = request.user_id
         props = self.store.user_properties(user_id) if user_id else None
         mask = self.filters.mask(
@@ -84,11 +179,11 @@ class Scorer(RelatedLists):
             interactions=interactions_by_type(history, self.config.filter_interactions_per_type) if user_id else None,
             current_item=current_item,
         )
-        return allowed & np.asarray(mask, dtype=bool)
+        return Allowed(model.n_items, np.asarray(mask, dtype=bool))
 
-    def _consumed(self, model: Model, history: list) -> Any:
-        """Mask of items the user already consumed (by ``exclude_event_types``)."""
-        mask = np.zeros(model.n_items, dtype=bool)
+    def _consumed(self, model: Model, history: list) -> list[int]:
+        """Items the user already consumed (by ``exclude_event_types``)."""
+        consumed: list[int] = []
         per_type: dict[str, int] = {}
         for item_id, event_type, _ts in history:
             if not self.config.excludes(event_type):
@@ -99,47 +194,64 @@ class Scorer(RelatedLists):
                 continue
             index = model.item_index.get(item_id)
             if index is not None:
-                mask[index] = True
-        return mask
+                consumed.append(index)
+        return consumed
 
     @staticmethod
-    def _top(scores: Any, allowed: Any, n: int, *tie_breakers: Any) -> list[tuple[int, float]]:
-        """The best ``n`` allowed items by ``scores``, ties by ``tie_breakers`` then catalogue order."""
-        idx = np.flatnonzero(allowed)
-        if not len(idx):
+    def _best(model: Model, scores: Any, allowed: Allowed, n: int) -> list[tuple[int, float]]:
+        """The best ``n`` allowed items by ``scores``, ties by ``popularity["all"]``
+        then catalogue order; candidates only, wherever the scores allow."""
+        tie = model.popularity["all"]
+        if n <= 0:
             return []
-        if n < len(idx):
-            # Partition first, so the sort only touches the few items that can
-            # make the cut (all those tied with the n-th best included).
-            values = scores[idx]
-            kth = np.partition(values, len(values) - n)[len(values) - n]
-            candidates = idx[values >= kth]
-            if len(candidates) <= 50 * n:
-                idx = candidates
-        keys = [idx] + [-t[idx] for t in reversed(tie_breakers)] + [-scores[idx]]
-        order = np.lexsort(keys)[:n]
-        return [(int(i), float(scores[i])) for i in idx[order]]
+        if isinstance(scores, Sparse):
+            ok = allowed.test(scores.index)
+            idx, values = scores.index[ok], scores.values[ok]
+            chosen = top_among(idx[values > 0], values[values > 0], n, tie)
+            if len(chosen) < n:  # then every item at 0, in the popularity order
+                scored = scores.index[scores.values != 0]
+                zeros = allowed.first(model.order("all"), n - len(chosen), keep=lambda c: ~np.isin(c, scored))
+                chosen += [(int(i), 0.0) for i in zeros]
+            return chosen + top_among(idx[values < 0], values[values < 0], n - len(chosen), tie)
+        if isinstance(scores, CategoryScores) and scores.trained:
+            first = allowed.first(members(model.by_category(), scores.category), n) if scores.in_category else []
+            rest = allowed.first(model.order("all"), n - len(first),
+                                 keep=(lambda c: model.category[c] != scores.category) if scores.in_category else None)
+            return [(int(i), scores.value(int(i))) for i in list(first) + list(rest)]
+        key = _popularity_key(model, scores)
+        if key is not None:
+            return [(int(i), float(scores[i])) for i in allowed.first(model.order(key), n)]
+        dense = scores.dense() if isinstance(scores, CategoryScores) else scores
+        idx = np.flatnonzero(allowed.dense())
+        return top_among(idx, dense[idx], n, tie)
 
-    def _fill(self, model: Model, chosen: list[tuple[int, float, tuple]], allowed: Any, n: int,
+    def _fill(self, model: Model, chosen: list[tuple[int, float, tuple]], allowed: Allowed, n: int,
               scores: Any, reason_tag: tuple[str, ...] = ()) -> None:
         """Append the best of ``scores`` not yet chosen until there are ``n`` items."""
         if len(chosen) >= n:
             return
-        taken = allowed.copy()
-        for index, _score, _why in chosen:
-            taken[index] = False
-        for index, score in self._top(scores, taken, n - len(chosen), model.popularity["all"]):
+        taken = allowed.without([index for index, _score, _why in chosen])
+        for index, score in self._best(model, scores, taken, n - len(chosen)):
             chosen.append((index, score, reason_tag))
 
-    def _category_scores(self, model: Model, index: int | None, category: int | None = None) -> Any:
+    def _category_scores(self, model: Model, index: int | None, category: int | None = None) -> CategoryScores:
         """Popularity within the item's category (others score below all of them)."""
         popular, _what = self._popularity(model)
-        scores = popular / ((popular.max() if len(popular) else 0.0) + 1.0)
         if category is None and index is not None:
             category = int(model.category[index])
-        if category is not None and category >= 0:
-            scores = scores + (model.category == category) * 2.0
-        return scores
+        return CategoryScores(model, popular, category)
+
+    @staticmethod
+    def _share(model: Model, scores: Any) -> Share:
+        """Each item's share of ``scores`` (a model's popularity: its total is precomputed)."""
+        key = _popularity_key(model, scores)
+        return Share(model.share(key), model.n_items) if key is not None else Share.of(scores)
+
+    @staticmethod
+    def _has_order(model: Model, scores: Any) -> bool:
+        """Whether ``scores`` rank anything (a popularity vector has, when its total is positive)."""
+        key = _popularity_key(model, scores)
+        return has_order(scores) if key is None else bool(model.n_items) and model.share(key) > 0
 
     def _respond(self, model: Model, request: Any, use_case: str, answer: Answer) -> RecommendationList:
         rid = new_recommendation_id()
@@ -176,13 +288,13 @@ class Scorer(RelatedLists):
         status = model.status(request.use_case)
         if status.ready:
             scores = model.popularity[request.use_case]
-            return Answer([(i, s, ()) for i, s in self._top(scores, allowed, n, model.popularity["all"])],
-                          scale=Share.of(scores))
+            return Answer([(i, s, ()) for i, s in self._best(model, scores, allowed, n)],
+                          scale=self._share(model, scores))
         scores, what = self._popularity(model)
-        if not has_order(scores):
+        if not self._has_order(model, scores):
             return no_order(f"{request.use_case} is not ready: {status.reason}")
         answer = Answer([], SOURCE_FALLBACK, f"{request.use_case} is not ready: {status.reason}; showing {what}",
-                        scale=Share.of(scores))
+                        scale=self._share(model, scores))
         self._fill(model, answer.items, allowed, n, scores)
         return answer
 
@@ -218,10 +330,11 @@ class Scorer(RelatedLists):
         if self.config.history_half_life_days:
             age_days = (stamps[0] - np.asarray(stamps)) / DAY
             recency = np.power(0.5, age_days / self.config.history_half_life_days)
-        return model.personal.score(items, weights, recency)
+        return history_scores(model.personal, items, weights, recency, model.n_items)
 
-    def _personal(self, model: Model, request: RecommendationRequest, history: list, allowed: Any, n: int) -> Answer:
-        allowed = allowed & ~self._consumed(model, history)
+    def _personal(self, model: Model, request: RecommendationRequest, history: list, allowed: Allowed,
+                  n: int) -> Answer:
+        allowed = allowed.without(self._consumed(model, history))
         status = model.status(RECOMMENDED_FOR_YOU)
         scores = self._personal_scores(model, history) if status.ready else None
         if scores is None:
@@ -229,24 +342,24 @@ class Scorer(RelatedLists):
             fallback = self._in_context(model, fallback, request.context)
             why = (f"recommended_for_you is not ready: {status.reason}" if not status.ready
                    else "the user has no history yet")
-            if not has_order(fallback):
+            if not self._has_order(model, fallback):
                 return no_order(why)
-            answer = Answer([], SOURCE_FALLBACK, f"{why}; showing {what}", scale=Share.of(fallback))
+            answer = Answer([], SOURCE_FALLBACK, f"{why}; showing {what}", scale=self._share(model, fallback))
             self._fill(model, answer.items, allowed, n, fallback)
             return answer
         scores = self._in_context(model, scores, request.context, log=True)
         k = exploration.slots(n, self.config.exploration_weight)
-        relevant = self._top(scores, allowed, n, model.popularity["all"])
-        candidates = allowed.copy()
-        for i, _s in relevant[: n - k]:
-            candidates[i] = False
-        explored = self._explore(model, candidates, k, "personal", request.user_id)
+        relevant = self._best(model, scores, allowed, n)
+        explored = self._explore(model, allowed.without([i for i, _s in relevant[: n - k]]), k,
+                                 "personal", request.user_id)
         by_index = dict(relevant)
         items = []
         for i, was_explored in exploration.interleave([i for i, _ in relevant], explored, n):
-            items.append((i, by_index.get(i, float(scores[i])), (EXPLORATION,) if was_explored else ()))
+            items.append((i, by_index.get(i, _value(scores, i)), (EXPLORATION,) if was_explored else ()))
         # The probability of each item among the whole catalogue, as Personalize scores.
-        return Answer(items, scale=Softmax(scores, self.config.score_temperature))
+        temperature = self.config.score_temperature
+        return Answer(items, scale=Softmax.sparse(scores.values, scores.size, temperature)
+                      if isinstance(scores, Sparse) else Softmax(scores, temperature))
 
     def _in_context(self, model: Model, scores: Any, context: Any, *, log: bool = False) -> Any:
         """``scores`` reweighed by each item's lift for the request's context
@@ -257,6 +370,8 @@ class Scorer(RelatedLists):
         lift = model.context.lift(context) if context and weight and model.context is not None else None
         if lift is None:
             return scores
+        if isinstance(scores, Sparse):  # the lift is per item: every item's score changes
+            scores = scores.dense()
         if log:
             return scores + self.config.score_temperature * weight * np.log(lift)
         return scores * np.power(lift, weight)
@@ -278,12 +393,15 @@ class Scorer(RelatedLists):
         else:
             scores = self._in_context(model, scores, request.context, log=True)
         known, unknown = [], []
-        for position, item_id in enumerate(dict.fromkeys(request.item_ids)):
-            index = model.item_index.get(item_id)
+        given = list(dict.fromkeys(request.item_ids))
+        indices = [model.item_index.get(item_id) for item_id in given]
+        found = [index for index in indices if index is not None]
+        visible = dict(zip(found, allowed.test(found)))
+        for position, (item_id, index) in enumerate(zip(given, indices)):
             if index is None:
                 unknown.append(item_id)
-            elif allowed[index]:
-                known.append((-float(scores[index]), -float(model.popularity["all"][index]), position, index))
+            elif visible[index]:
+                known.append((-_value(scores, index), -float(model.popularity["all"][index]), position, index))
         known.sort()
         answer.items = [(index, -neg, ()) for neg, _p, _pos, index in known]
         # Only the input items share the mass: their scores sum to 1.
