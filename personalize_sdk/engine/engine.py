@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..records import Event, Item, User
 from ..recommendations import RecommendationList
@@ -69,6 +69,15 @@ class Engine:
     def put_events(self, events: Sequence[Event]) -> int:
         """Store ``events`` durably; return how many were new (repeated ids are ignored)."""
         added = self.store.add_events(events)
+        self.trainer.note_events(added)
+        return added
+
+    def import_events(
+        self, events: Iterable[Event], *, progress: Callable[[int, int], Any] | None = None
+    ) -> int:
+        """Store a history of any length in large transactions (see
+        :meth:`Store.import_events`); return how many events were new."""
+        added = self.store.import_events(events, progress=progress)
         self.trainer.note_events(added)
         return added
 

@@ -21,15 +21,30 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..records import Event, Item, User
 
 DB_FILENAME = "engine.sqlite3"
+#: events per transaction of :meth:`Store.import_events`
+IMPORT_CHUNK = 50_000
+#: each connection's page cache, in KiB (allocated as pages are read)
+CACHE_KIB = 64 * 1024
+#: the import's page cache, in KiB: the indexes' pages a chunk touches
+IMPORT_CACHE_KIB = 512 * 1024
+#: pages of write-ahead log between automatic checkpoints (SQLite's default: 1000)
+WAL_CHECKPOINT_PAGES = 10_000
+
+_INSERT_EVENT = (
+    "INSERT OR IGNORE INTO events (event_id, event_type, session_id, user_id, item_id, ts,"
+    " event_value, recommendation_id, impression, properties) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -46,7 +61,9 @@ CREATE TABLE IF NOT EXISTS events (
     properties TEXT
 );
 CREATE INDEX IF NOT EXISTS events_user ON events (user_id, ts);
-CREATE INDEX IF NOT EXISTS events_session ON events (session_id, ts);
+-- (events_session, on (session_id, ts), served no query: a fourth index to
+-- write at every insert.)
+DROP INDEX IF EXISTS events_session;
 -- Two jobs: the sessions a user's events came from (a login joins a guest
 -- session to the user), read from the index alone; and a guest session's
 -- anonymous events, (NULL, session_id), without walking the user's own events
@@ -114,6 +131,12 @@ class Store:
         conn.execute("PRAGMA secure_delete=ON")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        if target != ":memory:":
+            # A checkpoint writes the log's pages back at random places of the
+            # database (and syncs it): every 40 MB of log rather than every 4,
+            # a batch of events costs half as much once the indexes are big.
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         if target == ":memory:":
             conn.executescript(_SCHEMA)
         with self._pool_lock:
@@ -153,21 +176,26 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._read() as conn, self._transaction(conn):
+            yield conn
+
+    @staticmethod
+    @contextmanager
+    def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
         # BEGIN IMMEDIATE takes the write lock up front, so a transaction never
         # fails half-way on a lock upgrade when another process writes too.
-        with self._lock, self._read() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # never hand a connection mid-transaction back to the pool
                 conn.execute("ROLLBACK")
-                raise
-            try:
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:  # never hand a connection mid-transaction back to the pool
-                    conn.execute("ROLLBACK")
-                raise
+            raise
 
     def close(self) -> None:
         with self._lock, self._pool_lock:
@@ -185,29 +213,52 @@ class Store:
     def add_events(self, events: Sequence[Event]) -> int:
         """Store ``events`` in one transaction; return how many were new
         (events whose ``event_id`` is already stored are skipped)."""
-        rows = [
-            (
-                e.event_id,
-                e.event_type,
-                e.session_id,
-                e.user_id,
-                e.item_id,
-                e.sent_at_epoch,
-                e.event_value,
-                e.recommendation_id,
-                json.dumps(list(e.impression)) if e.impression else None,
-                e.properties_json,
-            )
-            for e in events
-        ]
+        rows = [_event_row(e) for e in events]
         with self._write() as conn:
-            before = conn.total_changes
-            conn.executemany(
-                "INSERT OR IGNORE INTO events (event_id, event_type, session_id, user_id, item_id, ts,"
-                " event_value, recommendation_id, impression, properties) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
-            return conn.total_changes - before
+            return _insert_events(conn, rows)
+
+    def import_events(
+        self,
+        events: Iterable[Event],
+        *,
+        chunk_size: int = IMPORT_CHUNK,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> int:
+        """Store every event of ``events`` (any iterable, read once, a chunk
+        at a time: memory stays flat) by :meth:`add_events`'s rule (an
+        ``event_id`` already stored is skipped, and of two with one id the
+        first wins); return how many were new.
+
+        Each chunk of ``chunk_size`` events is one transaction, committed by
+        a thread of its own while the next chunk is read (SQLite works
+        without the GIL while Python builds events), its rows ordered by
+        user (a stable sort: the user indexes are written in runs rather than
+        at random), with a page cache large enough for the indexes while the
+        import runs, given back at the end. A failure keeps the chunks
+        committed before it. ``progress(read, added)`` is called in the
+        caller's thread as chunks commit, with the running counts of events
+        committed and of events new among them, and once at the end."""
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+        iterator = iter(events)
+        with self._lock, self._read() as conn:
+            conn.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+            try:
+                with _ChunkWriter(conn, self._transaction, progress) as writer:
+                    while True:
+                        unique: dict[str, tuple] = {}
+                        count = 0
+                        for event in islice(iterator, chunk_size):
+                            row = _event_row(event)
+                            unique.setdefault(row[0], row)
+                            count += 1
+                        if not count:
+                            break
+                        writer.put(sorted(unique.values(), key=_row_user), count)
+            finally:
+                conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+                conn.execute("PRAGMA shrink_memory")
+        return writer.added
 
     def put_items(self, items: Sequence[Item]) -> None:
         now = time.time()
@@ -448,6 +499,74 @@ class Store:
             for rid, item_ids in rows:
                 found[rid] = json.loads(item_ids)
         return found
+
+
+def _event_row(e: Event) -> tuple:
+    """The ``events`` row of ``e`` (in the columns of ``_INSERT_EVENT``)."""
+    return (
+        e.event_id, e.event_type, e.session_id, e.user_id, e.item_id, e.sent_at_epoch, e.event_value,
+        e.recommendation_id, json.dumps(list(e.impression)) if e.impression else None, e.properties_json,
+    )
+
+
+def _row_user(row: tuple) -> str:
+    return row[3] or ""
+
+
+def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> int:
+    """Insert ``rows`` (in a transaction the caller holds); return how many were new."""
+    before = conn.total_changes
+    conn.executemany(_INSERT_EVENT, rows)
+    return conn.total_changes - before
+
+
+class _ChunkWriter:
+    """Commits chunks of rows in a thread of its own, one chunk behind the
+    caller; the caller sees its errors at the next ``put`` or at the end."""
+
+    def __init__(self, conn: sqlite3.Connection, transaction: Callable, progress: Callable | None) -> None:
+        self._conn, self._transaction, self._progress = conn, transaction, progress
+        self._queue: "queue.Queue[tuple[list[tuple], int] | None]" = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self.read = self.added = 0
+        self._reported = 0
+        self._thread = threading.Thread(target=self._run, name="personalize-import", daemon=True)
+
+    def __enter__(self) -> "_ChunkWriter":
+        self._thread.start()
+        return self
+
+    def put(self, rows: list[tuple], read: int) -> None:
+        """Commit ``rows``, the new ones of ``read`` events."""
+        self._raise_and_report()
+        self._queue.put((rows, read))
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            rows, read = chunk
+            if self._error is not None:
+                continue  # drain: the caller stops at its next put
+            try:
+                with self._transaction(self._conn):
+                    added = _insert_events(self._conn, rows)
+            except BaseException as err:  # handed to the caller's thread
+                self._error = err
+            else:
+                self.read, self.added = self.read + read, self.added + added
+
+    def _raise_and_report(self, final: bool = False) -> None:
+        if self._error is not None:
+            raise self._error
+        read = self.read
+        if self._progress is not None and (final or read != self._reported):
+            self._reported = read
+            self._progress(read, self.added)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if exc_info[0] is None:
+            self._raise_and_report(final=True)
 
 
 # The keyset column of each paginated query, by key_index.
