@@ -88,6 +88,12 @@ class EngineConfig:
     #: event types whose items are not recommended again to the same user ("all" for every type)
     exclude_event_types: tuple[str, ...] | str = ("Purchase",)
 
+    # -- training's memory ------------------------------------------------
+    #: item x item pair counts (also viewed, item-kNN) are built in blocks of
+    #: rows of about this many pairs, keeping each row's best neighbours, so
+    #: memory stays bounded however large the catalogue (about 50 bytes a pair)
+    training_block_size: int = 4_000_000
+
     # -- exploration (Personalize's itemExplorationConfig) -----------------
     #: share of recommended-for-you slots given to young, little-seen items (0 = none)
     exploration_weight: float = 0.3
@@ -144,7 +150,8 @@ class EngineConfig:
         for name in ("transition_weight", "knn_transition_weight"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ConfigurationError(f"{name} must be between 0 and 1")
-        for name in ("history_length", "history_scan", "filter_interactions_per_type", "neighbours", "max_basket_size", "bought_together_min_support"):
+        for name in ("history_length", "history_scan", "filter_interactions_per_type", "neighbours", "max_basket_size", "bought_together_min_support",
+                     "training_block_size"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be at least 1")
         for name in ("history_decay", "transition_decay"):

@@ -10,13 +10,17 @@ a thousand shoppers.
 times a shrinkage ``c / (c + 2)`` against pairs seen once: with ``a = 0``
 best sellers follow every item; with ``a = 0.5`` (cosine) they must earn it.
 
+Pair counts are built in blocks of rows (about ``training_block_size`` pairs
+each) that keep only each row's best neighbours: the full items x items
+count matrix of a large catalogue never exists at once.
+
 *Bought together* counts pairs the same way, over purchases only, and
 scores them as complements: see :mod:`.complements`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from ._deps import np, sp
 from .config import EngineConfig
@@ -24,7 +28,10 @@ from .interactions import Interactions
 
 
 def top_k_rows(matrix: Any, k: int) -> Any:
-    """Keep the ``k`` largest entries of each row of a sparse matrix (CSR, float32)."""
+    """Keep the ``k`` largest entries of each row of a sparse matrix (CSR, float32).
+
+    Ties keep the entries stored first. Only the rows longer than ``k`` are
+    sorted (most rows of a long-tailed catalogue are shorter)."""
     csr = sp.csr_matrix(matrix, dtype=np.float32)
     csr.eliminate_zeros()
     if csr.nnz == 0:
@@ -33,14 +40,77 @@ def top_k_rows(matrix: Any, k: int) -> Any:
     if counts.max() <= k:
         csr.sort_indices()
         return csr
-    rows = np.repeat(np.arange(csr.shape[0]), counts)
-    # Sort by row, then by descending value; rank within the row = position - row start.
-    order = np.lexsort((-csr.data, rows))
-    rank = np.arange(len(order)) - csr.indptr[rows[order]]
-    keep = order[rank < k]
-    pruned = sp.csr_matrix((csr.data[keep], (rows[keep], csr.indices[keep])), shape=csr.shape, dtype=np.float32)
+    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int32), counts)
+    crowded = np.flatnonzero((counts > k)[rows])
+    # Sort the crowded rows' entries by row, then by descending value (stable:
+    # ties keep their storage order); rank within the row = position - row start.
+    # One stable sort of a 64-bit key (row, then the value's bits flipped so
+    # that they sort descending) is several times faster than a lexsort.
+    bits = csr.data[crowded].view(np.uint32)
+    ascending = bits ^ np.where(bits >> 31, np.uint32(0xFFFFFFFF), np.uint32(0x80000000))
+    key = (rows[crowded].astype(np.uint64) << np.uint64(32)) | (~ascending).astype(np.uint64)
+    order = crowded[np.argsort(key, kind="stable")]
+    del bits, ascending, key
+    starts = np.cumsum(np.r_[0, counts[counts > k]])[:-1]
+    rank = np.arange(len(order)) - np.repeat(starts, counts[counts > k])
+    keep = np.ones(csr.nnz, dtype=bool)
+    keep[order[rank >= k]] = False
+    pruned = sp.csr_matrix(
+        (csr.data[keep], csr.indices[keep], np.r_[0, np.cumsum(np.minimum(counts, k))]),
+        shape=csr.shape, dtype=np.float32,
+    )
     pruned.sort_indices()
     return pruned
+
+
+def row_blocks(work: Any, budget: int) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` ranges of rows whose summed ``work`` stays within
+    ``budget`` (a row over budget is a block of its own)."""
+    total = np.cumsum(np.asarray(work, dtype=np.int64))
+    start, n = 0, len(total)
+    while start < n:
+        done = int(total[start - 1]) if start else 0
+        stop = min(n, max(start + 1, int(np.searchsorted(total, done + budget, side="right"))))
+        yield start, stop
+        start = stop
+
+
+def top_k_products(left: Any, right: Any, k: int, budget: int, score: Callable[[Any, Any, Any], Any]) -> Any:
+    """The ``k`` best entries per row of ``score(rows, cols, values)`` over the
+    off-diagonal entries of ``left @ right`` (CSR float32), computed in blocks
+    of rows of about ``budget`` products each, so that the full product (items
+    x items pair counts for a large catalogue) never exists at once. Each row
+    is whole in one block, so the result is that of the unblocked computation."""
+    left, right = sp.csr_matrix(left), sp.csr_matrix(right)
+    n_rows, n_cols = left.shape[0], right.shape[1]
+    # Upper bound of each output row's entries: the summed lengths of the right rows it meets.
+    ones = sp.csr_matrix((np.ones(left.nnz, dtype=np.float64), left.indices, left.indptr), shape=left.shape)
+    work = ones @ np.diff(right.indptr).astype(np.float64)
+    data, indices, lengths = [], [], [np.zeros(1, dtype=np.int64)]
+    for start, stop in row_blocks(work, budget):
+        block = (left[start:stop] @ right).tocsr()
+        block.sort_indices()
+        rows = np.repeat(np.arange(start, stop, dtype=np.int32), np.diff(block.indptr))
+        off = block.indices != rows
+        rows, cols = rows[off], block.indices[off]
+        values = np.asarray(score(rows, cols, block.data[off]), dtype=np.float32)
+        local = sp.csr_matrix(
+            (values, cols, np.r_[0, np.cumsum(np.bincount(rows - start, minlength=stop - start))]),
+            shape=(stop - start, n_cols),
+        )
+        del block, rows, cols, values, off
+        local = top_k_rows(local, k)
+        data.append(local.data)
+        indices.append(local.indices)
+        lengths.append(np.diff(local.indptr).astype(np.int64))
+    if n_rows == 0:
+        return sp.csr_matrix((n_rows, n_cols), dtype=np.float32)
+    result = sp.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), np.cumsum(np.concatenate(lengths))),
+        shape=(n_rows, n_cols), dtype=np.float32,
+    )
+    result.has_sorted_indices = True
+    return result
 
 
 def basket_matrix(data: Interactions, mask: Any, config: EngineConfig) -> Any:
@@ -76,15 +146,15 @@ def pair_counts(baskets: Any) -> tuple[Any, Any]:
 def also_viewed(data: Interactions, config: EngineConfig) -> Any:
     """Item x item neighbour scores (CSR, ``neighbours`` per row) from every item event."""
     baskets = basket_matrix(data, np.ones(len(data.item), dtype=bool), config)
-    pairs, counts = pair_counts(baskets)
-    if pairs.nnz == 0:
-        return sp.csr_matrix((data.n_items, data.n_items), dtype=np.float32)
+    # Baskets are binary: an item's basket count is its column's length.
+    counts = np.bincount(baskets.indices, minlength=data.n_items).astype(np.float64)
     a = config.also_viewed_normalisation
-    coo = pairs.tocoo()
-    c = coo.data.astype(np.float64)
-    scores = c / (np.power(counts[coo.row], 1 - a) * np.power(counts[coo.col], a)) * (c / (c + 2.0))
-    matrix = sp.csr_matrix((scores.astype(np.float32), (coo.row, coo.col)), shape=pairs.shape)
-    return top_k_rows(matrix, config.neighbours)
+
+    def score(rows: Any, cols: Any, c: Any) -> Any:
+        c = c.astype(np.float64)
+        return c / (np.power(counts[rows], 1 - a) * np.power(counts[cols], a)) * (c / (c + 2.0))
+
+    return top_k_products(baskets.T.tocsr(), baskets, config.neighbours, config.training_block_size, score)
 
 
 def neighbours(matrix: Any, index: int) -> tuple[Any, Any]:

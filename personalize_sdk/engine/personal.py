@@ -4,7 +4,9 @@ Two item x item matrices are learned at training time:
 
 * **similarity**: EASE (Steck, 2019: a closed-form ridge regression of each
   item on all the others) for catalogues of up to ``ease_max_items`` items,
-  and a sparse cosine item-kNN beyond, where a dense n x n matrix would not fit;
+  and a sparse cosine item-kNN beyond, where a dense n x n matrix would not fit
+  (built in blocks of items, keeping each item's best neighbours: its memory
+  is bounded by ``training_block_size``, never by the catalogue squared);
 * **transition**: what users did *next*: counts of consecutive item pairs in
   each user's time-ordered history (pairs two steps apart count half),
   row-normalised into next-item probabilities and damped toward less popular
@@ -27,7 +29,7 @@ from typing import Any, Sequence
 
 from ._deps import np, sp
 from .config import EngineConfig
-from .cooccurrence import top_k_rows
+from .cooccurrence import top_k_products, top_k_rows
 from .interactions import Interactions
 
 
@@ -107,17 +109,17 @@ def ease(x: Any, lam: float) -> Any:
     return weights.astype(np.float32)
 
 
-def item_knn(x: Any, k: int) -> Any:
-    """Cosine item x item similarity, ``k`` neighbours per item (CSR)."""
-    gram = (x.T @ x).tocsr().astype(np.float32)
-    norms = np.sqrt(np.asarray(gram.diagonal(), dtype=np.float64))
+def item_knn(x: Any, k: int, block_size: int = 4_000_000) -> Any:
+    """Cosine item x item similarity, ``k`` neighbours per item (CSR), built in
+    blocks of items of about ``block_size`` pairs (never the full gram matrix)."""
+    # x is binary: an item's squared norm is its number of users.
+    norms = np.sqrt(np.bincount(x.indices, minlength=x.shape[1]).astype(np.float64))
     norms[norms == 0] = 1.0
-    gram.setdiag(0)
-    gram.eliminate_zeros()
-    coo = gram.tocoo()
-    data = coo.data / (norms[coo.row] * norms[coo.col])
-    sim = sp.csr_matrix((data.astype(np.float32), (coo.row, coo.col)), shape=gram.shape)
-    return top_k_rows(sim, k)
+
+    def cosine(rows: Any, cols: Any, dot: Any) -> Any:
+        return dot / (norms[rows] * norms[cols])
+
+    return top_k_products(x.T.tocsr(), x, k, block_size, cosine)
 
 
 def transitions(data: Interactions, config: EngineConfig) -> Any:
@@ -152,7 +154,9 @@ def build(data: Interactions, config: EngineConfig) -> PersonalModel:
         similarity, share = ease(x, config.ease_lambda), config.transition_weight
     else:
         # kNN is the weaker similarity, so transitions get a larger share.
-        similarity, share = item_knn(x, max(config.neighbours, 200)), config.knn_transition_weight
+        similarity = item_knn(x, max(config.neighbours, 200), config.training_block_size)
+        share = config.knn_transition_weight
+    del x  # before the transitions are counted
     return PersonalModel(
         similarity=similarity,
         transition=transitions(data, config),

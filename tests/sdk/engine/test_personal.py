@@ -1,4 +1,4 @@
-"""The recommended-for-you scorer: how a history's events are weighted."""
+"""The recommended-for-you scorer: how a history's events are weighted; item-kNN in blocks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from personalize_sdk import ConfigurationError
 from personalize_sdk.engine.config import EngineConfig
-from personalize_sdk.engine.personal import PersonalModel
+from personalize_sdk.engine.personal import PersonalModel, item_knn
 
 
 def model(history_floor: float, transition_weight: float = 0.0) -> PersonalModel:
@@ -59,3 +59,41 @@ def test_models_pickled_before_the_floor_existed_score_as_before():
 def test_a_negative_floor_is_refused():
     with pytest.raises(ConfigurationError, match="history_floor"):
         EngineConfig(history_floor=-0.1)
+
+
+# -- item-kNN, built in blocks of items ------------------------------------------
+def _user_items(seed: int = 3) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((300, 80)) < 0.08).astype(np.float32)
+    dense[:, 7] = 0.0  # an item nobody used
+    return sp.csr_matrix(dense)
+
+
+def test_item_knn_in_blocks_equals_the_whole_gram_computation():
+    x = _user_items()
+    whole = item_knn(x, 10, block_size=10**9)
+    for block in (1, 25, 400):
+        part = item_knn(x, 10, block_size=block)
+        assert np.array_equal(part.indptr, whole.indptr) and np.array_equal(part.indices, whole.indices)
+        assert np.array_equal(part.data, whole.data)
+    assert np.diff(whole.indptr).max() == 10 and whole.dtype == np.float32
+
+
+def test_item_knn_is_the_cosine_of_items_without_the_diagonal():
+    x = _user_items()
+    dense = x.toarray().astype(np.float64)
+    gram = dense.T @ dense
+    norms = np.sqrt(np.diag(gram))
+    norms[norms == 0] = 1.0
+    cosine = gram / np.outer(norms, norms)
+    np.fill_diagonal(cosine, 0.0)
+    np.testing.assert_allclose(item_knn(x, 80, block_size=30).toarray(), cosine, rtol=1e-6)
+    # with k neighbours, each row keeps its k largest cosines
+    top = item_knn(x, 5, block_size=30)
+    for row in range(0, 80, 9):
+        np.testing.assert_allclose(np.sort(top[row].data)[::-1], np.sort(cosine[row])[::-1][:5], rtol=1e-6)
+
+
+def test_the_training_block_size_must_be_positive():
+    with pytest.raises(ConfigurationError, match="training_block_size"):
+        EngineConfig(training_block_size=0)
