@@ -6,11 +6,15 @@ side and then replaces that reference in one assignment, so a request that
 already holds the old model finishes with it and the next one gets the new
 model; nobody waits and nobody sees half a model.
 
-With a folder, the model is also saved as ``model.pickle`` (written to a
-temporary file, then moved into place with ``os.replace``, which is atomic),
-and every process using the folder picks up a model trained by another
-process (``manage.py personalize_train``, a Celery worker) within about a
-second, loading it in the background.
+With a folder, the model is also saved (see :mod:`.persistence`: its arrays
+as ``.npy`` files that every process maps into memory, so the gunicorn
+workers and Celery processes of a machine share one copy; ``model.pickle``,
+moved into place with ``os.replace``, which is atomic, names them), and
+every process using the folder picks up a model trained by another process
+(``manage.py personalize_train``, a Celery worker) within about a second,
+loading it in the background. A model trained while the old one serves
+costs the memory of its training only: the old one is mapped, and the
+trainer's own copy is swapped for the mapped one once saved.
 
 :class:`Trainer` runs training: now (``train()``), in a background thread
 (``train(background=True)``), every ``retrain_interval`` seconds when new
@@ -22,21 +26,146 @@ single follow-up run.
 from __future__ import annotations
 
 import logging
+import mmap
 import os
 import pickle
+import shutil
 import tempfile
 import threading
 import time
 from concurrent.futures import Future
-from typing import Callable
+from typing import Any, Callable
 
+from ._deps import np
 from .model import Model, TrainingReport
 
 logger = logging.getLogger("personalize_sdk.engine")
 
 MODEL_FILENAME = "model.pickle"
-#: bumped when the pickled layout changes; older files are ignored (and retrained)
-FORMAT = 1
+#: the folder of the saved models' arrays, one sub-folder per saved model
+ARRAYS_FOLDER = "models"
+#: bumped when the saved layout changes; older files are ignored (and retrained)
+FORMAT = 2
+#: the first bytes of a saved model (an older ``model.pickle`` starts otherwise,
+#: and is ignored without being unpickled)
+MAGIC = b"personalize-model %d\n" % FORMAT
+#: arrays smaller than this stay in the pickle (a file each would cost more than it shares)
+MAPPED_MIN_BYTES = 1024
+#: an unfinished save (its writer died) is removed after this many seconds
+ABANDONED_AFTER = 3600.0
+
+
+def model_path(folder: str) -> str:
+    return os.path.join(folder, MODEL_FILENAME)
+
+
+class _ArrayPickler(pickle.Pickler):
+    """Pickles everything but numpy arrays, which go to ``.npy`` files: any
+    array anywhere in the model (fields, dicts, nested dataclasses, the
+    ``data``/``indices``/``indptr`` of a scipy sparse matrix) is found by
+    pickle's own walk, so a field added to the model is mapped too."""
+
+    def __init__(self, handle: Any, folder: str) -> None:
+        super().__init__(handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.folder = folder
+        self.count = 0
+
+    def persistent_id(self, obj: Any) -> Any:
+        if not isinstance(obj, np.ndarray) or obj.dtype.hasobject or obj.nbytes < MAPPED_MIN_BYTES:
+            return None
+        name = f"{self.count}.npy"
+        self.count += 1
+        with open(os.path.join(self.folder, name), "wb") as handle:
+            np.save(handle, obj, allow_pickle=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return name
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    def __init__(self, handle: Any, folder: str) -> None:
+        super().__init__(handle)
+        self.folder = folder
+
+    def persistent_load(self, pid: Any) -> Any:
+        if not isinstance(pid, str) or os.sep in pid or "/" in pid or not pid.endswith(".npy"):
+            raise pickle.UnpicklingError(f"unexpected array reference {pid!r}")
+        # Read-only, shared by every process mapping the file; a plain ndarray
+        # view (the mapping stays alive as its base) keeps arithmetic on it fast.
+        return np.load(os.path.join(self.folder, pid), mmap_mode="r", allow_pickle=False).view(np.ndarray)
+
+
+def save_model(model: Model, folder: str) -> None:
+    """Save ``model`` under ``folder``: its arrays in a new sub-folder of
+    ``models/``, then ``model.pickle`` (the rest, naming that sub-folder)
+    moved into place with ``os.replace``. A reader sees the old model or the
+    new one, never a mix; the other sub-folders are then removed (a process
+    still serving from one keeps its mapped pages until it reloads, on POSIX;
+    where a mapped file cannot be removed, a later save removes it)."""
+    root = os.path.join(folder, ARRAYS_FOLDER)
+    os.makedirs(root, exist_ok=True)
+    work = tempfile.mkdtemp(prefix=".saving-", dir=root)
+    fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(MAGIC)
+            name = f"{time.time_ns():020d}-{model.version}"
+            pickle.dump(name, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            _ArrayPickler(handle, work).dump(model)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.rename(work, os.path.join(root, name))  # complete: only now does it look like a saved model
+        os.replace(tmp, model_path(folder))
+    except BaseException:
+        for leftover in (tmp,):
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _remove_others(root, keep=name)
+
+
+def _remove_others(root: str, keep: str) -> None:
+    for entry in os.listdir(root):
+        path = os.path.join(root, entry)
+        if entry == keep:
+            continue
+        if entry.startswith(".saving-"):
+            # Another process may be saving right now; only an old one was abandoned.
+            try:
+                if time.time() - os.stat(path).st_mtime < ABANDONED_AFTER:
+                    continue
+            except FileNotFoundError:
+                continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def load_model(folder: str) -> Model | None:
+    """The model saved under ``folder``, its arrays memory-mapped (read-only);
+    ``None`` for a file of another format (an older version's ``model.pickle``).
+    Raises :class:`FileNotFoundError` when there is none, or when its arrays
+    were removed by a newer save between the reads."""
+    with open(model_path(folder), "rb") as handle:
+        # The file is written only by this engine, in the shop's own data folder.
+        if handle.read(len(MAGIC)) != MAGIC:
+            return None
+        name = pickle.load(handle)
+        arrays = os.path.join(folder, ARRAYS_FOLDER, name)
+        if not os.path.isdir(arrays):
+            raise FileNotFoundError(arrays)
+        model = _ArrayUnpickler(handle, arrays).load()
+    return model if isinstance(model, Model) else None
+
+
+def is_mapped(array: Any) -> bool:
+    """Whether ``array``'s memory is a file mapping (a saved model's array)."""
+    while array is not None:
+        if isinstance(array, mmap.mmap):
+            return True
+        array = getattr(array, "base", None)
+    return False
 
 
 class ModelHolder:
@@ -47,7 +176,7 @@ class ModelHolder:
         self.folder = folder
         self.reload_check = reload_check
         self._lock = threading.Lock()
-        self._stamp: int | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._next_check = 0.0
         self._loading = False
         if folder is not None:
@@ -55,7 +184,7 @@ class ModelHolder:
 
     @property
     def path(self) -> str | None:
-        return os.path.join(self.folder, MODEL_FILENAME) if self.folder else None
+        return model_path(self.folder) if self.folder else None
 
     def get(self) -> Model:
         """The current model (checking, at most once per ``reload_check`` seconds,
@@ -66,9 +195,20 @@ class ModelHolder:
         return self._model
 
     def swap(self, model: Model) -> None:
-        """Make ``model`` current (and save it when there is a folder)."""
+        """Make ``model`` current (and save it when there is a folder).
+
+        Saved, the model is read back memory-mapped: this process then serves
+        from the same pages as every other process of the machine, and the
+        arrays built in memory are freed once the caller drops ``model``."""
         if self.folder is not None:
             self._save(model)
+            try:
+                mapped = load_model(self.folder)
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError) as err:  # serve the built one
+                logger.warning("could not map the model just saved in %s: %s", self.folder, err)
+                mapped = None
+            if mapped is not None and mapped.version == model.version:
+                model = mapped
         self._model = model
 
     def swap_if_untrained(self, model: Model) -> None:
@@ -85,47 +225,49 @@ class ModelHolder:
         return self._load_from_disk()
 
     # -- persistence -----------------------------------------------------
-    def _file_stamp(self) -> int | None:
+    def _file_stamp(self) -> tuple[int, int, int] | None:
         try:
-            return os.stat(self.path).st_mtime_ns  # type: ignore[arg-type]
+            # os.replace gives the file a new inode: a new model, however close in time.
+            info = os.stat(self.path)  # type: ignore[arg-type]
         except FileNotFoundError:
             return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
 
     def _save(self, model: Model) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".tmp", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump((FORMAT, model), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)  # type: ignore[arg-type]
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        save_model(model, self.folder)  # type: ignore[arg-type]
         with self._lock:
             self._stamp = self._file_stamp()
 
     def _load_from_disk(self) -> bool:
-        stamp = self._file_stamp()
-        if stamp is None:
-            return False
-        try:
-            # The file is written only by this engine, in the shop's own data folder.
-            with open(self.path, "rb") as handle:  # type: ignore[arg-type]
-                fmt, model = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as err:
-            logger.warning("ignoring the saved model %s: %s", self.path, err)
-            return False
-        if fmt != FORMAT or not isinstance(model, Model):
-            logger.warning("ignoring the saved model %s: written by another version", self.path)
-            return False
+        for attempt in range(3):
+            stamp = self._file_stamp()
+            if stamp is None:
+                return False
+            try:
+                model = load_model(self.folder)  # type: ignore[arg-type]
+            except FileNotFoundError:
+                # Another process saved a newer model and removed this one's
+                # arrays between our two reads: read the new one.
+                if attempt < 2:
+                    continue
+                logger.warning("ignoring the saved model %s: its arrays were removed", self.path)
+                return False
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as err:
+                return self._ignore(stamp, str(err))
+            if model is None:
+                return self._ignore(stamp, "written by another version")
+            with self._lock:
+                self._stamp = stamp
+                self._model = model
+            return True
+        return False
+
+    def _ignore(self, stamp: tuple[int, int, int], why: str) -> bool:
+        # Remember the file, so that it is not read (nor reported) again every second.
+        logger.warning("ignoring the saved model %s: %s", self.path, why)
         with self._lock:
             self._stamp = stamp
-            self._model = model
-        return True
+        return False
 
     def _maybe_reload(self) -> None:
         stamp = self._file_stamp()
