@@ -110,17 +110,27 @@ def history_scores(personal: Any, items: Any, weights: Any, recency: Any, size: 
     if isinstance(personal.similarity, np.ndarray):
         return personal.score(items, weights, recency)
     rows = np.asarray(items, dtype=np.intp)
-    cut = [personal.similarity[rows], personal.transition[rows]]
-    columns = np.unique(np.concatenate([part.indices for part in cut]))
+    cut = [_cut_rows(personal.similarity, rows), _cut_rows(personal.transition, rows)]
+    columns = np.unique(np.concatenate([indices for indices, _data, _indptr in cut]))
     side = max(len(rows), len(columns), 1)
 
     def square(part: Any) -> Any:  # row j of the history, columns renumbered, padded to side x side
-        indptr = np.concatenate((part.indptr, np.full(side - len(rows), part.indptr[-1])))
-        return sp.csr_matrix((part.data, np.searchsorted(columns, part.indices), indptr), shape=(side, side))
+        indices, data, indptr = part
+        indptr = np.concatenate((indptr, np.full(side - len(rows), indptr[-1])))
+        return sp.csr_matrix((data, np.searchsorted(columns, indices), indptr), shape=(side, side))
 
     local = dataclasses.replace(personal, similarity=square(cut[0]), transition=square(cut[1]))
     values = local.score(np.arange(len(rows)), weights, recency)[: len(columns)]
     return Sparse(columns.astype(np.intp), values, size)
+
+
+def _cut_rows(matrix: Any, rows: Any) -> tuple[Any, Any, Any]:
+    """The CSR parts (indices, data, indptr) of ``matrix[rows]``, without a matrix per call."""
+    starts = matrix.indptr[rows].astype(np.intp)
+    lengths = matrix.indptr[rows + 1].astype(np.intp) - starts
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    take = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+    return matrix.indices[take], matrix.data[take], indptr
 
 
 def _value(scores: Any, item: int) -> float:
