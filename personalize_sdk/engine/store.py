@@ -221,7 +221,7 @@ class Store:
         self,
         events: Iterable[Event],
         *,
-        chunk_size: int = IMPORT_CHUNK,
+        chunk_size: int | None = None,
         progress: Callable[[int, int], Any] | None = None,
     ) -> int:
         """Store every event of ``events`` (any iterable, read once, a chunk
@@ -238,6 +238,8 @@ class Store:
         committed before it. ``progress(read, added)`` is called in the
         caller's thread as chunks commit, with the running counts of events
         committed and of events new among them, and once at the end."""
+        if chunk_size is None:
+            chunk_size = IMPORT_CHUNK
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
         iterator = iter(events)

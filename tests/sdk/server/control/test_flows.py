@@ -236,3 +236,26 @@ def test_an_import_after_a_recommender_retrains_it(plane):
             break
         time.sleep(PAUSE)
     assert top[0]["itemId"] == "i-hit"
+
+
+def test_an_interactions_import_larger_than_one_chunk_goes_in_whole_once(plane, monkeypatch):
+    from personalize_sdk.engine import store
+
+    from tests.sdk.server.control.conftest import interactions_csv
+
+    monkeypatch.setattr(store, "IMPORT_CHUNK", 70)  # the job's 600 rows in 9 transactions
+    arns = build_group(plane, "chunked", items=False)
+    backend = plane.app.control.ctx.groups.backend(arns["group"])
+    events = list(backend.iter_events())
+    assert len(events) == 600 and len({e.event_id for e in events}) == 600
+    # Each user's events keep the file's order across the chunks.
+    expected = [line.split(",") for line in interactions_csv().splitlines()[1:]]
+    for user in ("u0", "u7"):
+        assert [e.item_id for e in events if e.user_id == user] == [i for u, i, *_ in expected if u == user]
+    first = plane.personalize.describe_dataset_import_job(datasetImportJobArn=arns["Interactions-import"])
+    again = plane.personalize.create_dataset_import_job(  # the same file again: its event ids are stored
+        jobName="chunked-again", datasetArn=arns["Interactions"], roleArn=ROLE,
+        dataSource=first["datasetImportJob"]["dataSource"],
+    )["datasetImportJobArn"]
+    assert plane.wait("DatasetImportJob", again)["status"] == "ACTIVE"
+    assert backend.engine.store.count_events() == 600
