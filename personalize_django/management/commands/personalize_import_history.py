@@ -7,24 +7,34 @@ see ``EventRegistration.event_id_for``), so the command is idempotent: a
 row already recorded, by a save or by an earlier run, is skipped, while its
 outbox row is kept (``KEEP_DELIVERED``); the local engine also ignores an
 event id it has stored. Run it once, before the first training.
+
+When the backend has a bulk path (the local engine's ``import_events``),
+the events go straight into it, a chunk of rows at a time, instead of
+through the outbox: a history of millions of rows is stored at the speed of
+the disk, and a row already stored (by a save or an earlier run) is skipped
+by the engine. ``--outbox`` keeps the outbox's way (each row's outbox row
+kept, delivery as configured).
 """
 
 from __future__ import annotations
 
 from itertools import islice
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from personalize_sdk import InvalidRecordError
+from personalize_sdk import BackendError, Event, InvalidRecordError
 
+from ...client import get_client
+from ...conf import personalize_settings
 from ...models import OutboxEvent
 from ...outbox import outbox_db
 from ...receivers import model_event_people
-from ...recording import record_event
+from ...recording import write_event
 from ...registry import EventRegistration, properties_of, registry, resolve
+from ...signals import CancelRecord, pre_record
 from ._progress import Progress
 
 
@@ -46,27 +56,32 @@ class Command(BaseCommand):
             "--chunk-size", type=int, default=500, help="rows read and recorded per transaction"
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress display")
+        parser.add_argument(
+            "--outbox",
+            action="store_true",
+            help="record through the outbox even when the backend has a bulk path",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["chunk_size"] < 1:
             raise CommandError(f"--chunk-size must be at least 1, not {options['chunk_size']}")
         jobs = self._jobs(options["model"])
         progress = Progress(self, not options["no_progress"] and options["verbosity"] > 0)
+        bulk = None if options["outbox"] else _bulk_path()
         recorded = skipped = invalid = 0
         try:
             for model, regs in jobs:
                 label = model._meta.label
                 queryset = model._default_manager.order_by("pk")
                 total = queryset.count()
-                seen = 0
                 rows = queryset.iterator(chunk_size=options["chunk_size"])
-                while chunk := list(islice(rows, options["chunk_size"])):
-                    counts = self._record_chunk(regs, chunk)
-                    recorded, skipped, invalid = (
-                        recorded + counts[0], skipped + counts[1], invalid + counts[2]
-                    )
-                    seen += len(chunk)
-                    progress.update(label, seen, total)
+                if bulk is not None:
+                    counts = self._import(bulk, regs, rows, label, total, progress)
+                else:
+                    counts = self._record(regs, rows, options["chunk_size"], label, total, progress)
+                recorded, skipped, invalid = (
+                    recorded + counts[0], skipped + counts[1], invalid + counts[2]
+                )
         finally:
             progress.close()
         self.stdout.write(
@@ -74,6 +89,48 @@ class Command(BaseCommand):
             + (f" and {invalid} invalid (see above)" if invalid else "")
             + "."
         )
+
+    def _record(
+        self, regs: list[EventRegistration], rows: Iterator[Any], chunk_size: int, label: str,
+        total: int, progress: Progress,
+    ) -> tuple[int, int, int]:
+        """Through the outbox, a transaction per chunk of rows."""
+        recorded = skipped = invalid = seen = 0
+        while chunk := list(islice(rows, chunk_size)):
+            counts = self._record_chunk(regs, chunk)
+            recorded, skipped, invalid = recorded + counts[0], skipped + counts[1], invalid + counts[2]
+            seen += len(chunk)
+            progress.update(label, seen, total)
+        return recorded, skipped, invalid
+
+    def _import(
+        self, bulk: Callable[..., int], regs: list[EventRegistration], rows: Iterator[Any],
+        label: str, total: int, progress: Progress,
+    ) -> tuple[int, int, int]:
+        """Straight into the backend's bulk path; the progress counts rows read."""
+        seen = invalid = planned = 0
+
+        def events() -> Iterator[Event]:
+            nonlocal seen, invalid, planned
+            for obj in rows:
+                seen += 1
+                for reg in regs:
+                    if not reg.imports(obj):
+                        continue
+                    planned += 1
+                    event = self._event_or_report(reg, obj)
+                    if event is False:
+                        invalid += 1
+                    elif event is not None:
+                        yield event
+
+        try:
+            added = bulk(events(), progress=lambda read, added: progress.update(label, seen, total))
+        except BackendError as err:
+            raise CommandError(f"{label}: the backend failed ({err}); the rows stored before it "
+                               "stay, and a new run skips them") from err
+        progress.update(label, seen, total)
+        return added, planned - added - invalid, invalid
 
     def _jobs(self, labels: list[str]) -> list[tuple[type, list[EventRegistration]]]:
         events = {m: regs for m, regs in registry.events.items() if regs}
@@ -101,36 +158,60 @@ class Command(BaseCommand):
     def _record_chunk(
         self, regs: list[EventRegistration], chunk: list[Any]
     ) -> tuple[int, int, int]:
-        planned = []
-        for obj in chunk:
-            for reg in regs:
-                if reg.imports(obj):
-                    event_type = reg.event_type_for(obj)
-                    planned.append((reg, obj, event_type, reg.event_id_for(obj, event_type)))
+        planned = [(reg, obj) for obj in chunk for reg in regs if reg.imports(obj)]
+        if not personalize_settings.ENABLED:
+            return 0, len(planned), 0
         db = outbox_db()
-        ids = [event_id for *_, event_id in planned]
+        ids = [reg.event_id_for(obj, reg.event_type_for(obj)) for reg, obj in planned]
         done = set(OutboxEvent.objects.using(db).filter(record_id__in=ids)
                    .values_list("record_id", flat=True))
         recorded = invalid = 0
         with transaction.atomic(using=db):
-            for reg, obj, event_type, event_id in planned:
+            for (reg, obj), event_id in zip(planned, ids):
                 if event_id in done:
                     continue
-                user_id, session_id = model_event_people(reg, obj)
-                try:
-                    event = record_event(
-                        event_type,
-                        item=registry.item_id_for(resolve(obj, reg.item)),
-                        user=user_id,
-                        session_id=session_id,
-                        value=resolve(obj, reg.value),
-                        properties=properties_of(obj, reg.properties) or None,
-                        sent_at=resolve(obj, reg.timestamp),
-                        event_id=event_id,
-                    )
-                except InvalidRecordError as err:
+                event = self._event_or_report(reg, obj)
+                if event is False:
                     invalid += 1
-                    self.stderr.write(f"skipped {reg.model._meta.label} {obj.pk}: {err}")
                     continue
-                recorded += event is not None
+                recorded += event is not None and write_event(event, chosen_id=True) is not None
         return recorded, len(planned) - recorded - invalid, invalid
+
+    def _event_or_report(self, reg: EventRegistration, obj: Any) -> Event | None | bool:
+        """:func:`_history_event`, or ``False`` for an invalid row (named on stderr)."""
+        try:
+            return _history_event(reg, obj)
+        except InvalidRecordError as err:
+            self.stderr.write(f"skipped {reg.model._meta.label} {obj.pk}: {err}")
+            return False
+
+
+def _bulk_path() -> Callable[..., int] | None:
+    """The backend's ``import_events``, when it has one (the local engine's)."""
+    if not personalize_settings.ENABLED:
+        return None  # the outbox's way records nothing, and says so
+    return getattr(get_client().backend, "import_events", None)
+
+
+def _history_event(reg: EventRegistration, obj: Any) -> Event | None:
+    """The event a save of ``obj`` records by ``reg`` (as ``record_event``
+    builds it), or ``None`` when a ``pre_record`` receiver cancels it."""
+    event_type = reg.event_type_for(obj)
+    user_id, session_id = model_event_people(reg, obj)
+    if session_id is None and user_id is not None:
+        session_id = f"user-{user_id}"
+    event = Event(
+        event_type,
+        session_id=session_id,  # type: ignore[arg-type]  (None: refused by Event, naming it)
+        item_id=registry.item_id_for(resolve(obj, reg.item)),
+        user_id=user_id,
+        sent_at=resolve(obj, reg.timestamp),
+        event_value=resolve(obj, reg.value),
+        properties=properties_of(obj, reg.properties) or None,
+        event_id=reg.event_id_for(obj, event_type),
+    )
+    try:
+        pre_record.send(sender=Event, event=event, request=None)
+    except CancelRecord:
+        return None
+    return event

@@ -68,3 +68,46 @@ def test_unknown_model_is_refused_naming_the_option(history):
         run("personalize_import_history", "--model", "testapp.order")
     with pytest.raises(CommandError, match="--chunk-size must be at least 1"):
         run("personalize_import_history", "--chunk-size", "0")
+
+
+@pytest.fixture
+def local_engine(tmp_path, settings):
+    settings.PERSONALIZE = {
+        "BACKEND": "local",
+        "OPTIONS": {"path": str(tmp_path / "engine"), "auto_train": False},
+        "DELIVERY": "manual",
+    }
+    from personalize_django.client import get_client
+
+    return get_client().backend
+
+
+def test_with_a_bulk_path_the_events_go_straight_into_the_engine(local_engine, history):
+    out, _ = run("personalize_import_history", "--no-progress")
+    assert out.strip() == "Recorded 4 events; skipped 0 already recorded."
+    assert OutboxEvent.objects.filter(kind="event").count() == 0  # the outbox is not involved
+    stored = sorted(local_engine.iter_events(), key=lambda e: (e.session_id, e.item_id or ""))
+    purchases = [e for e in stored if e.event_type == "Purchase"]
+    assert [e.session_id for e in purchases] == (
+        [f"testapp.order-{history[0].pk}"] * 2 + [f"testapp.order-{history[1].pk}"]
+    )
+    assert {e.sent_at for e in purchases} == {PLACED}
+    assert {e.user_id for e in purchases} == {str(history[0].customer.pk)}
+    # What the outbox's way would have recorded: the same event ids.
+    out, _ = run("personalize_import_history", "--no-progress", "--outbox")
+    assert out.strip() == "Recorded 4 events; skipped 0 already recorded."
+    assert {p["event_id"] for p in outbox_payloads()} == {e.event_id for e in stored}
+
+
+def test_a_second_bulk_run_records_nothing(local_engine, history):
+    run("personalize_import_history", "--no-progress")
+    out, _ = run("personalize_import_history", "--no-progress")
+    assert out.strip() == "Recorded 0 events; skipped 4 already recorded."
+    assert len(list(local_engine.iter_events())) == 4
+
+
+def test_the_bulk_path_shows_its_progress(local_engine, history):
+    _, err = run("personalize_import_history", "--model", "testapp.orderline")
+    assert "testapp.OrderLine" in err and "3" in err
+    _, quiet = run("personalize_import_history", "--model", "testapp.orderline", "--no-progress")
+    assert quiet == ""
