@@ -64,9 +64,11 @@ $(BENCH_DATA): | $(PY)
 
 bench-data: $(BENCH_DATA)
 
+# The scaling table runs rows of 100k, 1M and 4M events (BENCH_SCALE=10m adds 10M).
 bench: export PERSONALIZE_BENCH_CACHE := $(PERSONALIZE_BENCH_CACHE)
 bench: install-dev bench-data
 	$(PY) -m benchmarks.engine_bench $(BENCH_ARGS)
+	$(PY) -m benchmarks.scale_bench
 	$(PY) -m benchmarks.engine_frontier
 	$(PY) -m benchmarks.complements_bench
 	$(PY) -m benchmarks.django_bench

@@ -1,7 +1,6 @@
 """Where the local engine stands: quality against strong baselines, and speed.
 
-    python -m benchmarks.engine_bench            # everything (several minutes)
-    python -m benchmarks.engine_bench --quick    # without the 1M-event synthetic shop
+    python -m benchmarks.engine_bench            # everything (a few minutes)
     python -m benchmarks.engine_bench --tune     # also the validation grid behind the defaults
 
 Run from the repository's root (``make bench`` does). Quality: MovieLens-100k
@@ -17,9 +16,8 @@ items). Printed: HR@10, NDCG@10, catalogue coverage of the top-10 lists,
 training seconds and, for the engine, peak traced memory while training and
 request latency.
 
-Speed: seeded synthetic shops (100,000 events; and 1,000,000 events over
-50,000 items and 100,000 users), each ingested, trained and served in a fresh
-subprocess so the peak resident memory is the engine's own.
+Speed at scale (ingest, training, memory and every use case's latency from
+100,000 to 4,000,000 events) is :mod:`benchmarks.scale_bench`'s.
 
 The bench asserts nothing: it is how we see where we stand.
 """
@@ -27,13 +25,9 @@ The bench asserts nothing: it is how we see where we stand.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import resource
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from typing import Any, Callable
@@ -48,8 +42,6 @@ from personalize_sdk.engine.scoring import Scorer
 from personalize_sdk.records import Event, Item
 from personalize_sdk.use_cases import RecommendationRequest
 
-#: the repository's root: each synthetic shop's child process runs this module from there
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 K = 10
 #: the engine's settings for a ratings data set: every rated movie counts as
 #: consumed (not only purchases) however long the history, as it does for the
@@ -256,109 +248,21 @@ def tune_engine(validation: bench_data.Split, data: bench_data.Ratings, name: st
     table(f"tuning on the {name} validation split (best first)", rows[:10], QUALITY[:3])
 
 
-# -- synthetic shops ------------------------------------------------------------
-def synthetic_child(events: int, items: int, users: int, folder: str) -> dict[str, Any]:
-    """Ingest, train and serve a synthetic shop in this (fresh) process."""
-    shop = bench_data.synthetic_shop(events, items, users)
-    filters = {"category": "INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ($CATEGORY)"}
-    backend = LocalBackend(folder, auto_train=False, min_data_scale=0.1)
-    try:
-        backend.configure_filters(filters)
-        has_filters = True
-    except Exception:  # the evaluator is not installed: measure without
-        has_filters = False
-    backend.put_items([Item(f"p{i}", {"categoryL1": f"cat{c}", "price": 10.0}) for i, c in enumerate(shop["category"])])
-    types = ("View", "AddToCart", "Purchase")
-    started = time.perf_counter()
-    batch: list[Event] = []
-    for n in range(len(shop["item"])):
-        batch.append(Event(types[shop["etype"][n]], f"s{shop['session'][n]}", f"p{shop['item'][n]}",
-                           f"c{shop['user'][n]}", sent_at=float(shop["ts"][n])))
-        if len(batch) == 500:
-            backend.put_events(batch)
-            batch = []
-    if batch:
-        backend.put_events(batch)
-    ingest = time.perf_counter() - started
-    started = time.perf_counter()
-    report = backend.train()
-    train = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    rng = np.random.default_rng(3)
-    active = np.unique(shop["user"])
-    latencies: dict[str, list[float]] = {"rfy": [], "rfy+filter": [], "also_viewed": []}
-    for n in range(2000):
-        user = f"c{rng.choice(active)}"
-        for key, request in (
-            ("rfy", RecommendationRequest("recommended_for_you", user_id=user, num_results=10)),
-            ("rfy+filter", RecommendationRequest("recommended_for_you", user_id=user, num_results=10,
-                                                 filter="category" if has_filters else None,
-                                                 filter_values={"CATEGORY": f"cat{rng.integers(50)}"}
-                                                 if has_filters else {})),
-            ("also_viewed", RecommendationRequest("also_viewed", item_id=f"p{rng.choice(shop['item'])}",
-                                                  num_results=10)),
-        ):
-            t = time.perf_counter()
-            backend.recommend(request)
-            latencies[key].append(time.perf_counter() - t)
-    backend.close()
-    result = {"events": len(shop["item"]), "items": items, "users": users, "ingest_s": ingest,
-              "ingest_rate": len(shop["item"]) / ingest, "train_s": train, "peak_rss_mb": peak,
-              "similarity": report.similarity, "filters": has_filters}
-    for key, values in latencies.items():
-        result[f"{key}_p50_ms"] = float(np.percentile(values, 50) * 1000)
-        result[f"{key}_p99_ms"] = float(np.percentile(values, 99) * 1000)
-    return result
-
-
-def synthetic(events: int, items: int, users: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="personalize-bench-") as folder:
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.engine_bench", "--child", str(events), str(items), str(users),
-             folder],
-            check=True, capture_output=True, text=True, cwd=ROOT,
-        )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def print_synthetic(results: list[dict[str, Any]]) -> None:
-    print("\nSynthetic shops (fresh process each; peak RSS covers ingest and training)")
-    cols = [("events", "events", ",d"), ("items", "items", ",d"), ("users", "users", ",d"),
-            ("ingest/s", "ingest_rate", ",.0f"), ("train s", "train_s", ".1f"), ("peak MB", "peak_rss_mb", ",.0f"),
-            ("rfy p50", "rfy_p50_ms", ".2f"), ("rfy p99", "rfy_p99_ms", ".2f"),
-            ("+filt p50", "rfy+filter_p50_ms", ".2f"), ("+filt p99", "rfy+filter_p99_ms", ".2f"),
-            ("av p50", "also_viewed_p50_ms", ".2f"), ("av p99", "also_viewed_p99_ms", ".2f")]
-    print("  " + "".join(f"{label:>11}" for label, _k, _f in cols) + "  (latencies in ms)")
-    for r in results:
-        print("  " + "".join(f"{format(r[key], fmt):>11}" for _l, key, fmt in cols)
-              + f"  [{r['similarity']}{'' if r['filters'] else ', no filter evaluator'}]")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.engine_bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="skip the 1M-event synthetic shop")
     parser.add_argument("--tune", action="store_true", help="print the engine's validation grid too")
-    parser.add_argument("--skip-real", action="store_true", help="skip MovieLens")
-    parser.add_argument("--child", nargs=4, metavar=("EVENTS", "ITEMS", "USERS", "FOLDER"), help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true",
+                        help="no effect, kept for old scripts (the speed rows are benchmarks.scale_bench's)")
     args = parser.parse_args(argv)
-    if args.child:
-        events, items, users, folder = args.child
-        print(json.dumps(synthetic_child(int(events), int(items), int(users), folder)))
-        return 0
     print(f"personalize local engine bench: Python {platform.python_version()}, numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs, {platform.machine()}")
-    if not args.skip_real:
-        try:
-            data = bench_data.movielens_100k()
-        except bench_data.MissingBenchData as err:
-            print(f"{parser.prog}: {err} (or leave MovieLens out: --skip-real)", file=sys.stderr)
-            return 2
-        quality(data, "leave-last-out", bench_data.leave_last_out, args.tune)
-        quality(data, "random", bench_data.random_holdout, args.tune)
-    sizes = [(100_000, 5_000, 10_000)]
-    if not args.quick:
-        sizes.append((1_000_000, 50_000, 100_000))
-    print_synthetic([synthetic(*size) for size in sizes])
+    try:
+        data = bench_data.movielens_100k()
+    except bench_data.MissingBenchData as err:
+        print(f"{parser.prog}: {err}", file=sys.stderr)
+        return 2
+    quality(data, "leave-last-out", bench_data.leave_last_out, args.tune)
+    quality(data, "random", bench_data.random_holdout, args.tune)
     return 0
 
 
