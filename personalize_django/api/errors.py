@@ -74,6 +74,8 @@ def _first_error(detail: Any, path: str = "") -> tuple[str | None, str, str]:
         for key, value in detail.items():
             if key == "non_field_errors":
                 return _first_error(value, path)
+            if isinstance(key, int):  # a list's entry (DRF's ListField)
+                return _first_error(value, f"{path}[{key}]")
             return _first_error(value, f"{path}.{key}" if path else str(key))
     if isinstance(detail, list) and detail:
         head = detail[0]

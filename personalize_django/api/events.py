@@ -8,6 +8,8 @@ returns ``record_event`` keyword arguments or raises
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -16,9 +18,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from personalize_sdk import Event, InvalidRecordError
+from personalize_sdk.records import new_event_id
 from personalize_sdk.use_cases import USE_CASES
 
 from ..conf import personalize_settings
+from .serializers import PROPERTY_KEY_PATTERN
 
 #: members of a browser event; user_id and session_id are accepted and ignored
 BROWSER_EVENT_FIELDS = frozenset(
@@ -41,6 +45,59 @@ BROWSER_MAX_AGE = timedelta(days=1)
 BROWSER_MAX_AHEAD = timedelta(minutes=5)
 
 
+#: members holding an id (or the event type), as JSON strings
+ID_FIELDS = ("event_type", "item_id", "recommendation_id", "event_id", "user_id", "session_id")
+#: what a property key is (a schema column: an Avro name)
+PROPERTY_KEY = re.compile(PROPERTY_KEY_PATTERN)
+
+
+def check_properties(value: Any) -> None:
+    """``properties``, as the schema says: an object of schema columns (Avro
+    names) to strings, numbers, booleans or null. The SDK checks the rest
+    (reserved keys, NUL characters, the size of the JSON)."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise InvalidRecordError("properties", "must be a JSON object")
+    for key, inner in value.items():
+        if not PROPERTY_KEY.match(key):
+            raise InvalidRecordError(
+                f"properties[{key!r}]",
+                "keys must be schema column names (a letter or _, then letters, digits or _)",
+            )
+        if inner is not None and not isinstance(inner, (str, int, float)):
+            raise InvalidRecordError(
+                f"properties[{key!r}]", "must be a string, a number, a boolean or null"
+            )
+
+
+def check_types(raw: dict[str, Any], ids: tuple[str, ...] = ID_FIELDS) -> None:
+    """The JSON types of a record's members, as the schema says them: ids
+    are strings (not numbers), ``impression`` a list of strings,
+    ``event_value`` a finite number, ``sent_at`` a string."""
+    for name in ids:
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InvalidRecordError(name, "must be a string")
+    impression = raw.get("impression")
+    if impression is not None and (
+        not isinstance(impression, list) or not all(isinstance(i, str) for i in impression)
+    ):
+        raise InvalidRecordError("impression", "must be a list of item ids (strings)")
+    value = raw.get("event_value")
+    if value is not None:
+        try:
+            finite = not isinstance(value, bool) and math.isfinite(value)
+        except (TypeError, OverflowError):
+            finite = False
+        if not finite:
+            raise InvalidRecordError("event_value", "must be a finite number")
+    sent_at = raw.get("sent_at")
+    if sent_at is not None and not isinstance(sent_at, str):
+        raise InvalidRecordError("sent_at", "must be an ISO 8601 date-time")
+    check_properties(raw.get("properties"))
+
+
 def record_error(index: int, err: Exception) -> dict[str, Any]:
     field = getattr(err, "field", None) or "event"
     rule = getattr(err, "rule", None) or str(err)
@@ -56,8 +113,6 @@ def _with_use_case(raw: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(use_case, str) or use_case not in USE_CASES:
         raise InvalidRecordError("use_case", "must be one of " + ", ".join(sorted(USE_CASES)))
     properties = raw.get("properties")
-    if properties is not None and not isinstance(properties, dict):
-        raise InvalidRecordError("properties", "must be a JSON object")
     key = personalize_settings.USE_CASE_PROPERTY
     if key:
         raw["properties"] = {**(properties or {}), key: use_case}
@@ -91,20 +146,12 @@ def browser_event(raw: Any) -> dict[str, Any]:
     event_type = raw.get("event_type")
     if event_type is None:
         raise InvalidRecordError("event_type", "is required")
+    check_types(raw)
     allowed = personalize_settings.API_BROWSER_EVENT_TYPES
     if allowed is not None and event_type not in allowed:
         raise InvalidRecordError("event_type", "browsers may post only " + ", ".join(allowed))
     raw = _with_use_case(raw)
-    for name in ("item_id", "recommendation_id", "event_id"):
-        value = raw.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
-            raise InvalidRecordError(name, "must be a string")
     impression = raw.get("impression")
-    if impression is not None and (
-        not isinstance(impression, list)
-        or any(isinstance(i, bool) or not isinstance(i, (str, int)) for i in impression)
-    ):
-        raise InvalidRecordError("impression", "must be a list of item ids")
     return dict(
         event_type=event_type,
         item=raw.get("item_id"),
@@ -138,7 +185,17 @@ def trusted_event(raw: Any) -> dict[str, Any]:
     (:meth:`Event.to_dict` shape, ``user_id`` and ``session_id`` as sent)."""
     if not isinstance(raw, dict):
         raise InvalidRecordError("event", "must be a JSON object")
-    event = Event.from_dict(_with_use_case(raw))
+    check_types(raw)
+    raw = _with_use_case(raw)
+    if raw.get("session_id") is None and "event_type" in raw:
+        # A service's event without a session: the user's, or one of its own.
+        user_id = raw.get("user_id")
+        raw["session_id"] = (
+            "user-" + hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+            if user_id
+            else f"event-{new_event_id()}"
+        )
+    event = Event.from_dict(raw)
     return dict(
         event_type=event.event_type,
         item=event.item_id,

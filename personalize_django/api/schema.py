@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.static import serve
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -62,6 +63,18 @@ def only_personalize_endpoints(
     return kept
 
 
+def close_records(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: an event, item or user takes no
+    member but its own (the API refuses any other, naming it)."""
+    from .serializers import CLOSED_COMPONENTS
+
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in CLOSED_COMPONENTS:
+        if name in schemas:
+            schemas[name]["additionalProperties"] = False
+    return result
+
+
 class PersonalizeSchemaView(SpectacularAPIView):
     """``GET schema/``: YAML by default, JSON with ``?format=json`` or
     ``Accept: application/vnd.oai.openapi+json``."""
@@ -71,7 +84,14 @@ class PersonalizeSchemaView(SpectacularAPIView):
         "DESCRIPTION": "Recommendations, ranking and event recording for a Django shop.",
         "VERSION": "1",
         "PREPROCESSING_HOOKS": ["personalize_django.api.schema.only_personalize_endpoints"],
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "personalize_django.api.schema.close_records",
+        ],
         "COMPONENT_SPLIT_REQUEST": True,
+        # 3.1: JSON Schema itself (propertyNames, type lists), so the schema can
+        # say what the API accepts
+        "OAS_VERSION": "3.1.0",
     }
 
 
@@ -165,3 +185,15 @@ class PersonalizeRedocView(SpectacularRedocView):
         response = HttpResponse(page, content_type="text/html; charset=utf-8")
         response["Content-Security-Policy"] = DOCS_POLICY
         return response
+
+
+class DocumentedFieldExtension(OpenApiSerializerFieldExtension):
+    """The schema of a :class:`~personalize_django.api.serializers.DocumentedField`,
+    computed from the settings of the moment (the configured filters, the batch cap)."""
+
+    target_class = "personalize_django.api.serializers.DocumentedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        mapped = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return self.target.openapi(mapped)

@@ -18,10 +18,11 @@ from typing import Any
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -59,6 +60,36 @@ def documented(**kwargs: Any) -> Any:
     return decorator
 
 
+#: what each error status of the API means (every one answers the ``Error`` shape)
+ERROR_STATUSES = {
+    400: "a parameter or member breaks a rule (field and rule name it)",
+    401: "the token is unknown, or the endpoint needs one",
+    403: "no valid CSRF token (browsers), or not a trusted service",
+    404: "an unknown use case",
+    409: "a conflict with what is recorded",
+    406: "the Accept header asks for something other than JSON",
+    413: "the body is too large, or holds too many records",
+    415: "the body is not JSON",
+    429: "throttled (see Retry-After)",
+}
+
+
+def error_responses(*codes: int, **described: str) -> dict[int, Any]:
+    """The schema's error answers of an operation: ``codes`` with their
+    usual meaning, ``described`` (``_400="..."``) with one of their own."""
+    answers: dict[int, Any] = {}
+    for code in sorted({*codes, *(int(k.lstrip("_")) for k in described)}):
+        description = described.get(f"_{code}", ERROR_STATUSES[code])
+        answers[code] = OpenApiResponse(s.ErrorSerializer, description=description)
+    return answers
+
+
+#: the error answers every operation may give
+COMMON_ERRORS = (400, 401, 406, 429)
+#: and every POST
+POST_ERRORS = (*COMMON_ERRORS, 403, 413, 415)
+
+
 class PersonalizeAPIView(APIView):
     """Base: our authentication (token, then CSRF-checked session), open
     permissions (guests are shoppers too) and drf-spectacular's schema."""
@@ -67,6 +98,8 @@ class PersonalizeAPIView(APIView):
     permission_classes = [AllowAny]
     # bounded: the CSRF check of a beacon reads the body before authentication
     parser_classes = [BoundedJSONParser]
+    # JSON only, as the schema says (an Accept header that refuses it: 406)
+    renderer_classes = [JSONRenderer]
 
     def get_authenticators(self) -> list:
         return [cls() for cls in authentication_classes()]
@@ -145,12 +178,7 @@ class RecommendationsView(PersonalizeAPIView):
                 "use_case", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(USE_CASES)
             ),
         ],
-        responses={
-            200: s.RecommendationListSerializer,
-            400: s.ErrorSerializer,
-            404: s.ErrorSerializer,
-            429: s.ErrorSerializer,
-        },
+        responses={200: s.RecommendationListSerializer, **error_responses(*COMMON_ERRORS, 404)},
         description=(
             "Recommendations for a use case. "
             "Other query parameters are filter values by placeholder name "
@@ -226,12 +254,7 @@ class RankingView(PersonalizeAPIView):
     @documented(
         operation_id="personalize_ranking",
         request=s.RankingSerializer,
-        responses={
-            200: s.RecommendationListSerializer,
-            400: s.ErrorSerializer,
-            403: s.ErrorSerializer,
-            429: s.ErrorSerializer,
-        },
+        responses={200: s.RecommendationListSerializer, **error_responses(*POST_ERRORS)},
         description=(
             "The posted item ids, reordered for the user "
             "(browsers: the user or guest of the request)."

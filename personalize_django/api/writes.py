@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,15 +23,29 @@ from ..conf import personalize_settings
 from ..context import get_session_id
 from ..recording import outbox_db, queue_items, queue_users, record_event
 from . import serializers as s
-from .authentication import is_trusted
+from .authentication import BODY_CSRF_FIELD, is_trusted
 from .errors import error_body, error_response
-from .events import browser_event, browser_event_id, record_error, trusted_event
+from .events import browser_event, browser_event_id, check_types, record_error, trusted_event
 from .parsers import BeaconJSONParser, BoundedJSONParser
 from .permissions import IsTrustedService
 from .throttling import EventsThrottle, TrustedThrottle
-from .views import PersonalizeAPIView, documented
+from .views import POST_ERRORS, PersonalizeAPIView, documented, error_responses
+
+#: the answers of a batch post that kept records
+ACCEPTED_RESPONSES = {
+    200: OpenApiResponse(s.AcceptedSerializer, description="every record accepted"),
+    207: OpenApiResponse(
+        s.AcceptedSerializer, description="some records accepted, each refused one in errors"
+    ),
+}
 
 
+def is_conflict(err: Exception) -> bool:
+    """Whether ``record_event`` refused an event because its id is recorded
+    for another event (a conflict with the stored state, not a bad record)."""
+    return getattr(err, "field", None) == "event_id" and "already recorded" in str(
+        getattr(err, "rule", "")
+    )
 
 
 class RecordsView(PersonalizeAPIView):
@@ -40,6 +55,8 @@ class RecordsView(PersonalizeAPIView):
 
     def batch(self, request: Request) -> list | Response:
         data = request.data
+        if isinstance(data, dict) and not isinstance(data.get(BODY_CSRF_FIELD, ""), str):
+            return error_response(InvalidRequestError(BODY_CSRF_FIELD, "must be a string"))
         records = data.get(self.key) if isinstance(data, dict) else None
         if not isinstance(records, list):
             return error_response(InvalidRequestError(self.key, f"must be a list of {self.key}"))
@@ -56,20 +73,29 @@ class RecordsView(PersonalizeAPIView):
             )
         return records
 
-    def answer(self, accepted: int, errors: list[dict[str, Any]]) -> Response:
+    def answer(
+        self, accepted: int, errors: list[dict[str, Any]], conflicts: int = 0
+    ) -> Response:
+        """200 when every record was accepted, 207 when some were (the others
+        named in ``errors``); else 400, or 409 when every refusal was a conflict
+        with what is recorded (an event id taken by another event)."""
         if errors and not accepted:
             first = errors[0]
             field = f"{self.key}[{first['index']}].{first['field']}"
+            conflict = conflicts == len(errors)
             body = error_body(
                 f"No record accepted; {field}: {first['rule']}",
-                "rejected",
+                "conflict" if conflict else "rejected",
                 field,
                 first["rule"],
                 accepted=0,
                 errors=errors,
             )
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"accepted": accepted, "errors": errors})
+            code = status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST
+            return Response(body, status=code)
+        # Some kept, some refused: 207, each refusal named in errors.
+        code = status.HTTP_207_MULTI_STATUS if errors else status.HTTP_200_OK
+        return Response({"accepted": accepted, "errors": errors}, status=code)
 
 
 class EventsView(RecordsView):
@@ -81,13 +107,12 @@ class EventsView(RecordsView):
         operation_id="personalize_events",
         request=s.EventBatchSerializer,
         responses={
-            200: s.AcceptedSerializer,
-            400: OpenApiResponse(
-                s.ErrorSerializer, description="no event accepted (see errors), or a malformed body"
+            **ACCEPTED_RESPONSES,
+            **error_responses(
+                *POST_ERRORS,
+                _400="no event accepted (see errors), or a malformed body",
+                _409="no event accepted: each one's event_id is recorded for another event",
             ),
-            403: s.ErrorSerializer,
-            413: s.ErrorSerializer,
-            429: s.ErrorSerializer,
         },
         description=(
             "Record events. Each refused event is answered with its index, field and rule; "
@@ -118,7 +143,7 @@ class EventsView(RecordsView):
                         {"index": index, "field": "item_id", "rule": "is not a known item"}
                     )
                     parsed.remove((index, kw))
-        accepted = 0
+        accepted = conflicts = 0
         http_request = None if trusted else request._request
         if http_request is not None and any(kw["event_id"] is not None for _, kw in parsed):
             # Ids a browser chose live in a namespace of the session's own.
@@ -131,12 +156,13 @@ class EventsView(RecordsView):
                     with transaction.atomic(using=outbox_db()):
                         record_event(request=http_request, **kw)
                 except (InvalidRecordError, TypeError, ValueError) as err:
+                    conflicts += is_conflict(err)
                     errors.append(record_error(index, err))
                 else:
                     # recorded, or dropped on purpose (consent, a pre_record receiver, a repeat)
                     accepted += 1
         errors.sort(key=lambda e: e["index"])
-        return self.answer(accepted, errors)
+        return self.answer(accepted, errors, conflicts)
 
 
 class _EntitiesView(RecordsView):
@@ -147,6 +173,11 @@ class _EntitiesView(RecordsView):
     permission_classes = [IsTrustedService]
     throttle_classes = [TrustedThrottle]
 
+    def get_authenticators(self) -> list:
+        # A session is never trusted: without a token the answer is 401 (with
+        # WWW-Authenticate), never a CSRF failure.
+        return [a for a in super().get_authenticators() if not isinstance(a, SessionAuthentication)]
+
     def post(self, request: Request) -> Response:
         records = self.batch(request)
         if isinstance(records, Response):
@@ -154,6 +185,8 @@ class _EntitiesView(RecordsView):
         good, errors = [], []
         for index, raw in enumerate(records):
             try:
+                if isinstance(raw, dict):
+                    check_types(raw, ids=(f"{self.key[:-1]}_id",))
                 good.append(self.record_class.from_dict(raw))
             except (InvalidRecordError, TypeError, ValueError) as err:
                 errors.append(record_error(index, err))
@@ -164,13 +197,13 @@ class _EntitiesView(RecordsView):
 
 #: the answers of the trusted-service write endpoints (items, users)
 TRUSTED_WRITE_RESPONSES = {
-    200: s.AcceptedSerializer,
-    400: OpenApiResponse(
-        s.ErrorSerializer, description="no record accepted (see errors), or a malformed body"
+    **ACCEPTED_RESPONSES,
+    **error_responses(
+        *POST_ERRORS,
+        _400="no record accepted (see errors), or a malformed body",
+        _401="no token, or an unknown one",
+        _403="the token's user is not a trusted service",
     ),
-    401: s.ErrorSerializer,
-    403: s.ErrorSerializer,
-    413: s.ErrorSerializer,
 }
 
 
