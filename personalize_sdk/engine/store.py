@@ -449,11 +449,9 @@ class Store:
         )
         for rows in self._chunks(sql, 0):
             for r in rows:
-                yield Event(
-                    event_type=r[2], session_id=r[3], user_id=r[4], item_id=r[5], sent_at=r[6], event_value=r[7],
-                    recommendation_id=r[8], impression=json.loads(r[9]) if r[9] else None,
-                    properties=r[10], event_id=r[1],
-                )
+                # Validated when stored: read back without checking every field again.
+                yield Event.restored(r[1], r[2], r[3], r[5], r[4], r[6], r[7], r[8],
+                                     json.loads(r[9]) if r[9] else None, r[10])
 
     def iter_items(self) -> Iterator[Item]:
         for rows in self._chunks("SELECT item_id, properties FROM items {where} ORDER BY item_id LIMIT ?", 1):
