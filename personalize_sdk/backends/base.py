@@ -21,6 +21,7 @@ flag                       methods it promises
 ``has_personalize_jobs``   (none: the service's own jobs apply to its data)
 ``evaluates_filters``      (none: :meth:`~Backend.recommend` and :meth:`~Backend.rank`
                            leave out every item a request's filter excludes)
+``can_import_events``      :meth:`~Backend.import_events`
 =========================  ====================================================
 
 Called on a backend whose flag is ``False``, the base implementations raise
@@ -32,7 +33,7 @@ a capability is a choice a person made, which only configuration can change
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Iterator, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
 from ..exceptions import ConfigurationError
 from ..records import Event, Item, User
@@ -94,6 +95,9 @@ class Backend(ABC):
     #: Django layer checks items from outside the backend that way). A backend
     #: whose answers are scripted (the memory backend) cannot vouch for them.
     evaluates_filters: ClassVar[bool] = True
+    #: whether the backend has a bulk path for a history of any length:
+    #: :meth:`import_events`
+    can_import_events: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         if options:
@@ -175,6 +179,15 @@ class Backend(ABC):
         :meth:`iter_items`, :meth:`iter_users`), streaming rather than loading
         everything at once where the store is large."""
         raise self._unsupported("can_iterate_data", "give its events back")
+
+    def import_events(
+        self, events: Iterable[Event], *, progress: Callable[[int, int], Any] | None = None
+    ) -> int:
+        """Store a history of any length, faster than :meth:`put_events`,
+        reading ``events`` once; return how many were new (stored ids are
+        skipped). ``progress(read, added)`` reports the running counts.
+        Backends with :attr:`can_import_events` must implement it."""
+        raise self._unsupported("can_import_events", "import a history in bulk")
 
     def iter_items(self) -> Iterator[Item]:
         """Every stored item. Backends with :attr:`can_iterate_data` must implement it."""

@@ -43,6 +43,7 @@ class LocalBackend(Backend):
     can_train: ClassVar[bool] = True
     can_forget_users: ClassVar[bool] = True
     can_iterate_data: ClassVar[bool] = True
+    can_import_events: ClassVar[bool] = True
 
     def __init__(self, path: str | None = None, **options: Any) -> None:
         from ..engine import Engine, EngineConfig  # numpy/scipy: ImproperlyInstalled when missing

@@ -190,7 +190,8 @@ def _bulk_path() -> Callable[..., int] | None:
     """The backend's ``import_events``, when it has one (the local engine's)."""
     if not personalize_settings.ENABLED:
         return None  # the outbox's way records nothing, and says so
-    return getattr(get_client().backend, "import_events", None)
+    backend = get_client().backend
+    return backend.import_events if backend.can_import_events else None
 
 
 def _history_event(reg: EventRegistration, obj: Any) -> Event | None:

@@ -19,6 +19,7 @@ FLAGS = (
     "can_iterate_data",
     "filters_by_arn",
     "has_personalize_jobs",
+    "can_import_events",
 )
 
 
@@ -40,7 +41,7 @@ class Minimal(Backend):
 @pytest.mark.parametrize(
     "cls, expected",
     [
-        (LocalBackend, {"can_train", "can_forget_users", "can_iterate_data"}),
+        (LocalBackend, {"can_train", "can_forget_users", "can_iterate_data", "can_import_events"}),
         (MemoryBackend, {"can_forget_users", "can_iterate_data"}),
         (AwsBackend, {"filters_by_arn", "has_personalize_jobs"}),
         (HttpBackend, set()),
@@ -61,6 +62,7 @@ def test_each_backend_announces_its_capabilities(cls, expected):
         (lambda b: b.iter_events(), "can_iterate_data"),
         (lambda b: b.iter_items(), "can_iterate_data"),
         (lambda b: b.iter_users(), "can_iterate_data"),
+        (lambda b: b.import_events([]), "can_import_events"),
     ],
 )
 def test_a_missing_capability_is_an_error_naming_the_backend_and_the_flag(call, capability):
