@@ -32,6 +32,13 @@ from .outbox.writing import insert_row, insert_rows, outbox_db
 from .registry import registry
 from .signals import CancelRecord, post_record, pre_record
 
+
+class EventIdConflictError(InvalidRecordError):
+    """An event whose ``event_id`` is already recorded for another event (a
+    different user, session, type or item): a conflict with what is stored,
+    refused rather than merged."""
+
+
 logger = logging.getLogger("personalize_django")
 
 
@@ -156,7 +163,7 @@ def write_event(
                 "(a different user, session, type or item)",
                 event.event_id,
             )
-            raise InvalidRecordError(
+            raise EventIdConflictError(
                 "event_id",
                 "is already recorded for another event (a different user, session, type or item)",
                 record="Event",

@@ -21,7 +21,7 @@ from personalize_sdk.exceptions import InvalidRequestError
 from .. import hydration
 from ..conf import personalize_settings
 from ..context import get_session_id
-from ..recording import outbox_db, queue_items, queue_users, record_event
+from ..recording import EventIdConflictError, outbox_db, queue_items, queue_users, record_event
 from . import serializers as s
 from .authentication import BODY_CSRF_FIELD, is_trusted
 from .errors import error_body, error_response
@@ -38,14 +38,6 @@ ACCEPTED_RESPONSES = {
         s.AcceptedSerializer, description="some records accepted, each refused one in errors"
     ),
 }
-
-
-def is_conflict(err: Exception) -> bool:
-    """Whether ``record_event`` refused an event because its id is recorded
-    for another event (a conflict with the stored state, not a bad record)."""
-    return getattr(err, "field", None) == "event_id" and "already recorded" in str(
-        getattr(err, "rule", "")
-    )
 
 
 class RecordsView(PersonalizeAPIView):
@@ -156,7 +148,7 @@ class EventsView(RecordsView):
                     with transaction.atomic(using=outbox_db()):
                         record_event(request=http_request, **kw)
                 except (InvalidRecordError, TypeError, ValueError) as err:
-                    conflicts += is_conflict(err)
+                    conflicts += isinstance(err, EventIdConflictError)
                     errors.append(record_error(index, err))
                 else:
                     # recorded, or dropped on purpose (consent, a pre_record receiver, a repeat)

@@ -113,11 +113,12 @@ def test_server_derived_ids_depend_on_the_installations_secret(settings):
 
 @pytest.mark.django_db
 def test_an_id_already_recorded_for_another_event_is_refused(catalogue, caplog):
-    from personalize_django.recording import record_event
+    from personalize_django.recording import EventIdConflictError, record_event
     from personalize_sdk import InvalidRecordError
 
     record_event("View", item=pid(catalogue["cap"]), session_id="s1", event_id="evt-1")
     assert record_event("View", item=pid(catalogue["cap"]), session_id="s1", event_id="evt-1") is None
-    with pytest.raises(InvalidRecordError, match="already recorded for another event"):
+    with pytest.raises(InvalidRecordError, match="already recorded for another event") as refused:
         record_event("View", item=pid(catalogue["boot"]), session_id="s2", event_id="evt-1")
+    assert isinstance(refused.value, EventIdConflictError)
     assert "refused event evt-1" in caplog.text
