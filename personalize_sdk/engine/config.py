@@ -56,7 +56,9 @@ class EngineConfig:
     neighbours: int = 100
     #: 0 = raw co-occurrence counts, 1 = full cosine normalisation (popular items damped)
     also_viewed_normalisation: float = 0.5
-    #: co-purchases needed before a pair is "frequently bought together"
+    #: co-purchases (explained ones, see :mod:`.complements`) under which a
+    #: pair's score is damped by ``e / (e + min_support - 1)``; 1 counts a
+    #: single co-purchase in full
     bought_together_min_support: int = 2
     #: a co-purchase of two items of one family (their most specific category)
     #: counts this much: substitutes rank below complements
