@@ -40,6 +40,7 @@ from ..exceptions import ConfigurationError, ImproperlyInstalled
 from .config import ServerConfig
 from .errors import (
     InternalFailure,
+    InvalidInputException,
     RequestEntityTooLargeException,
     SerializationException,
     ServiceError,
@@ -59,7 +60,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/recommendations"): ("GetRecommendations", "get_recommendations"),
     ("POST", "/personalize-ranking"): ("GetPersonalizedRanking", "get_personalized_ranking"),
 }
-#: operations of the same APIs the local engine has no counterpart for
+#: operations of the same APIs the local engine has no counterpart for: each
+#: answers a modeled InvalidInputException saying so
 UNSUPPORTED = {
     "/actions": "PutActions",
     "/action-interactions": "PutActionInteractions",
@@ -235,9 +237,11 @@ class PersonalizeServer:
             return self._control(method, path, target, body)
         route = ROUTES.get((method, path.rstrip("/") or "/"))
         if route is None:
-            if path in UNSUPPORTED:
-                raise UnknownOperationException(
-                    f"{UNSUPPORTED[path]} is not served by the local Personalize server "
+            if method == "POST" and path.rstrip("/") in UNSUPPORTED:
+                # An operation of the model: a modeled error botocore raises as
+                # client.exceptions.InvalidInputException, not a 404.
+                raise InvalidInputException(
+                    f"{UNSUPPORTED[path.rstrip('/')]} is not available in the local Personalize "
                     "(the local engine has no actions)."
                 )
             raise UnknownOperationException(f"No operation is served at {method} {path}.")

@@ -426,7 +426,7 @@ def test_bodies_that_are_not_the_operations_input_are_serialization_errors(
     [
         ("POST", "/nothing", "No operation"),
         ("GET", "/events", "No operation"),
-        ("POST", "/actions", "PutActions"),
+        ("GET", "/actions", "No operation"),
     ],
 )
 def test_unknown_operations_are_answered_as_aws_does(memory_server, method, path, fragment):
@@ -437,6 +437,26 @@ def test_unknown_operations_are_answered_as_aws_does(memory_server, method, path
     assert status == 404
     assert headers["x-amzn-ErrorType"] == "UnknownOperationException"
     assert fragment in payload["message"]
+
+
+@pytest.mark.parametrize(
+    "service, operation, params",
+    [
+        ("personalize-runtime", "get_action_recommendations", {"campaignArn": "arn:aws:personalize:local:000000000000:campaign/x", "userId": "u1"}),
+        ("personalize-events", "put_actions", {"datasetArn": "arn:aws:personalize:local:000000000000:dataset/local/ACTIONS", "actions": [{"actionId": "a1"}]}),
+        ("personalize-events", "put_action_interactions", {"trackingId": TRACKING_ID, "actionInteractions": [
+            {"actionId": "a1", "sessionId": "s1", "eventType": "Taken", "timestamp": T0}]}),
+    ],
+)
+def test_the_action_operations_answer_a_modeled_error_not_a_404(memory_server, memory, service, operation, params):
+    client = memory_server.client(service)
+
+    with pytest.raises(client.exceptions.InvalidInputException) as info:
+        getattr(client, operation)(**params)
+
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "not available in the local Personalize" in info.value.response["Error"]["Message"]
+    assert memory.events == []
 
 
 # -- failures of the backend behind the API ----------------------------------
