@@ -82,3 +82,13 @@ def test_the_catalogue_lists_every_product_once_with_best_sellers_first(client, 
     titles = re.findall(r'<h3 class="mt-3">\s*<a href="[^"]*" title="([^"]+)"', listing)
     browsable = get_model("catalogue", "Product").objects.browsable()
     assert sorted(titles) == sorted(p.get_title() for p in browsable)
+
+
+def test_a_variants_page_shows_its_parents_blocks(client, catalogue, backend):
+    shirt, scarf = catalogue["shirt"], catalogue["scarf"]
+    backend.set_recommendations("also_viewed", [str(scarf.pk)], item_id=str(shirt.pk))
+    html = client.get(catalogue["shirt_small"].get_absolute_url()).content.decode()
+    [block] = re.findall(r'<section class="personalize-block.*?</section>', html, re.S)
+    shown = re.findall(r'data-personalize-item-id="(\d+)"', block)
+    assert shown[0] == str(scarf.pk)  # the parent's list, topped up
+    assert str(shirt.pk) not in shown
