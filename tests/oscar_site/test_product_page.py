@@ -8,6 +8,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from oscar.core.loading import get_model
 
 pytestmark = pytest.mark.django_db
 
@@ -70,16 +71,13 @@ def test_product_page_query_count(client, catalogue, backend, django_assert_num_
 
 def test_the_catalogue_lists_every_product_once_with_best_sellers_first(client, catalogue, backend):
     # The listing holds Haystack SearchResults (tests.oscar_site.search), ranked by {% rank %}.
-    from oscar.core.loading import get_model
-
     backend.set_recommendations("best_sellers", [str(catalogue["scarf"].pk)])
     html = client.get("/catalogue/").content.decode()
     blocks = re.findall(r'<section class="personalize-block.*?</section>', html, re.S)
     assert [re.search(r'data-personalize-use-case="(\w+)"', b).group(1) for b in blocks] == [
         "best_sellers"
     ]
-    listing = html[html.index('<ol class="row list-unstyled ml-0 pl-0">'):]  # Oscar's results
-    titles = re.findall(r'<h3 class="mt-3">\s*<a href="[^"]*" title="([^"]+)"', listing)
+    titles = listing_titles(html)
     browsable = get_model("catalogue", "Product").objects.browsable()
     assert sorted(titles) == sorted(p.get_title() for p in browsable)
 
@@ -92,3 +90,37 @@ def test_a_variants_page_shows_its_parents_blocks(client, catalogue, backend):
     shown = re.findall(r'data-personalize-item-id="(\d+)"', block)
     assert shown[0] == str(scarf.pk)  # the parent's list, topped up
     assert str(shirt.pk) not in shown
+
+
+def listing_titles(html: str) -> list[str]:
+    listing = html[html.index('<ol class="row list-unstyled ml-0 pl-0">'):]  # Oscar's results
+    return re.findall(r'<h3 class="mt-3">\s*<a href="[^"]*" title="([^"]+)"', listing)
+
+
+def test_the_listing_is_ranked_for_the_shopper_and_keeps_what_is_out_of_stock(
+    client, catalogue, backend
+):
+    record = catalogue["novel"].stockrecords.get()
+    record.num_in_stock = 0  # unavailable, still listed by Oscar
+    record.save()
+    ranked = ("sock", "novel", "mug")  # the memory backend ranks by this list
+    backend.set_recommendations("recommended_for_you", [str(catalogue[n].pk) for n in ranked])
+    titles = listing_titles(client.get("/catalogue/").content.decode())
+    assert titles[:3] == [catalogue[n].get_title() for n in ranked]
+    browsable = get_model("catalogue", "Product").objects.browsable()
+    assert sorted(titles) == sorted(p.get_title() for p in browsable)
+
+
+def test_signed_in_shoppers_get_recommended_for_you_first(client, catalogue, backend):
+    from django.contrib.auth import get_user_model
+
+    ann = get_user_model().objects.create_user("ann", "ann@example.com", "pw")
+    backend.set_recommendations("recommended_for_you", [str(catalogue["hat"].pk)])
+    client.force_login(ann)
+    html = client.get("/catalogue/").content.decode()
+    blocks = re.findall(r'<section class="personalize-block.*?</section>', html, re.S)
+    assert [re.search(r'data-personalize-use-case="(\w+)"', b).group(1) for b in blocks] == [
+        "recommended_for_you", "best_sellers",
+    ]
+    first = re.findall(r'data-personalize-item-id="(\d+)"', blocks[0])[0]
+    assert first == str(catalogue["hat"].pk)
