@@ -85,3 +85,18 @@ def test_a_stock_change_is_read_afresh_when_the_product_had_its_stock_prefetched
     record.save()
     [row] = [p for p in outbox("item") if p["item_id"] == str(novel.pk)]
     assert row["properties"]["available"] == "False"
+
+
+def test_adding_or_removing_a_category_resends_the_product(catalogue):
+    ProductCategory = get_model("catalogue", "ProductCategory")
+    atlas = catalogue["atlas"]
+
+    def categories() -> str:
+        return [p for p in outbox("item") if p["item_id"] == str(atlas.pk)][-1]["properties"][
+            "categories"
+        ]
+
+    link = ProductCategory.objects.create(product=atlas, category=catalogue["fiction"])
+    assert categories() == "Books|Books > Fiction"
+    link.delete()
+    assert categories() == "Books"
