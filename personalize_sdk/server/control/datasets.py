@@ -15,6 +15,7 @@ from .context import Context
 from .jobs import JobFailed
 from .resources import require
 from .schemas import check_dataset, dataset_type, parse_schema
+from .training import request_update
 
 #: dataset groups per account (the AWS quota is 500; far more than a laptop needs)
 MAX_DATASET_GROUPS = 500
@@ -75,8 +76,7 @@ def update_dataset(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     check_dataset(new, dataset["_type"], group.get("domain"))
     dropped = sorted(old - {c.name for c in new})
     require(not dropped, f"schemaArn: the new schema must keep every field; it drops {', '.join(dropped)}.")
-    summary = {"schemaArn": body["schemaArn"], "status": "ACTIVE"}
-    ctx.store.update(body["datasetArn"], {"schemaArn": body["schemaArn"], "latestDatasetUpdate": summary})
+    request_update(ctx, dataset, "dataset", {"schemaArn": body["schemaArn"]})
     return {"datasetArn": body["datasetArn"]}
 
 

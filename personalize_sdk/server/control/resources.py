@@ -27,8 +27,9 @@ from ..errors import (
 )
 from .context import Context
 
-#: statuses of a resource still being created or deleted
-BUSY = ("CREATE PENDING", "CREATE IN_PROGRESS", "DELETE PENDING", "DELETE IN_PROGRESS")
+#: statuses of a resource still being created, deleted, stopped or started
+BUSY = ("CREATE PENDING", "CREATE IN_PROGRESS", "DELETE PENDING", "DELETE IN_PROGRESS",
+        "STOP PENDING", "STOP IN_PROGRESS", "START PENDING", "START IN_PROGRESS")
 #: the most tags a resource may carry (reference 0: TooManyTagsException)
 MAX_TAGS = 50
 #: the default page size of every List (the model's maxResults maximum is 100)

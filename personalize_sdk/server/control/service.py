@@ -114,7 +114,7 @@ class ControlPlane:
         self.ctx.groups = GroupEngines(path, engine_options)
         for group in self.ctx.store.list("dataset-group"):
             self._reopen_filters(group[1]["datasetGroupArn"])
-        self.ctx.jobs = JobRunner(self.ctx, WORK, datasets.CLEANUP)
+        self.ctx.jobs = JobRunner(self.ctx, WORK, datasets.CLEANUP, training.UPDATES)
         resumed = self.ctx.jobs.resume()
         if resumed:
             logger.info("Resumed %d pending control-plane jobs", resumed)

@@ -19,10 +19,10 @@ from ..config import RANKING
 from ..errors import InvalidInputException, ResourceInUseException
 from .context import Context
 from .groups import check_exploration
-from .jobs import JobFailed
+from .jobs import UNSETTLED, UPDATE_SUMMARIES, JobFailed
 from .metrics import evaluate
 from .recipes import RECIPES, use_case_for
-from .resources import require
+from .resources import KINDS, require
 
 
 def _exploration(body: Mapping[str, Any], member: str, config_key: str, recipe_type: str) -> None:
@@ -74,9 +74,9 @@ def create_solution(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def update_solution(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
-    ctx.resources.active(body["solutionArn"], "solution", "solutionArn")
+    record = ctx.resources.active(body["solutionArn"], "solution", "solutionArn")
     changes = {k: body[k] for k in ("performAutoTraining", "performIncrementalUpdate", "solutionUpdateConfig") if k in body}
-    _record_update(ctx, body["solutionArn"], changes, "latestSolutionUpdate")
+    request_update(ctx, record, "solution", changes)
     return {"solutionArn": body["solutionArn"]}
 
 
@@ -149,21 +149,31 @@ def create_recommender(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
 def update_recommender(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     record = ctx.resources.active(body["recommenderArn"], "recommender", "recommenderArn")
     _exploration(body, "recommenderArn", "recommenderConfig", RECIPES[record["recipeArn"]].recipe_type)
-    _record_update(ctx, body["recommenderArn"], {"recommenderConfig": body["recommenderConfig"]},
-                   "latestRecommenderUpdate")
+    request_update(ctx, record, "recommender", {"recommenderConfig": body["recommenderConfig"]})
     return {"recommenderArn": body["recommenderArn"]}
 
 
-def _record_update(ctx: Context, arn: str, changes: Mapping[str, Any], summary: str) -> None:
-    """Apply an update at once (the local engine serves on meanwhile), and
-    report it ACTIVE in the resource's latest-update summary."""
+def request_update(ctx: Context, record: Mapping[str, Any], kind: str, changes: Mapping[str, Any]) -> None:
+    """Record an update as CREATE PENDING in the resource's latest-update
+    summary and queue it: the resource serves with its current settings until
+    the worker has made the update ACTIVE (see :mod:`.jobs`). A second update
+    while one is pending is ResourceInUseException, as on AWS."""
+    key = UPDATE_SUMMARIES[kind]
+    arn = record[KINDS[kind].arn_member]
+    current = record.get(key) or {}
+    if current.get("status") in UNSETTLED:
+        raise ResourceInUseException(
+            f"{KINDS[kind].op} {arn} has an update {current['status']}: wait until it is ACTIVE."
+        )
     now = time.time()
-    ctx.store.update(arn, {
-        **changes, summary: {**changes, "status": "ACTIVE", "creationDateTime": now, "lastUpdatedDateTime": now},
-    })
+    summary = {**changes, "status": "CREATE PENDING", "creationDateTime": now, "lastUpdatedDateTime": now}
+    ctx.store.update(arn, {key: summary}, touch=False)
+    ctx.jobs.submit_update(arn)
 
 
 def _switch_recommender(start: bool):  # type: ignore[no-untyped-def]
+    """StartRecommender / StopRecommender: START (STOP) PENDING at once, then
+    the worker's IN_PROGRESS and ACTIVE (INACTIVE)."""
     def switch(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
         record = ctx.resources.get(body["recommenderArn"], "recommender")
         expected = "INACTIVE" if start else "ACTIVE"
@@ -171,7 +181,8 @@ def _switch_recommender(start: bool):  # type: ignore[no-untyped-def]
             raise ResourceInUseException(
                 f"Recommender {body['recommenderArn']} is {record.get('status')}, not {expected}."
             )
-        ctx.store.update(body["recommenderArn"], {"status": "ACTIVE" if start else "INACTIVE"})
+        ctx.store.update(body["recommenderArn"], {"status": "START PENDING" if start else "STOP PENDING"})
+        ctx.jobs.submit(body["recommenderArn"])
         return {"recommenderArn": body["recommenderArn"]}
 
     return switch
@@ -202,9 +213,19 @@ def update_campaign(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     require(solution["solutionArn"] == ctx.store.get(record["solutionVersionArn"])["solutionArn"],
             "solutionVersionArn: a campaign keeps its solution; give a version of the same solution.")
     _exploration(body, "solutionVersionArn", "campaignConfig", solution["_recipeType"])
-    changes = {k: body[k] for k in ("solutionVersionArn", "minProvisionedTPS", "campaignConfig") if k in body}
-    _record_update(ctx, body["campaignArn"], changes, "latestCampaignUpdate")
+    # The summary names the settings the campaign will serve with (AWS's has all three).
+    settings = {k: v for k in ("solutionVersionArn", "minProvisionedTPS", "campaignConfig")
+                if (v := body.get(k, record.get(k))) is not None}
+    request_update(ctx, record, "campaign", settings)
     return {"campaignArn": body["campaignArn"]}
+
+
+def _check_campaign_update(ctx: Context, record: dict, summary: dict) -> None:
+    """A campaign's update is ACTIVE once the version it names can serve."""
+    version = ctx.store.get(summary["solutionVersionArn"])
+    if version is None or version.get("status") != "ACTIVE":
+        raise JobFailed(f"Solution version {summary['solutionVersionArn']} is not ACTIVE any more.")
+    _ready(ctx, record["_group"], record["_useCase"], train=False)
 
 
 HANDLERS = {
@@ -226,3 +247,5 @@ WORK = {
     "recommender": lambda ctx, record: _ready(ctx, record["datasetGroupArn"], record["_useCase"], train=True),
     "campaign": lambda ctx, record: _ready(ctx, record["_group"], record["_useCase"], train=False),
 }
+#: what checks an update before it is applied (kinds not named need no check)
+UPDATES = {"campaign": _check_campaign_update}

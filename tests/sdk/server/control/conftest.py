@@ -84,6 +84,19 @@ class Plane:
             time.sleep(PAUSE)
         raise AssertionError(f"{arn} stayed {described.get('status')} after {POLLS} polls")
 
+    def wait_update(self, operation: str, arn: str) -> dict[str, Any]:
+        """Poll ``Describe<operation>`` until its ``latest<operation>Update``
+        is settled; return the description."""
+        key = operation[0].lower() + operation[1:]
+        summary = f"latest{operation}Update"
+        describe: Callable[..., Any] = getattr(self.personalize, snake(f"Describe{operation}"))
+        for _ in range(POLLS):
+            described = describe(**{f"{key}Arn": arn})[key]
+            if (described.get(summary) or {}).get("status") in ("ACTIVE", "CREATE FAILED"):
+                return described
+            time.sleep(PAUSE)
+        raise AssertionError(f"{arn}'s {summary} stayed {described.get(summary)} after {POLLS} polls")
+
     def gone(self, operation: str, arn: str) -> None:
         """Poll until Describe answers ResourceNotFoundException."""
         key = operation[0].lower() + operation[1:]

@@ -44,3 +44,27 @@ def test_botocore_s_paginators_walk_every_page(plane):
     assert len(pages) >= 2
     assert {"paged-0", "paged-1", "paged-2"} <= set(names)
     assert len(names) == len(set(names))
+
+
+def test_an_update_left_pending_is_applied_at_the_next_start(tmp_path):
+    config = ServerConfig()
+    arn = config.arn("solution/half-updated")
+    store = ResourceStore(str(tmp_path))
+    store.add("solution", arn, "half-updated", {
+        "name": "half-updated", "solutionArn": arn, "status": "ACTIVE", "performAutoTraining": True,
+        "latestSolutionUpdate": {"performAutoTraining": False, "status": "CREATE IN_PROGRESS"},
+    })
+    store.close()
+
+    plane = ControlPlane(config, path=str(tmp_path), engine_options=GROUP_OPTIONS)
+    try:
+        for _ in range(POLLS):
+            if plane.ctx.store.get(arn)["latestSolutionUpdate"]["status"] == "ACTIVE":
+                break
+            time.sleep(PAUSE)
+        record = plane.ctx.store.get(arn)
+        assert record["latestSolutionUpdate"]["status"] == "ACTIVE"
+        assert record["performAutoTraining"] is False
+        assert record["status"] == "ACTIVE"
+    finally:
+        plane.close()

@@ -160,18 +160,19 @@ def test_tags_are_set_listed_and_removed(plane, world):
 @covers("UpdateCampaign")
 def test_update_campaign_records_the_new_settings(plane, world):
     plane.personalize.update_campaign(campaignArn=world["campaign"], minProvisionedTPS=2)
-    described = plane.personalize.describe_campaign(campaignArn=world["campaign"])["campaign"]
-    assert described["minProvisionedTPS"] == 2
+    described = plane.wait_update("Campaign", world["campaign"])
     assert described["latestCampaignUpdate"]["status"] == "ACTIVE"
+    assert described["minProvisionedTPS"] == 2
+    assert described["latestCampaignUpdate"]["solutionVersionArn"] == world["version"]
 
 
 @covers("UpdateRecommender", "StopRecommender", "StartRecommender")
 def test_recommenders_update_stop_and_start(plane, world):
     client = plane.personalize
     client.update_recommender(recommenderArn=world["recommender"], recommenderConfig={"minRecommendationRequestsPerSecond": 2})
-    assert client.describe_recommender(recommenderArn=world["recommender"])["recommender"]["recommenderConfig"] == {
-        "minRecommendationRequestsPerSecond": 2
-    }
+    described = plane.wait_update("Recommender", world["recommender"])
+    assert described["latestRecommenderUpdate"]["status"] == "ACTIVE"
+    assert described["recommenderConfig"] == {"minRecommendationRequestsPerSecond": 2}
     client.stop_recommender(recommenderArn=world["recommender"])
     assert plane.wait("Recommender", world["recommender"])["status"] == "INACTIVE"
     with pytest.raises(plane.runtime.exceptions.ResourceNotFoundException):
@@ -184,11 +185,15 @@ def test_recommenders_update_stop_and_start(plane, world):
 def test_updates_of_solutions_datasets_and_metric_attributions(plane, world):
     client = plane.personalize
     client.update_solution(solutionArn=world["solution"], performAutoTraining=False)
-    assert client.describe_solution(solutionArn=world["solution"])["solution"]["latestSolutionUpdate"]["status"] == "ACTIVE"
+    described = plane.wait_update("Solution", world["solution"])
+    assert described["latestSolutionUpdate"]["status"] == "ACTIVE"
+    assert described["performAutoTraining"] is False
     wider = dict(INTERACTIONS_SCHEMA, fields=INTERACTIONS_SCHEMA["fields"] + [{"name": "EVENT_VALUE", "type": ["null", "float"]}])
     schema = client.create_schema(name="world-wider", schema=json.dumps(wider), domain="ECOMMERCE")["schemaArn"]
     client.update_dataset(datasetArn=world["Interactions"], schemaArn=schema)
-    assert client.describe_dataset(datasetArn=world["Interactions"])["dataset"]["schemaArn"] == schema
+    described = plane.wait_update("Dataset", world["Interactions"])
+    assert described["latestDatasetUpdate"]["status"] == "ACTIVE"
+    assert described["schemaArn"] == schema
     client.update_metric_attribution(
         metricAttributionArn=world["attribution"],
         addMetrics=[{"eventType": "View", "metricName": "VIEWS", "expression": "SAMPLECOUNT()"}],
