@@ -77,3 +77,31 @@ def test_a_stock_change_flips_availability(catalogue):
     record.save()
     [row] = [p for p in outbox("item") if p["item_id"] == str(catalogue["novel"].pk)]
     assert row["properties"]["available"] == "True"
+
+
+@pytest.mark.parametrize("member", [False, True])
+def test_an_order_placed_outside_a_request_is_one_session(catalogue, member):
+    # A payment provider's callback, a worker: no shopper's request to take the session from.
+    from django.contrib.auth import get_user_model
+
+    Order, Line = get_model("order", "Order"), get_model("order", "Line")
+    user = get_user_model().objects.create_user("ann", "ann@example.com", "pw") if member else None
+    orders = []
+    for number in ("200001", "200002"):
+        order = Order.objects.create(
+            number=number, user=user, guest_email="" if member else "guest@example.com",
+            currency="EUR", total_incl_tax=1, total_excl_tax=1,
+        )
+        for name in ("novel", "atlas"):
+            Line.objects.create(
+                order=order, product=catalogue[name], title=name, quantity=1,
+                line_price_incl_tax=1, line_price_excl_tax=1,
+                line_price_before_discounts_incl_tax=1, line_price_before_discounts_excl_tax=1,
+                unit_price_incl_tax=1, unit_price_excl_tax=1, num_allocated=0,
+            )
+        orders.append(order)
+    purchases = [e for e in outbox() if e["event_type"] == "Purchase"]
+    assert [e["session_id"] for e in purchases] == [
+        f"order.order-{order.pk}" for order in orders for _ in range(2)
+    ]
+    assert {e.get("user_id") for e in purchases} == {str(user.pk) if member else None}
