@@ -99,6 +99,43 @@ def test_rank_keeps_the_given_order_when_the_backend_fails(
     assert out == "Cap,Boot,fallback"
 
 
+class SearchResult:
+    """What a search listing holds (Haystack's SearchResult): the instance in .object."""
+
+    def __init__(self, obj):
+        self.object = obj
+
+
+@pytest.mark.django_db
+def test_rank_takes_search_results_and_gives_their_instances(
+    catalogue, users, backend, make_request, render
+):
+    ann, _ = users
+    order = [pid(catalogue[n]) for n in ("wool", "boot", "cap")]
+    backend.set_recommendations("recommended_for_you", order, user_id=str(ann.pk))
+    results = [SearchResult(catalogue[n]) for n in ("boot", "cap", "wool")]
+    out = render(
+        "{% rank results as ranked %}{% for p in ranked %}{{ p.name }},{% endfor %}",
+        make_request(ann),
+        results=results,
+    )
+    assert out == "Wool,Boot,Cap,"
+
+
+@pytest.mark.django_db
+def test_rank_raises_in_debug_on_what_it_cannot_map_and_logs_it_otherwise(
+    catalogue, users, backend, make_request, render, caplog
+):
+    ann, _ = users
+    template = "{% rank things as ranked %}{% for p in ranked %}{{ p.name }},{% endfor %}"
+    things = [catalogue["cap"], {"name": "a dict"}]
+    with override_settings(DEBUG=True), pytest.raises(Exception, match="cannot rank dict"):
+        render(template, make_request(ann), things=things)
+    with override_settings(DEBUG=False):
+        assert render(template, make_request(ann), things=things) == "Cap,"
+    assert "cannot rank dict objects" in caplog.text
+
+
 @pytest.mark.django_db
 def test_personalize_js_renders_the_script_with_events_url_and_csrf_token(make_request, render):
     request = make_request()
