@@ -124,3 +124,32 @@ def test_signed_in_shoppers_get_recommended_for_you_first(client, catalogue, bac
     ]
     first = re.findall(r'data-personalize-item-id="(\d+)"', blocks[0])[0]
     assert first == str(catalogue["hat"].pk)
+
+
+def test_recommendations_ask_the_shoppers_strategy(client, catalogue, backend, monkeypatch):
+    # A shop's own strategy may decide availability per request (a market, a trade account).
+    from oscar.apps.partner import availability, strategy
+
+    scarf = catalogue["scarf"]
+
+    class MarketStrategy(strategy.Default):
+        def availability_policy(self, product, stockrecord):
+            market = self.request.GET.get("market") if self.request is not None else None
+            if product.pk == scarf.pk and market == "eu":
+                return availability.Unavailable()
+            return super().availability_policy(product, stockrecord)
+
+    def select(self, request=None, user=None, **kwargs):
+        return MarketStrategy(request)
+
+    monkeypatch.setattr(strategy.Selector, "strategy", select)
+    backend.set_recommendations("best_sellers", [str(scarf.pk), str(catalogue["mug"].pk)])
+
+    def best_sellers(url: str) -> list[str]:
+        html = client.get(url).content.decode()
+        [block] = re.findall(r'<section class="personalize-block.*?</section>', html, re.S)
+        return re.findall(r'data-personalize-item-id="(\d+)"', block)
+
+    assert best_sellers("/catalogue/")[:2] == [str(scarf.pk), str(catalogue["mug"].pk)]
+    assert best_sellers("/catalogue/?market=eu")[0] == str(catalogue["mug"].pk)
+    assert str(scarf.pk) not in best_sellers("/catalogue/?market=eu")
