@@ -60,3 +60,21 @@ def test_past_orders_and_views_are_imported_once(past_orders, catalogue):
     [view] = [e for e in outbox() if e["event_type"] == "View"]
     assert view["item_id"] == str(catalogue["poem"].pk)
     assert run() == "Recorded 0 events; skipped 4 already recorded."
+
+
+def test_past_basket_lines_are_imported_in_their_baskets_session(catalogue):
+    Basket = get_model("basket", "Basket")
+    ann = get_user_model().objects.create_user("ann", "ann@example.com", "pw")
+    basket = Basket.objects.create(owner=ann)
+    for name in ("mug", "shirt_small"):
+        basket.lines.create(
+            product=catalogue[name], stockrecord=catalogue[name].stockrecords.get(),
+            line_reference=f"line-{name}", quantity=1, price_currency="EUR",
+        )
+    OutboxEvent.objects.filter(kind="event").delete()  # recorded before the adapter
+    assert run() == "Recorded 2 events; skipped 0 already recorded."
+    carts = [e for e in outbox() if e["event_type"] == "AddToCart"]
+    assert [e["item_id"] for e in carts] == [str(catalogue["mug"].pk), str(catalogue["shirt"].pk)]
+    assert {e["session_id"] for e in carts} == {f"basket.basket-{basket.pk}"}
+    assert {e["user_id"] for e in carts} == {str(ann.pk)}
+    assert run() == "Recorded 0 events; skipped 2 already recorded."
