@@ -3,9 +3,10 @@
 An import reads the CSV files at ``dataSource.dataLocation`` twice, one row
 at a time (memory stays flat whatever the size): first every row is checked
 against the dataset's schema (the header against its fields, each cell
-against its Avro type, nullability and Personalize's length limits), so a
-bad file imports nothing and the job's failureReason names the first rows at
-fault; then the rows go into the dataset group's engine in large batches:
+against its Avro type, nullability and Personalize's length limits, and
+the distinct event types with the optional fields against the quota of 10),
+so a bad file imports nothing and the job's failureReason names the first
+rows at fault; then the rows go into the dataset group's engine in large batches:
 interactions through the engine's bulk path (``Engine.import_events``: one
 SQLite transaction per 50,000 events, stored by a second thread while the
 next are built, each chunk ordered by user so that the store's user indexes
@@ -32,7 +33,7 @@ import threading
 from itertools import islice
 from typing import Any, Callable, Iterator, Mapping
 
-from ...dataset.csv_format import Column, DatasetFormat, make_format, open_text, property_key
+from ...dataset.csv_format import RESERVED_COLUMNS, Column, DatasetFormat, make_format, open_text, property_key
 from ...dataset.export import CsvExporter
 from ...exceptions import InvalidRecordError
 from ...records import Event, Item, User
@@ -45,6 +46,9 @@ from .schemas import parse_schema
 BATCH_ROWS = 100_000
 #: problems named in a failureReason before "and N more"
 MAX_PROBLEMS = 5
+#: distinct event types plus optional metadata fields of an interactions
+#: dataset (Personalize's quota; reference 4.1)
+MAX_EVENT_TYPES_AND_FIELDS = 10
 
 Converter = Callable[[str], Any]
 
@@ -156,19 +160,39 @@ class CsvSource:
                         yield label, line, None, str(err)
 
     def check(self) -> int:
-        """Count the rows, or fail naming the first bad ones."""
+        """Count the rows, or fail naming the first bad ones (and, for
+        interactions, too many event types for the schema's fields)."""
         problems: list[str] = []
         bad = rows = 0
-        for label, line, _, problem in self.rows():
+        counted = counted_fields(self.columns) if self.kind == "Interactions" else ()
+        event_types: set[str] = set()
+        for label, line, values, problem in self.rows():
             rows += 1
             if problem is not None:
                 bad += 1
                 if len(problems) < MAX_PROBLEMS:
                     problems.append(f"{_name(label)} line {line}: {problem}")
+            elif counted and len(event_types) <= MAX_EVENT_TYPES_AND_FIELDS and values.get("EVENT_TYPE"):  # type: ignore[union-attr]
+                event_types.add(values["EVENT_TYPE"])  # type: ignore[index]
         if bad:
             more = f" (and {bad - len(problems)} more rows)" if bad > len(problems) else ""
             raise JobFailed(f"{bad} of {rows} rows break the schema: " + "; ".join(problems) + more)
+        if len(event_types) + len(counted) > MAX_EVENT_TYPES_AND_FIELDS:
+            many = f"more than {len(event_types) - 1}" if len(event_types) > MAX_EVENT_TYPES_AND_FIELDS else str(len(event_types))
+            raise JobFailed(
+                f"The interactions have {many} distinct event types and the schema {len(counted)} "
+                f"optional metadata fields ({', '.join(counted)}): together they may be at most "
+                f"{MAX_EVENT_TYPES_AND_FIELDS}."
+            )
         return rows
+
+
+def counted_fields(columns: tuple[Column, ...]) -> tuple[str, ...]:
+    """The interactions fields that count with the distinct event types
+    towards Personalize's quota of 10: EVENT_TYPE, EVENT_VALUE and every
+    field that is not reserved."""
+    reserved = RESERVED_COLUMNS["Interactions"]
+    return tuple(c.name for c in columns if c.name in ("EVENT_TYPE", "EVENT_VALUE") or c.name not in reserved)
 
 
 def file_key(path: str) -> str:

@@ -191,3 +191,26 @@ def test_two_textual_fields_are_invalid_input(plane, dataset):
                                   schema=json.dumps({"type": "record", "name": "Items", "fields": fields}))["schemaArn"]
     with pytest.raises(client.exceptions.InvalidInputException, match="at most one textual field"):
         client.create_dataset(name="wordy", schemaArn=schema, datasetGroupArn=group, datasetType="Items")
+
+
+@pytest.fixture(scope="module")
+def typed(plane):
+    """An interactions dataset of its own (the imports below add rows)."""
+    client = plane.personalize
+    group = client.create_dataset_group(name="typed", domain="ECOMMERCE")["datasetGroupArn"]
+    plane.wait("DatasetGroup", group)
+    schema = client.create_schema(name="typed", schema=json.dumps(INTERACTIONS_SCHEMA), domain="ECOMMERCE")["schemaArn"]
+    arn = client.create_dataset(name="typed", schemaArn=schema, datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
+    plane.wait("Dataset", arn)
+    return arn
+
+
+@pytest.mark.parametrize("types, status", [(9, "ACTIVE"), (10, "CREATE FAILED")])
+def test_event_types_and_optional_fields_are_at_most_ten_together(plane, typed, types, status):
+    # The schema's EVENT_TYPE counts as one optional field: 9 event types fit, 10 do not.
+    rows = "".join(f"u1,i1,Type{n},{1_700_000_000 + n}\n" for n in range(types))
+    described = _import(plane, typed, f"types-{types}", "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n" + rows)
+    assert described["status"] == status, described.get("failureReason")
+    if status == "CREATE FAILED":
+        assert "10 distinct event types and the schema 1 optional metadata fields (EVENT_TYPE)" in described["failureReason"]
+        assert "at most 10" in described["failureReason"]
