@@ -41,6 +41,20 @@ def test_a_product_created_in_the_dashboard_reaches_the_backend(client, catalogu
     assert sent["available"] == "True"
 
 
+def test_a_price_edited_in_the_dashboard_is_sent_with_the_edit(client, catalogue, backend):
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw")
+    client.force_login(staff)
+    novel = catalogue["novel"]
+    url = reverse("dashboard:catalogue-product", kwargs={"pk": novel.pk})
+    data = form_values(client.get(url).content.decode(), "create_update_product_form")
+    assert data["stockrecords-0-price"] == "12.00"
+    for price in ("14.50", "9.00"):
+        data["stockrecords-0-price"] = price
+        response = client.post(url, data)
+        assert response.status_code == 302, _errors(response)
+        assert backend_items(backend)[str(novel.pk)]["price"] == float(price)
+
+
 def _errors(response):
     """What the dashboard complained about (for the assertion's message)."""
     found = {}
