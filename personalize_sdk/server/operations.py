@@ -42,6 +42,8 @@ logger = logging.getLogger("personalize_sdk.server")
 
 #: GetRecommendations' numResults when the request has none (reference 2.2)
 DEFAULT_NUM_RESULTS = 25
+#: PredictedItem's reason for a placeholder popular item (Personalize's spelling)
+POPULAR_ITEM = "Popular item"
 
 #: the ids each ECOMMERCE recommender requires in production (reference 3.3)
 RECOMMENDER_REQUIRES: dict[str, tuple[str, ...]] = {
@@ -229,7 +231,10 @@ class Operations:
             result = self._promote(request, promotions[0])
         else:
             result = self.backend.recommend(request)
-        return {"itemList": self._predicted(result.items), "recommendationId": self._rid(result)}
+        # A fallback (no model yet, a cold user, a use case short of data) shows
+        # popular items: each says so in Personalize's words.
+        popular = (POPULAR_ITEM,) if result.is_fallback else ()
+        return {"itemList": self._predicted(result.items, popular), "recommendationId": self._rid(result)}
 
     def _promote(
         self, request: RecommendationRequest, promotion: Mapping[str, Any]
@@ -306,7 +311,7 @@ class Operations:
         return rid
 
     @staticmethod
-    def _predicted(items: Any) -> list[dict[str, Any]]:
+    def _predicted(items: Any, default_reason: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         predicted = []
         for rec in items:
             entry: dict[str, Any] = {"itemId": rec.item_id}
@@ -314,7 +319,8 @@ class Operations:
                 entry["score"] = float(rec.score)
             if rec.promotion_name:
                 entry["promotionName"] = rec.promotion_name
-            if rec.reason:
-                entry["reason"] = list(rec.reason)
+            reason = rec.reason or default_reason
+            if reason:
+                entry["reason"] = list(reason)
             predicted.append(entry)
         return predicted

@@ -284,7 +284,9 @@ def test_before_the_first_model_recommended_for_you_answers_the_most_viewed_item
         assert backend.engine.model.version == "untrained"
         assert [entry["itemId"] for entry in items] == ["i7", "i3", "i9"]  # not the catalogue's first ids
         assert [entry["score"] for entry in items] == pytest.approx([4 / 7, 2 / 7, 1 / 7], abs=1e-6)
-        # What the engine answered, and why (the wire has no room for it).
+        # Each says why, in Personalize's words for a placeholder popular item.
+        assert [entry["reason"] for entry in items] == [["Popular item"]] * 3
+        # What the engine answered, and why, in its own words.
         answer = backend.recommend(RecommendationRequest("recommended_for_you", user_id="someone", num_results=3))
         assert answer.source == "fallback" and "no model has been trained yet" in answer.reason
     finally:
