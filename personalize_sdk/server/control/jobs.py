@@ -3,7 +3,8 @@
 A new resource is CREATE PENDING; the worker takes it (CREATE IN_PROGRESS),
 runs its kind's work (an import, a training...) and marks it ACTIVE, or
 CREATE FAILED with a ``failureReason`` naming the cause. A deleted resource
-is DELETE PENDING until the worker has cleaned up after it, then gone. A
+is DELETE PENDING, then DELETE IN_PROGRESS while the worker cleans up after
+it, then gone. A
 stopped recommender goes STOP PENDING, STOP IN_PROGRESS, INACTIVE; a started
 one START PENDING, START IN_PROGRESS, ACTIVE.
 
@@ -139,6 +140,7 @@ class JobRunner:
             return
         status = record.get("status", "")
         if status.startswith("DELETE"):
+            store.update(arn, {"status": "DELETE IN_PROGRESS"})
             cleanup = self.cleanup.get(kind)
             if cleanup is not None:
                 cleanup(self.ctx, record)

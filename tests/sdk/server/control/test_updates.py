@@ -2,7 +2,8 @@
 an update's summary goes CREATE PENDING, CREATE IN_PROGRESS, ACTIVE (or
 CREATE FAILED) while the resource stays ACTIVE and serves with its previous
 settings; StopRecommender and StartRecommender go through their PENDING and
-IN_PROGRESS statuses."""
+IN_PROGRESS statuses; a delete goes DELETE PENDING, DELETE IN_PROGRESS, then
+Describe answers ResourceNotFoundException."""
 
 from __future__ import annotations
 
@@ -149,3 +150,15 @@ def test_a_recommender_update_stop_and_start_go_through_each_status(plane, statu
         "START PENDING", "START IN_PROGRESS", "ACTIVE",
     ]
     assert plane.runtime.get_recommendations(recommenderArn=recommender, userId="u1")["itemList"]
+
+
+def test_a_delete_goes_pending_then_in_progress_then_is_gone(plane, custom, statuses):
+    client = plane.personalize
+    arn = client.create_filter(name="updates-doomed", datasetGroupArn=custom["group"],
+                               filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")')["filterArn"]
+    assert plane.wait("Filter", arn)["status"] == "ACTIVE"
+
+    client.delete_filter(filterArn=arn)
+    plane.gone("Filter", arn)
+
+    assert statuses[arn] == ["CREATE IN_PROGRESS", "ACTIVE", "DELETE PENDING", "DELETE IN_PROGRESS"]
