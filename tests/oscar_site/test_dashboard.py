@@ -8,13 +8,20 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from oscar.core.loading import get_model
 
-from tests.oscar_site.conftest import backend_items
+from tests.oscar_site.conftest import backend_items, outbox
 from tests.oscar_site.forms import form_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_product_created_in_the_dashboard_reaches_the_backend(client, catalogue, backend):
+@pytest.mark.parametrize("atomic_requests", [True, False])
+def test_a_product_created_in_the_dashboard_reaches_the_backend(
+    client, catalogue, backend, monkeypatch, atomic_requests
+):
+    from django.db import connection
+
+    # Oscar recommends ATOMIC_REQUESTS: the dashboard's saves are then one transaction.
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", atomic_requests)
     staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw")
     client.force_login(staff)
     url = reverse(
@@ -39,6 +46,13 @@ def test_a_product_created_in_the_dashboard_reaches_the_backend(client, catalogu
     assert sent["price"] == 42.0
     assert sent["categoryL1"] == "Books"
     assert sent["available"] == "True"
+    rows = [row["properties"] for row in outbox("item") if row["item_id"] == str(lamp.pk)]
+    if atomic_requests:  # one row, written after the stock record and category saves
+        assert len(rows) == 1
+    else:  # each save its own transaction: the product, its category, its stock record
+        assert [("categoryL1" in r, "price" in r) for r in rows] == [
+            (False, False), (True, False), (True, True),
+        ]
 
 
 def test_a_price_edited_in_the_dashboard_is_sent_with_the_edit(client, catalogue, backend):
