@@ -1,18 +1,22 @@
 """A local, Personalize-compatible HTTP endpoint over any backend.
 
-It answers the data-plane APIs of Amazon Personalize, personalize-events
-(PutEvents, PutItems, PutUsers) and personalize-runtime (GetRecommendations,
-GetPersonalizedRanking), with the request and response shapes, limits, status
-codes and error bodies of the real services, so that boto3 code runs
-unchanged against it::
+It answers Amazon Personalize's three APIs: the control plane (personalize:
+schemas, dataset groups, imports, solutions, recommenders, campaigns, batch
+jobs...), personalize-events (PutEvents, PutItems, PutUsers) and
+personalize-runtime (GetRecommendations, GetPersonalizedRanking), with the
+request and response shapes, limits, status codes and error bodies of the
+real services, so that boto3 code runs unchanged against it::
 
-    python -m personalize_sdk.server --path var/personalize --port 8900
+    python -m personalize_sdk.server --path var/personalize --s3-root var/s3 --port 8900
 
-    events = boto3.client("personalize-events", endpoint_url="http://127.0.0.1:8900")
-    runtime = boto3.client("personalize-runtime", endpoint_url="http://127.0.0.1:8900")
+    local = dict(endpoint_url="http://127.0.0.1:8900", region_name="us-east-1",
+                 aws_access_key_id="local", aws_secret_access_key="local")
+    personalize = boto3.client("personalize", **local)
+    runtime = boto3.client("personalize-runtime", **local)
 
-Only the standard library is needed, except botocore when SigV4
-authentication is on. See ``docs/local-personalize.rst``.
+The data plane needs only the standard library; the control plane and SigV4
+authentication need botocore (its service model is the control plane's
+spec). See ``docs/local-personalize.rst`` and ``docs/personalize-offline.rst``.
 """
 
 from __future__ import annotations
