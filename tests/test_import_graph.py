@@ -48,8 +48,10 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
                 origin = ".".join(base + ([node.module] if node.module else []))
             else:
                 origin = node.module or ""
-            # "from pkg import module" imports the module; "from module import name" the module
-            candidates = [f"{origin}.{alias.name}" for alias in node.names] + [origin]
+            # "from pkg import module" imports the module; "from pkg import name"
+            # (or *) the package's __init__, which is a module like the others
+            submodules = [f"{origin}.{alias.name}" for alias in node.names if f"{origin}.{alias.name}" in known]
+            candidates = submodules + ([origin] if len(submodules) < len(node.names) else [])
         else:
             continue
         for candidate in candidates:
@@ -100,18 +102,23 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def package_graph() -> dict[str, set[str]]:
     found = modules()
     known = set(found)
-    graph = {name: imports_of(name, path, known) for name, path in found.items()}
-    # A package's __init__ importing its own submodules is how re-exports work,
-    # and a submodule's "from . import x" names its sibling, not the package.
-    for name in graph:
-        graph[name] = {t for t in graph[name] if not (t in found and name.startswith(t + "."))}
-    return graph
+    return {name: imports_of(name, path, known) for name, path in found.items()}
 
 
 def test_the_graph_sees_imports():
     graph = package_graph()
     assert "personalize_django.outbox.writing" in graph["personalize_django.recording"]
     assert "personalize_sdk.sending" in graph["personalize_sdk.client"]
+
+
+def test_a_name_from_a_packages_init_is_an_arrow_to_the_package(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    module = tmp_path / "pkg" / "worker.py"
+    module.write_text("from . import sibling\nfrom . import __version__\n", encoding="utf-8")
+    known = {"pkg", "pkg.worker", "pkg.sibling"}
+    assert imports_of("pkg.worker", module, known) == {"pkg", "pkg.sibling"}
+    module.write_text("from . import sibling\n", encoding="utf-8")
+    assert imports_of("pkg.worker", module, known) == {"pkg.sibling"}
 
 
 def test_a_circle_is_found():
