@@ -16,7 +16,7 @@ import uuid
 from typing import Any, Mapping
 
 from ..config import RANKING
-from ..errors import InvalidInputException, ResourceInUseException
+from ..errors import InvalidInputException, ResourceInUseException, ServiceError
 from .context import Context
 from .groups import check_exploration
 from .jobs import UNSETTLED, UPDATE_SUMMARIES, JobFailed
@@ -189,28 +189,54 @@ def _switch_recommender(start: bool):  # type: ignore[no-untyped-def]
 
 
 # -- campaigns -------------------------------------------------------------------
+#: a campaign's solutionVersionArn naming its solution's latest version
+LATEST = "/$LATEST"
+
+
+def resolve_version(ctx: Context, arn: str) -> str:
+    """The solution version ``arn`` names: itself, or for ``SolutionArn/$LATEST``
+    the solution's latest ACTIVE version."""
+    if not arn.endswith(LATEST):
+        return arn
+    solution = ctx.resources.get(arn[: -len(LATEST)], "solution")
+    latest = (solution.get("latestSolutionVersion") or {}).get("solutionVersionArn")
+    if not latest:
+        raise ResourceInUseException(f"Solution {solution['solutionArn']} has no ACTIVE solution version yet.")
+    return latest
+
+
 def _campaign_version(ctx: Context, arn: str) -> dict[str, Any]:
-    version = ctx.resources.active(arn, "solution-version", "solutionVersionArn")
+    version = ctx.resources.active(resolve_version(ctx, arn), "solution-version", "solutionVersionArn")
     solution = ctx.resources.get(version["solutionArn"], "solution")
     require(solution["_recipeType"] != "USER_SEGMENTATION",
             f"solutionVersionArn: {arn} is a user-segmentation model: it serves batch segment jobs only.")
     return solution
 
 
+def _check_sync(body: Mapping[str, Any], arn: str) -> None:
+    if (body.get("campaignConfig") or {}).get("syncWithLatestSolutionVersion"):
+        require(arn.endswith(LATEST), "campaignConfig.syncWithLatestSolutionVersion needs a solutionVersionArn "
+                                      "in SolutionArn/$LATEST format.")
+
+
 def create_campaign(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
+    _check_sync(body, body["solutionVersionArn"])
     solution = _campaign_version(ctx, body["solutionVersionArn"])
     _exploration(body, "solutionVersionArn", "campaignConfig", solution["_recipeType"])
     record = ctx.resources.create(
         "campaign", {"minProvisionedTPS": 1, **body}, parent=solution["solutionArn"],
-        extra={"_useCase": solution["_useCase"], "_group": solution["datasetGroupArn"]},
+        extra={"_useCase": solution["_useCase"], "_group": solution["datasetGroupArn"],
+               "_solution": solution["solutionArn"]},
     )
     return {"campaignArn": record["campaignArn"]}
 
 
 def update_campaign(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     record = ctx.resources.active(body["campaignArn"], "campaign", "campaignArn")
+    _check_sync(body, body.get("solutionVersionArn") or record["solutionVersionArn"])
     solution = _campaign_version(ctx, body.get("solutionVersionArn") or record["solutionVersionArn"])
-    require(solution["solutionArn"] == ctx.store.get(record["solutionVersionArn"])["solutionArn"],
+    current = record.get("_solution") or ctx.store.get(record["solutionVersionArn"])["solutionArn"]  # older records
+    require(solution["solutionArn"] == current,
             "solutionVersionArn: a campaign keeps its solution; give a version of the same solution.")
     _exploration(body, "solutionVersionArn", "campaignConfig", solution["_recipeType"])
     # The summary names the settings the campaign will serve with (AWS's has all three).
@@ -222,7 +248,10 @@ def update_campaign(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_campaign_update(ctx: Context, record: dict, summary: dict) -> None:
     """A campaign's update is ACTIVE once the version it names can serve."""
-    version = ctx.store.get(summary["solutionVersionArn"])
+    try:
+        version = ctx.store.get(resolve_version(ctx, summary["solutionVersionArn"]))
+    except ServiceError as err:
+        raise JobFailed(err.message) from None
     if version is None or version.get("status") != "ACTIVE":
         raise JobFailed(f"Solution version {summary['solutionVersionArn']} is not ACTIVE any more.")
     _ready(ctx, record["_group"], record["_useCase"], train=False)

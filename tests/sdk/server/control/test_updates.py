@@ -162,3 +162,23 @@ def test_a_delete_goes_pending_then_in_progress_then_is_gone(plane, custom, stat
     plane.gone("Filter", arn)
 
     assert statuses[arn] == ["CREATE IN_PROGRESS", "ACTIVE", "DELETE PENDING", "DELETE IN_PROGRESS"]
+
+
+def test_a_campaign_may_name_its_solution_s_latest_version(plane, custom):
+    client = plane.personalize
+    solution = client.describe_solution_version(solutionVersionArn=custom["version"])["solutionVersion"]["solutionArn"]
+    with pytest.raises(client.exceptions.InvalidInputException, match="SolutionArn/\\$LATEST"):
+        client.create_campaign(name="updates-latest", solutionVersionArn=custom["version"],
+                               campaignConfig={"syncWithLatestSolutionVersion": True})
+    campaign = client.create_campaign(name="updates-latest", solutionVersionArn=f"{solution}/$LATEST",
+                                      campaignConfig={"syncWithLatestSolutionVersion": True})["campaignArn"]
+    assert plane.wait("Campaign", campaign)["status"] == "ACTIVE"
+    assert plane.runtime.get_recommendations(campaignArn=campaign, userId="u5", numResults=3)["itemList"]
+
+    newer = client.create_solution_version(solutionArn=solution, trainingMode="UPDATE")["solutionVersionArn"]
+    assert plane.wait("SolutionVersion", newer)["status"] == "ACTIVE"
+    client.update_campaign(campaignArn=campaign, minProvisionedTPS=2)
+    assert plane.wait_update("Campaign", campaign)["latestCampaignUpdate"]["status"] == "ACTIVE"
+    assert client.describe_campaign(campaignArn=campaign)["campaign"]["solutionVersionArn"] == f"{solution}/$LATEST"
+    client.delete_campaign(campaignArn=campaign)
+    plane.gone("Campaign", campaign)
