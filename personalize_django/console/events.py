@@ -81,12 +81,34 @@ def window_from(query: Any, name: str = "days") -> Window:
     return Window(days, timezone.now())
 
 
-def recorded_events(window: Window) -> Iterator[Event]:
-    """The events sent within ``window``, each once (oldest first per source)."""
-    since = window.since
-    for event in ShopEvents(sources=EVENT_SOURCES):
-        if event.sent_at is not None and event.sent_at >= since:
-            yield event
+@dataclass
+class _EventsSince(ShopEvents):
+    """:class:`ShopEvents` that leaves out, before de-duplicating, the events
+    sent before ``since`` and those ``keep`` refuses: the de-duplication (a
+    table of the ids seen) then holds the window's events, not the whole
+    history's."""
+
+    since: datetime | None = None
+    keep: Callable[[Event], bool] | None = None
+
+    def _recorded(self) -> Iterator[Event]:
+        since, keep = self.since, self.keep
+        for event in super()._recorded():
+            if event.sent_at is None or (since is not None and event.sent_at < since):
+                continue
+            if keep is None or keep(event):
+                yield event
+
+
+def recorded_events(
+    window: Window, keep: Callable[[Event], bool] | None = None
+) -> Iterator[Event]:
+    """The events sent within ``window`` (and that ``keep`` keeps), each once
+    (oldest first per source).
+
+    The backend's store is still read from its first event: the backend
+    contract has no way to ask for the events since a time."""
+    yield from _EventsSince(sources=EVENT_SOURCES, since=window.since, keep=keep)
 
 
 def cached_figures(name: str, compute: Callable[[], T]) -> T:

@@ -178,4 +178,10 @@ def performance(window: Window, conversion_window: timedelta) -> Performance:
     """The figures of the events recorded within ``window`` (and the clicks of
     the conversion window before it, which its first purchases may follow)."""
     reach = Window(window.days + max(1, conversion_window.days + 1), window.end)
-    return measure(recorded_events(reach), window, conversion_window)
+    wanted = {
+        personalize_settings.IMPRESSION_EVENT_TYPE,
+        personalize_settings.CLICK_EVENT_TYPE,
+        PURCHASE,
+    }
+    events = recorded_events(reach, keep=lambda event: event.event_type in wanted)
+    return measure(events, window, conversion_window)

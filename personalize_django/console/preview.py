@@ -124,12 +124,14 @@ def recent_history(req: PreviewRequest, limit: int = HISTORY_LENGTH) -> list[Eve
     if not (req.user_id or req.session_id):
         return []
     window = Window(max(DAY_CHOICES), timezone.now())
-    mine = [
-        event
-        for event in recorded_events(window)
-        if (req.user_id and event.user_id == req.user_id)
-        or (req.session_id and event.session_id == req.session_id)
-    ]
+
+    def theirs(event: Event) -> bool:
+        return bool(
+            (req.user_id and event.user_id == req.user_id)
+            or (req.session_id and event.session_id == req.session_id)
+        )
+
+    mine = list(recorded_events(window, keep=theirs))
     mine.sort(key=lambda e: e.sent_at, reverse=True)
     return mine[:limit]
 
