@@ -25,6 +25,14 @@ from .events import DAY_CHOICES, Window, recorded_events
 EXPLORATION = "Exploration"
 #: the form's query names
 FORM_FIELDS = ("use_case", "user", "session", "item", "filter", "values", "limit")
+#: the SDK's names of the form's fields, as the form sends them (an error names the field)
+FORM_NAMES = {
+    "user_id": "user",
+    "session_id": "session",
+    "item_id": "item",
+    "num_results": "limit",
+    "filter_values": "values",
+}
 #: events of the person's history shown beside the list
 HISTORY_LENGTH = 20
 
@@ -101,16 +109,23 @@ def titles(item_ids: list[str]) -> dict[str, str]:
 
 
 def recommend(req: PreviewRequest) -> tuple[RecommendationList, list[Row]]:
-    """The list the shop would serve for ``req``, and its rows."""
-    recs = pages.fetch(
-        req.use_case,
-        pages.Identity(req.user_id, req.session_id),
-        item_id=req.item_id,
-        num_results=req.limit,
-        filter=req.filter,
-        filter_values=req.filter_values,
-        strict=True,
-    )
+    """The list the shop would serve for ``req``, and its rows. A request the
+    backend refuses raises :class:`~personalize_sdk.InvalidRequestError`
+    naming the form's field (``item``, not the SDK's ``item_id``)."""
+    try:
+        recs = pages.fetch(
+            req.use_case,
+            pages.Identity(req.user_id, req.session_id),
+            item_id=req.item_id,
+            num_results=req.limit,
+            filter=req.filter,
+            filter_values=req.filter_values,
+            strict=True,
+        )
+    except InvalidRequestError as err:
+        if err.field not in FORM_NAMES:
+            raise
+        raise InvalidRequestError(FORM_NAMES[err.field], err.rule) from err
     names = titles([rec.item_id for rec in recs])
     rows = [
         Row(rec.item_id, rec.score, tuple(rec.reason), names.get(rec.item_id, ""))

@@ -172,7 +172,7 @@ def test_preview_marks_exploration_slots(admin_client, backend, shop):
         ("use_case=best_sellers&limit=0", "limit: must be an integer between 1 and"),
         ("use_case=best_sellers&user=a&session=b", "session: give a user or a guest session"),
         ("use_case=best_sellers&values=CATEGORY", "values: line 1 must read NAME=value"),
-        ("use_case=also_viewed", "item_id"),
+        ("use_case=also_viewed", "item: is required for the &#x27;also_viewed&#x27; use case"),
     ],
 )
 def test_preview_names_the_field_of_a_bad_request(admin_client, query, message):
