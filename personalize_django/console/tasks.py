@@ -1,7 +1,7 @@
 """The console's Celery task: "train now" on a worker.
 
 This module imports Celery at the top: only
-:func:`personalize_django.console.training.start_training` (when a worker
+:func:`personalize_django.console.views.start_training` (when a worker
 runs tasks) and Celery's autodiscovery import it.
 """
 
