@@ -191,11 +191,24 @@ class _Outcome:
         self.deferred.extend((row, _describe(err)) for row, err in sent.retry)
         self.dead.extend((row, _describe(err)) for row, err in sent.dead)
         if sent.config_error is not None:
-            err = sent.config_error
-            reason = f"{CONFIGURATION_ERROR_PREFIX} ({type(err).__name__}): {err}"[:_MAX_ERROR_LENGTH]
+            reason = _configuration_reason(sent.config_error)
             self.held.extend((row, reason) for row in sent.held)
         self.calls += sent.calls
         self.retry_after = max(self.retry_after, sent.retry_after)
+
+
+def _configuration_reason(err: ConfigurationError) -> str:
+    """The ``last_error`` of a row a configuration error holds back (what
+    :func:`held_by_configuration` looks for)."""
+    return f"{CONFIGURATION_ERROR_PREFIX} ({type(err).__name__}): {err}"[:_MAX_ERROR_LENGTH]
+
+
+def _held_back(rows: list[OutboxEvent], err: ConfigurationError) -> _Outcome:
+    """The outcome of claimed ``rows`` when no backend could be built: all held."""
+    outcome = _Outcome()
+    reason = _configuration_reason(err)
+    outcome.held = [(row, reason) for row in rows]
+    return outcome
 
 
 def _describe(err: BaseException) -> str:
@@ -366,9 +379,19 @@ def deliver_pending(
     worker: str | None = None,
 ) -> DeliveryReport:
     """Deliver due rows until none is left, ``max_rows`` were claimed or
-    ``time_limit`` seconds (default ``DELIVERY_TIME_LIMIT``) passed."""
+    ``time_limit`` seconds (default ``DELIVERY_TIME_LIMIT``) passed.
+
+    A backend that cannot even be built from the settings (a
+    ``ConfigurationError``) holds the due rows pending, as a configuration
+    error of a backend call does: logged, shown by ``personalize_check``,
+    never dead letters."""
     db = using or outbox_db()
-    backend = backend or get_backend()
+    unbuilt: ConfigurationError | None = None
+    if backend is None:
+        try:
+            backend = get_backend()
+        except ConfigurationError as err:
+            unbuilt = err
     batch_size = batch_size or personalize_settings.BATCH_SIZE
     limit = personalize_settings.DELIVERY_TIME_LIMIT if time_limit is None else time_limit
     deadline = time.monotonic() + limit
@@ -382,7 +405,7 @@ def deliver_pending(
             break
         report.claimed += len(rows)
         report.reclaimed += reclaimed
-        outcome = deliver_rows(rows, backend)
+        outcome = _held_back(rows, unbuilt) if unbuilt is not None else deliver_rows(rows, backend)
         report.calls += outcome.calls
         _apply(outcome, token, db, report)
         if time.monotonic() >= deadline:

@@ -211,6 +211,26 @@ def test_rows_held_by_a_configuration_error_go_once_it_is_fixed(backend):
     assert list(backend.items) == ["1"]
 
 
+def test_a_backend_that_cannot_be_built_holds_the_rows_pending(settings, caplog):
+    record(2)
+    queue_items([Item("1")])
+    settings.PERSONALIZE = {**MANUAL, "OPTIONS": {"no_such_option": 1}}  # MemoryBackend refuses it
+    for run in range(4):  # more runs than MAX_ATTEMPTS (3)
+        OutboxEvent.objects.update(next_attempt_at=timezone.now())
+        report = deliver_pending()
+        assert (report.held, report.dead, report.delivered, report.calls) == (3, 0, 0, 0)
+    assert set(OutboxEvent.objects.values_list("state", "attempts")) == {("pending", 0)}
+    errors = [r.message for r in caplog.records if r.levelname == "ERROR" and "held back" in r.message]
+    assert len(errors) == 4
+    assert "no_such_option" in errors[0] and "PERSONALIZE['BACKEND'] / PERSONALIZE['OPTIONS']" in errors[0]
+    ((error, rows),) = held_by_configuration()
+    assert rows == 3 and "no_such_option" in error
+    settings.PERSONALIZE = dict(MANUAL)  # fixed: the rows go at their next try
+    OutboxEvent.objects.update(next_attempt_at=timezone.now())
+    assert deliver_pending().delivered == 3
+    assert held_by_configuration() == []
+
+
 def test_a_payload_that_does_not_decode_is_dead_at_once(backend):
     OutboxEvent.objects.create(kind="event", payload={"event_type": "View"})
     OutboxEvent.objects.create(kind="gizmo", payload={})
