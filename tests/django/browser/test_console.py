@@ -87,16 +87,33 @@ def test_staff_preview_a_list(staff, live_server, recorded, backend):
 
 
 def test_staff_train_from_the_training_page(staff, live_server, settings, tmp_path):
+    from django.utils import timezone
+
+    from personalize_django.client import get_backend
+    from personalize_sdk import Event
+
     settings.PERSONALIZE = {
         "BACKEND": "local",
-        "OPTIONS": {"path": str(tmp_path / "engine"), "auto_train": False},
+        "OPTIONS": {"path": str(tmp_path / "engine"), "min_data_scale": 0.001, "auto_train": False},
     }
+    start = timezone.now() - timedelta(days=2)
+    get_backend().put_events([
+        Event("View", session_id=f"s{u}", user_id=f"u{u}", item_id=f"i{(u + k) % 12}",
+              sent_at=start + timedelta(minutes=u * 20 + k))
+        for u in range(30)
+        for k in range(5)
+    ])
     staff.goto(live_server.url + "/admin/personalize/console/training/")
     staff.locator("#train-now input[type=submit]").click()
     staff.wait_for_load_state()
     assert "Trained in" in staff.locator(".messagelist").inner_text()
     assert staff.locator("#training-history tbody tr").count() == 1
     assert staff.locator("#use-cases tbody tr").count() == 5
+    assert staff.locator("#offline-metrics tbody tr").count() == 2
+    # the history's chart holds the training's NDCG@10
+    chart = staff.locator("figure.personalize-chart")
+    assert [int(v) for v in chart.evaluate_all("els => els.map(e => e.dataset.points)")] == [1]
+    assert chart.locator("circle").count() == 1 and chart.locator("circle").first.is_visible()
 
 
 @pytest.mark.parametrize("name", PAGES)

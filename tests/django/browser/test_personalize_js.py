@@ -103,4 +103,6 @@ def test_a_beacon_without_the_csrf_token_is_refused(live_server, page, scripted)
             % EVENTS
         )
     assert sent.value.status == 403
+    body = sent.value.json()  # the API's one error shape
+    assert isinstance(body["detail"], str) and body["code"]
     assert recorded() == []
