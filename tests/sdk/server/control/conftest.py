@@ -174,3 +174,15 @@ def build_group(plane: Plane, name: str, *, domain: str | None = "ECOMMERCE", it
         arns[f"{kind}-schema"] = schema_arn
         arns[f"{kind}-import"] = job
     return arns
+
+
+def train_solution(plane: Plane, group: str, name: str, recipe: str, **extra: Any) -> tuple[str, str]:
+    """A solution of ``recipe`` (a name after ``recipe/``) and its first
+    version, trained and ACTIVE: ``(solution ARN, version ARN)``."""
+    client = plane.personalize
+    solution = client.create_solution(name=name, datasetGroupArn=group, recipeArn=RECIPE + recipe, **extra)["solutionArn"]
+    assert plane.wait("Solution", solution)["status"] == "ACTIVE"
+    version = client.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    described = plane.wait("SolutionVersion", version)
+    assert described["status"] == "ACTIVE", described.get("failureReason")
+    return solution, version

@@ -18,15 +18,20 @@ def loose(plane):
     return make_client("personalize", plane.url, parameter_validation=False)
 
 
-@pytest.fixture(scope="module")
-def dataset(plane):
+def interactions_dataset(plane, name: str) -> str:
+    """An empty ECOMMERCE interactions dataset in a dataset group of its own."""
     client = plane.personalize
-    group = client.create_dataset_group(name="bad", domain="ECOMMERCE")["datasetGroupArn"]
+    group = client.create_dataset_group(name=name, domain="ECOMMERCE")["datasetGroupArn"]
     plane.wait("DatasetGroup", group)
-    schema = client.create_schema(name="bad", schema=json.dumps(INTERACTIONS_SCHEMA), domain="ECOMMERCE")["schemaArn"]
-    arn = client.create_dataset(name="bad", schemaArn=schema, datasetGroupArn=group, datasetType="INTERACTIONS")["datasetArn"]
+    schema = client.create_schema(name=name, schema=json.dumps(INTERACTIONS_SCHEMA), domain="ECOMMERCE")["schemaArn"]
+    arn = client.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group, datasetType="INTERACTIONS")["datasetArn"]
     plane.wait("Dataset", arn)
     return arn
+
+
+@pytest.fixture(scope="module")
+def dataset(plane):
+    return interactions_dataset(plane, "bad")
 
 
 def test_an_unknown_arn_is_resource_not_found(plane):
@@ -196,13 +201,7 @@ def test_two_textual_fields_are_invalid_input(plane, dataset):
 @pytest.fixture(scope="module")
 def typed(plane):
     """An interactions dataset of its own (the imports below add rows)."""
-    client = plane.personalize
-    group = client.create_dataset_group(name="typed", domain="ECOMMERCE")["datasetGroupArn"]
-    plane.wait("DatasetGroup", group)
-    schema = client.create_schema(name="typed", schema=json.dumps(INTERACTIONS_SCHEMA), domain="ECOMMERCE")["schemaArn"]
-    arn = client.create_dataset(name="typed", schemaArn=schema, datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
-    plane.wait("Dataset", arn)
-    return arn
+    return interactions_dataset(plane, "typed")
 
 
 @pytest.mark.parametrize("types, status", [(9, "ACTIVE"), (10, "CREATE FAILED")])

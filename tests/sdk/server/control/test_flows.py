@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.sdk.server.control.conftest import RECIPE, ROLE, build_group
+from tests.sdk.server.control.conftest import RECIPE, ROLE, build_group, train_solution
 
 
 @pytest.fixture(scope="module")
@@ -19,16 +19,8 @@ def shop(plane):
 def custom(plane):
     """A custom dataset group with a user-personalization and a ranking solution."""
     arns = build_group(plane, "custom", domain=None)
-    client = plane.personalize
     for role, recipe in (("up", "aws-user-personalization"), ("rank", "aws-personalized-ranking")):
-        solution = client.create_solution(
-            name=f"custom-{role}", datasetGroupArn=arns["group"], recipeArn=RECIPE + recipe
-        )["solutionArn"]
-        assert plane.wait("Solution", solution)["status"] == "ACTIVE"
-        version = client.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-        described = plane.wait("SolutionVersion", version)
-        assert described["status"] == "ACTIVE", described.get("failureReason")
-        arns[f"{role}-solution"], arns[f"{role}-version"] = solution, version
+        arns[f"{role}-solution"], arns[f"{role}-version"] = train_solution(plane, arns["group"], f"custom-{role}", recipe)
     return arns
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.loaders import Loader
 
-from tests.sdk.server.control.conftest import INTERACTIONS_SCHEMA, RECIPE, ROLE, build_group, snake
+from tests.sdk.server.control.conftest import INTERACTIONS_SCHEMA, RECIPE, ROLE, build_group, snake, train_solution
 
 #: every operation some test below calls
 COVERED: set[str] = set()
@@ -24,19 +24,9 @@ def world(plane):
     """One of every resource kind, all ACTIVE."""
     client = plane.personalize
     arns = build_group(plane, "world")
-    solution = client.create_solution(
-        name="world-up", datasetGroupArn=arns["group"], recipeArn=RECIPE + "aws-user-personalization",
-        tags=[{"tagKey": "team", "tagValue": "shop"}],
-    )["solutionArn"]
-    plane.wait("Solution", solution)
-    version = client.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    assert plane.wait("SolutionVersion", version)["status"] == "ACTIVE"
-    segments = client.create_solution(
-        name="world-affinity", datasetGroupArn=arns["group"], recipeArn=RECIPE + "aws-item-affinity"
-    )["solutionArn"]
-    plane.wait("Solution", segments)
-    segment_version = client.create_solution_version(solutionArn=segments)["solutionVersionArn"]
-    assert plane.wait("SolutionVersion", segment_version)["status"] == "ACTIVE"
+    solution, version = train_solution(plane, arns["group"], "world-up", "aws-user-personalization",
+                                       tags=[{"tagKey": "team", "tagValue": "shop"}])
+    _, segment_version = train_solution(plane, arns["group"], "world-affinity", "aws-item-affinity")
     arns.update(solution=solution, version=version, segment_version=segment_version)
     arns["campaign"] = client.create_campaign(name="world-up", solutionVersionArn=version)["campaignArn"]
     arns["recommender"] = client.create_recommender(

@@ -13,7 +13,7 @@ from collections import defaultdict
 import pytest
 
 from personalize_sdk.server.control.jobs import JobFailed
-from tests.sdk.server.control.conftest import RECIPE, build_group
+from tests.sdk.server.control.conftest import RECIPE, build_group, train_solution
 
 #: an exploring campaign's config (items up to 30 days old count as new)
 EXPLORING = {"itemExplorationConfig": {"explorationWeight": "1", "explorationItemAgeCutOff": "30"}}
@@ -23,15 +23,8 @@ QUIET = {"itemExplorationConfig": {"explorationWeight": "0", "explorationItemAge
 @pytest.fixture(scope="module")
 def custom(plane):
     """A custom group with a user-personalization version and a campaign that does not explore."""
-    client = plane.personalize
     arns = build_group(plane, "updates", domain=None)
-    solution = client.create_solution(
-        name="updates-up", datasetGroupArn=arns["group"], recipeArn=RECIPE + "aws-user-personalization"
-    )["solutionArn"]
-    plane.wait("Solution", solution)
-    version = client.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    assert plane.wait("SolutionVersion", version)["status"] == "ACTIVE"
-    arns["version"] = version
+    _, arns["version"] = train_solution(plane, arns["group"], "updates-up", "aws-user-personalization")
     return arns
 
 
