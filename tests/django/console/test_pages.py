@@ -188,3 +188,27 @@ def test_a_recorded_event_refreshes_the_figures_kept(admin_client, history):
     assert admin_client.get(url).context["figures"].totals["View"] == 2
     record_event("View", item=history["boot"], user="u3", session_id="s3")
     assert admin_client.get(url).context["figures"].totals["View"] == 3
+
+
+def test_two_blocks_of_one_use_case_are_told_apart_by_their_block_property(admin_client, shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from personalize_django.recording import record_event
+
+    now = timezone.now() - timedelta(hours=1)
+    cap = str(shop["cap"].pk)
+    for n, block in enumerate(("product", "cart", "cart")):
+        rid = f"RID-block-{n}"
+        record_event("Impression", user="u1", session_id=f"s{n}", recommendation_id=rid,
+                     impression=[cap], properties={"useCase": "also_viewed", "block": block},
+                     sent_at=now)
+        if block == "cart":  # the click carries no property: its recommendation id tells
+            record_event("Click", item=cap, user="u1", session_id=f"s{n}",
+                         recommendation_id=rid, sent_at=now + timedelta(minutes=1))
+    blocks = admin_client.get("/admin/personalize/console/performance/").context["figures"].blocks
+    assert {b: (c.impressions, c.clicks) for b, c in blocks.items()} == {
+        "also_viewed/cart": (2, 2),
+        "also_viewed/product": (1, 0),
+    }
