@@ -13,7 +13,7 @@ from ...filters import parse
 from ..errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
 from .context import Context
 from .jobs import JobFailed
-from .resources import require
+from .resources import page, require
 from .schemas import check_dataset, dataset_type, parse_schema
 from .training import request_update
 
@@ -156,7 +156,8 @@ def update_metric_attribution(ctx: Context, body: Mapping[str, Any]) -> dict[str
 def list_metric_attribution_metrics(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
     arn = body.get("metricAttributionArn")
     require(bool(arn), "metricAttributionArn is required.")
-    return {"metrics": ctx.resources.get(arn, "metric-attribution")["_metrics"]}
+    metrics = ctx.resources.get(arn, "metric-attribution")["_metrics"]
+    return page(metrics, body, "ListMetricAttributionMetrics", "metrics")
 
 
 # -- data deletion jobs -------------------------------------------------------------

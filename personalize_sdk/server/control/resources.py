@@ -264,6 +264,17 @@ def decode_token(token: str | None, operation: str) -> int:
     return data["at"]
 
 
+def page(items: list[Any], body: Mapping[str, Any], operation: str, key: str) -> dict[str, Any]:
+    """One page of a fixed list (``maxResults`` from ``nextToken``), as
+    ``{key: [...], "nextToken": ...}``; the token is an offset in the list."""
+    size = body.get("maxResults") or DEFAULT_PAGE
+    start = decode_token(body.get("nextToken"), operation)
+    result: dict[str, Any] = {key: items[start : start + size]}
+    if start + size < len(items):
+        result["nextToken"] = encode_token(start + size, operation)
+    return result
+
+
 def require(condition: bool, message: str) -> None:
     """InvalidInputException with ``message`` unless ``condition``."""
     if not condition:

@@ -20,7 +20,7 @@ from .groups import ExploringBackend, GroupEngines, GroupView, exploration_setti
 from .jobs import JobRunner
 from .model import ServiceModel, service_model
 from .recipes import RECIPES, list_recipes
-from .resources import BY_OP, DEFAULT_PAGE, Resources, decode_token, encode_token
+from .resources import BY_OP, Resources, page
 from .s3 import S3Mapping
 from .store import ResourceStore
 
@@ -43,13 +43,7 @@ def _describe_recipe(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _list_recipes(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:
-    recipes = list_recipes(body.get("domain"))
-    size = body.get("maxResults") or DEFAULT_PAGE
-    start = decode_token(body.get("nextToken"), "ListRecipes")
-    result: dict[str, Any] = {"recipes": recipes[start : start + size]}
-    if start + size < len(recipes):
-        result["nextToken"] = encode_token(start + size, "ListRecipes")
-    return result
+    return page(list_recipes(body.get("domain")), body, "ListRecipes", "recipes")
 
 
 def _create_import_job(ctx: Context, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -190,6 +190,11 @@ def test_updates_of_solutions_datasets_and_metric_attributions(plane, world):
     )
     names = [m["metricName"] for m in client.list_metric_attribution_metrics(metricAttributionArn=world["attribution"])["metrics"]]
     assert names == ["REVENUE", "VIEWS"]
+    first = client.list_metric_attribution_metrics(metricAttributionArn=world["attribution"], maxResults=1)
+    second = client.list_metric_attribution_metrics(metricAttributionArn=world["attribution"], maxResults=1,
+                                                    nextToken=first["nextToken"])
+    assert [m["metricName"] for m in first["metrics"] + second["metrics"]] == names
+    assert "nextToken" not in second
 
 
 @covers("StopSolutionVersionCreation")
