@@ -193,3 +193,30 @@ def test_the_single_page_view_uses_the_rest_api(shop: Shop, page: Any, screensho
     page.get_by_role("tab", name="Best sellers").click()
     expect(page.get_by_test_id("spa-best_sellers").locator(ITEM).first).to_be_visible()
     screenshot(page, "shop-app-view")
+
+
+def test_a_late_list_never_replaces_the_tab_chosen_since(shop: Shop, page: Any) -> None:
+    """Opening a product asks "for you" again once the View is recorded; a
+    shopper who picks another tab meanwhile keeps that tab's list."""
+    from playwright.sync_api import expect
+
+    page.goto(shop.url + "/app/")
+    grid = page.get_by_test_id("spa-recommended_for_you")
+    expect(grid.locator(ITEM).first).to_be_visible()
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    page.route("**/api/personalize/recommendations/recommended_for_you/**", hold)
+    with page.expect_request("**/api/personalize/recommendations/recommended_for_you/**"):
+        grid.locator(ITEM).first.click()
+    page.get_by_role("tab", name="Best sellers").click()
+    best = page.get_by_test_id("spa-best_sellers")
+    expect(best.locator(ITEM).first).to_be_visible()
+    answered = int(page.locator("#spa-list").get_attribute("data-answers") or 0)
+    held[0].continue_()
+    # the late answer has been handled once the counter moves past it
+    expect(page.locator("#spa-list")).to_have_attribute("data-answers", str(answered + 1))
+    expect(best.locator(ITEM).first).to_be_visible()
+    expect(page.get_by_test_id("spa-recommended_for_you")).to_have_count(0)

@@ -54,10 +54,14 @@
     current = useCase;
     tabs.forEach(function (t) { t.setAttribute("aria-selected", String(t.dataset.useCase === useCase)); });
     return getJSON(API + useCase + "/?limit=12").then(function (data) {
+      list.dataset.answers = String(Number(list.dataset.answers || 0) + 1);
+      // A tab chosen while this list was on its way wins: a late answer never replaces it.
+      if (current !== useCase) { return; }
       var grid = block(data, "grid");
       data.items.forEach(function (item) { grid.appendChild(card(item)); });
       list.replaceChildren(grid);
     }).catch(function (err) {
+      if (current !== useCase) { return; }
       list.replaceChildren(el("p", {"class": "hint", text: "Could not load the list: " + err.message}));
     });
   }
@@ -87,7 +91,10 @@
         mini
       );
       // What is "for you" changes with this view: ask again once it is recorded.
-      if (current === "recommended_for_you") { return viewed.then(function () { return showList(current); }); }
+      // The tab is read once the view is recorded: the shopper may have changed it meanwhile.
+      return viewed.then(function () {
+        if (current === "recommended_for_you") { return showList(current); }
+      });
     });
   }
 
