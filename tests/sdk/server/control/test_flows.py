@@ -147,7 +147,15 @@ def test_everything_survives_a_restart(tmp_path_factory):
             name="kept-views", datasetGroupArn=arns["group"], recipeArn=RECIPE + "aws-ecomm-popular-items-by-views"
         )["recommenderArn"]
         assert plane.wait("Recommender", recommender)["status"] == "ACTIVE"
+        tracker = plane.personalize.create_event_tracker(name="kept", datasetGroupArn=arns["group"])
+        plane.wait("EventTracker", tracker["eventTrackerArn"])
+        plane.events.put_events(trackingId=tracker["trackingId"], userId="live", sessionId="s-live", eventList=[
+            {"eventType": "View", "itemId": f"i{n}", "sentAt": datetime.now(timezone.utc), "eventId": f"live-{n}"}
+            for n in (3, 4)
+        ])
         first = plane.runtime.get_recommendations(recommenderArn=recommender, userId="u1")["itemList"]
+        events = sorted(e.event_id for e in plane.app.control.ctx.groups.backend(arns["group"]).iter_events())
+        resources = sorted((kind, arn, record.get("status")) for kind, arn, record in plane.app.control.ctx.store.all())
         plane.stop()
         plane.start()
         assert plane.personalize.describe_recommender(recommenderArn=recommender)["recommender"]["status"] == "ACTIVE"
@@ -155,6 +163,11 @@ def test_everything_survives_a_restart(tmp_path_factory):
         assert sorted(names) == ["kept-Interactions", "kept-Items"]
         again = plane.runtime.get_recommendations(recommenderArn=recommender, userId="u1")["itemList"]
         assert [e["itemId"] for e in again] == [e["itemId"] for e in first]
+        assert sorted((kind, arn, record.get("status")) for kind, arn, record in plane.app.control.ctx.store.all()) == resources
+        assert sorted(e.event_id for e in plane.app.control.ctx.groups.backend(arns["group"]).iter_events()) == events
+        assert len(events) == 602 and {"live-3", "live-4"} <= set(events)
+        plane.events.put_events(trackingId=tracker["trackingId"], userId="live", sessionId="s-live", eventList=[
+            {"eventType": "View", "itemId": "i5", "sentAt": datetime.now(timezone.utc)}])  # the tracker still works
     finally:
         plane.stop()
         patch.undo()
