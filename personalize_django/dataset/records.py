@@ -192,9 +192,10 @@ def _model_events(
     label = model._meta.label_lower
     # Per-save registrations have no stable id (each save is a new event): a
     # row's current state says nothing about its history, so they are left out.
-    creating = [reg for reg in regs if reg.on == "create"]
+    # A row of an on="create" or on="import" registration is one past event.
+    creating = [reg for reg in regs if reg.on != "save"]
     for reg in regs:
-        if reg.on != "create":
+        if reg.on == "save":
             skipped.add("per_save_registration", f"{label}: events on every save are not history")
     if not creating:
         return

@@ -136,6 +136,31 @@ def test_export_timestamps_setting_names_the_time(shop, tmp_path, django_user_mo
     ]
 
 
+def test_rows_of_an_import_only_registration_are_history(
+    shop, tmp_path, django_user_model, settings, saved_registry
+):
+    """on="import" records nothing on saves; its rows are past events, as
+    personalize_import_history reads them, so the export writes them too
+    (only on="save" rows, a new event at every save, are not history)."""
+    import personalize_django as personalize
+    from tests.django.testapp.models import CartLine
+
+    saved_registry.events.pop(CartLine, None)
+    personalize.register_event(
+        CartLine, event_type="AddToCart", user="user", item="product", on="import"
+    )
+    settings.PERSONALIZE = {
+        "BACKEND": "memory",
+        "DELIVERY": "manual",
+        "EXPORT_TIMESTAMPS": {"testapp.cartline": lambda line: BASE},
+    }
+    user = django_user_model.objects.create(username="cy")
+    CartLine.objects.create(user=user, product=shop["cap"])
+    out, err = run("personalize_export", str(tmp_path), "--no-progress", "--source", "models")
+    assert "per_save_registration" not in err
+    assert [r["EVENT_TYPE"] for r in read_csv(tmp_path / "interactions.csv")] == ["AddToCart"]
+
+
 def test_date_range_and_gzip(history, tmp_path):
     since = (BASE - timedelta(minutes=100)).isoformat()
     until = (BASE - timedelta(minutes=10)).isoformat()
