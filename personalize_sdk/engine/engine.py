@@ -81,12 +81,29 @@ class Engine:
         self.trainer.note_events(added)
         return added
 
-    def put_items(self, items: Sequence[Item]) -> None:
-        self.store.put_items(items)
+    def put_items(self, items: Sequence[Item], *, imported: bool = False) -> None:
+        """Store ``items`` (``imported``: from a bulk import; see :meth:`Store.put_items`)."""
+        self.store.put_items(items, imported=imported)
         self._catalogue_changed = True
 
-    def put_users(self, users: Sequence[User]) -> None:
-        self.store.put_users(users)
+    def put_users(self, users: Sequence[User], *, imported: bool = False) -> None:
+        self.store.put_users(users, imported=imported)
+
+    def delete_imported(self, kind: str) -> int:
+        """Delete the items or users a bulk import stored (before an import
+        in FULL mode replaces them); those put one by one stay."""
+        deleted = self.store.delete_imported(kind)
+        if kind == "items":
+            self._catalogue_changed = True
+        return deleted
+
+    def delete_events_by_id_prefix(self, prefix: str) -> int:
+        """Delete the events whose id starts with ``prefix`` (a bulk import's,
+        before an import in FULL mode replaces them); the model forgets them
+        at the next training."""
+        deleted = self.store.delete_events_by_id_prefix(prefix)
+        self.stored_counts.reset()
+        return deleted
 
     def forget_user(self, user_id: str) -> dict[str, int]:
         """Delete the user's events, the guest events of the sessions joined to

@@ -87,6 +87,13 @@ CREATE TABLE IF NOT EXISTS served (
     ts REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS served_ts ON served (ts);
+-- Items and users that came in bulk (a dataset import), not one by one: an
+-- import in FULL mode replaces these and keeps the others, as Personalize does.
+CREATE TABLE IF NOT EXISTS imported (
+    kind TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    PRIMARY KEY (kind, record_id)
+) WITHOUT ROWID;
 """
 
 
@@ -262,7 +269,9 @@ class Store:
                 conn.execute("PRAGMA shrink_memory")
         return writer.added
 
-    def put_items(self, items: Sequence[Item]) -> None:
+    def put_items(self, items: Sequence[Item], *, imported: bool = False) -> None:
+        """Store ``items`` (``imported``: they come from a bulk import, which a
+        later import in FULL mode replaces; otherwise one by one, which it keeps)."""
         now = time.time()
         with self._write() as conn:
             conn.executemany(
@@ -271,14 +280,42 @@ class Store:
                 " DO UPDATE SET properties = excluded.properties, updated = excluded.updated",
                 [(i.item_id, i.properties_json, now) for i in items],
             )
+            _mark_imported(conn, "items", [i.item_id for i in items], imported)
 
-    def put_users(self, users: Sequence[User]) -> None:
+    def put_users(self, users: Sequence[User], *, imported: bool = False) -> None:
+        """Store ``users`` (``imported`` as for :meth:`put_items`)."""
         now = time.time()
         with self._write() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO users (user_id, properties, updated) VALUES (?,?,?)",
                 [(u.user_id, u.properties_json, now) for u in users],
             )
+            _mark_imported(conn, "users", [u.user_id for u in users], imported)
+
+    def delete_imported(self, kind: str) -> int:
+        """Delete the items or users (``kind``) stored by a bulk import; those
+        put one by one stay. Return how many were deleted."""
+        if kind not in ("items", "users"):
+            raise ValueError(f"kind must be 'items' or 'users', not {kind!r}")
+        key = "item_id" if kind == "items" else "user_id"
+        with self._write() as conn:
+            deleted = conn.execute(
+                f"DELETE FROM {kind} WHERE {key} IN (SELECT record_id FROM imported WHERE kind = ?)", (kind,)
+            ).rowcount
+            conn.execute("DELETE FROM imported WHERE kind = ?", (kind,))
+        return deleted
+
+    def delete_events_by_id_prefix(self, prefix: str) -> int:
+        """Delete the events whose id starts with ``prefix`` (a bulk import's
+        events, by the ids it gave them); return how many were deleted."""
+        if not prefix:
+            raise ValueError("prefix must not be empty")
+        # A range of the unique index on event_id (LIKE would not use it).
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        with self._write() as conn:
+            return conn.execute(
+                "DELETE FROM events WHERE event_id >= ? AND event_id < ?", (prefix, upper)
+            ).rowcount
 
     def record_served(self, recommendation_id: str, use_case: str, user_id: str | None, item_ids: Sequence[str]) -> None:
         """Remember what a recommendation id showed (for implicit impressions)."""
@@ -304,6 +341,7 @@ class Store:
                     f" AND session_id IN ({','.join('?' * len(part))})", part
                 ).rowcount
             users = conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,)).rowcount
+            conn.execute("DELETE FROM imported WHERE kind = 'users' AND record_id = ?", (user_id,))
             # A guest's lists were asked for with the session id as the user id.
             # (No index on served.user_id: forgetting is rare, serving is not.)
             served = 0
@@ -507,6 +545,13 @@ def _event_row(e: Event) -> tuple:
         e.event_id, e.event_type, e.session_id, e.user_id, e.item_id, e.sent_at_epoch, e.event_value,
         e.recommendation_id, json.dumps(list(e.impression)) if e.impression else None, e.properties_json,
     )
+
+
+def _mark_imported(conn: sqlite3.Connection, kind: str, ids: list[str], imported: bool) -> None:
+    if imported:
+        conn.executemany("INSERT OR IGNORE INTO imported (kind, record_id) VALUES (?,?)", [(kind, i) for i in ids])
+    else:  # put one by one from now on: a FULL import keeps it
+        conn.executemany("DELETE FROM imported WHERE kind = ? AND record_id = ?", [(kind, i) for i in ids])
 
 
 def _row_user(row: tuple) -> str:

@@ -17,9 +17,10 @@ Interactions carry no session id in Personalize's bulk format: a
 ``SESSION_ID`` column is used when present, else the user id, so a user's
 history is one basket for the co-occurrence models. Each row's event id is
 made of the file (its name, size and modification time, hashed) and the
-line, so importing the same file twice adds nothing (an import in FULL mode
-does not remove rows absent from the new file: the local engine has no bulk
-delete).
+line, so importing the same file twice in INCREMENTAL mode adds nothing.
+An import in FULL mode (the default) first deletes what earlier imports
+brought into the dataset (the events with those ids; the items or users
+marked as imported) and keeps what was sent one by one, as Personalize does.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import math
 import os
 import queue
 import threading
+from functools import partial
 from itertools import islice
 from typing import Any, Callable, Iterator, Mapping
 
@@ -209,6 +211,8 @@ def _name(label: str) -> str:
 
 _EVENT_COLUMNS = {"USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP", "EVENT_VALUE", "IMPRESSION",
                   "RECOMMENDATION_ID", "SESSION_ID", "EVENT_ATTRIBUTION_SOURCE"}
+#: the start of every imported event's id (what an import in FULL mode replaces)
+IMPORTED_EVENT_PREFIX = "import-"
 #: the event type of interactions whose schema has no EVENT_TYPE (custom groups)
 DEFAULT_EVENT_TYPE = "Interaction"
 
@@ -227,7 +231,7 @@ def _event(values: dict[str, Any], label: str, line: int) -> Event:
         impression=impression.split("|") if impression else None,
         recommendation_id=values.get("RECOMMENDATION_ID"),
         properties=properties or None,
-        event_id=f"import-{label.rsplit('#', 1)[1]}-{line:010d}",
+        event_id=f"{IMPORTED_EVENT_PREFIX}{label.rsplit('#', 1)[1]}-{line:010d}",
     )
 
 
@@ -247,10 +251,17 @@ def import_dataset(ctx: Context, job: dict) -> dict[str, Any]:
     source.check()
     dataset = ctx.store.get(job["datasetArn"])
     engine = ctx.groups.backend(dataset["datasetGroupArn"]).engine
+    # FULL (the default) replaces what earlier imports brought, and keeps
+    # what came one by one (PutEvents, PutItems, PutUsers); INCREMENTAL adds.
+    full = (job.get("importMode") or "FULL") == "FULL"
     if source.kind == "Interactions":
+        if full:
+            engine.delete_events_by_id_prefix(IMPORTED_EVENT_PREFIX)
         engine.import_events(_records(source, _event))
     else:
-        put = engine.put_items if source.kind == "Items" else engine.put_users
+        if full:
+            engine.delete_imported(source.kind.lower())
+        put = partial(engine.put_items if source.kind == "Items" else engine.put_users, imported=True)
         with Inserter(put) as inserter:
             for batch in _batches(_records(source, _entity(source.kind)), BATCH_ROWS):
                 inserter.put(batch)

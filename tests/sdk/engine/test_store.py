@@ -8,8 +8,8 @@ from .conftest import make_backend
 
 
 def _event(n: int, user: str = "u1", **kw) -> Event:
-    return Event("View", session_id="s1", item_id=f"i{n}", user_id=user, sent_at=1_700_000_000 + n,
-                 event_id=f"e{n}", **kw)
+    kw.setdefault("event_id", f"e{n}")
+    return Event("View", session_id="s1", item_id=f"i{n}", user_id=user, sent_at=1_700_000_000 + n, **kw)
 
 
 def test_events_items_and_users_survive_reopen(tmp_path):
@@ -127,3 +127,27 @@ def test_after_a_forget_no_file_of_the_engine_holds_the_user(tmp_path):
     assert hits == []
     assert {e.user_id for e in backend.iter_events()} == {"stays"}
     backend.close()
+
+
+def test_deleting_by_id_prefix_removes_only_those_events(backend):
+    backend.put_events([_event(n) for n in range(3)])
+    backend.engine.import_events([_event(n, event_id=f"import-f-{n}") for n in range(10, 14)])
+    backend.engine.import_events([_event(20, event_id="importer-1")])  # a longer id, not the prefix
+    assert backend.engine.delete_events_by_id_prefix("import-") == 4
+    assert [e.event_id for e in backend.iter_events()] == ["e0", "e1", "e2", "importer-1"]
+
+
+def test_deleting_imported_records_keeps_those_put_one_by_one(backend):
+    engine = backend.engine
+    engine.put_items([Item("i1"), Item("i2")], imported=True)
+    engine.put_items([Item("i3")])
+    engine.put_items([Item("i2", {"categoryL1": "hats"})])  # put one by one since: it stays
+    engine.put_users([User("u1"), User("u2")], imported=True)
+    engine.put_users([User("u3")])
+    engine.put_users([User("u2")], imported=True)
+    backend.forget_user("u2")
+    assert engine.delete_imported("items") == 1
+    assert engine.delete_imported("users") == 1
+    assert [i.item_id for i in backend.iter_items()] == ["i2", "i3"]
+    assert [u.user_id for u in backend.iter_users()] == ["u3"]
+    assert engine.delete_imported("items") == 0

@@ -264,3 +264,40 @@ def test_an_interactions_import_larger_than_one_chunk_goes_in_whole_once(plane, 
     )["datasetImportJobArn"]
     assert plane.wait("DatasetImportJob", again)["status"] == "ACTIVE"
     assert backend.engine.store.count_events() == 600
+
+
+def test_an_import_in_full_mode_replaces_the_bulk_data_and_keeps_what_came_one_by_one(plane):
+    """Personalize: FULL "overwrites all existing bulk data in your dataset.
+    Data you imported individually is not replaced"; INCREMENTAL appends."""
+    arns = build_group(plane, "replaced")  # 600 interactions and 30 items, imported
+    backend = plane.app.control.ctx.groups.backend(arns["group"])
+    tracker = plane.personalize.create_event_tracker(name="replaced", datasetGroupArn=arns["group"])
+    assert plane.wait("EventTracker", tracker["eventTrackerArn"])["status"] == "ACTIVE"
+    plane.events.put_events(trackingId=tracker["trackingId"], userId="live", sessionId="s-live", eventList=[
+        {"eventType": "View", "itemId": "i3", "sentAt": datetime.now(timezone.utc)},
+    ])
+    plane.events.put_items(datasetArn=arns["Items"], items=[
+        {"itemId": "i-put", "properties": json.dumps({"price": 3.5, "categoryL1": "hats"})},
+    ])
+
+    def run(kind: str, mode: str, csv: str) -> None:
+        job = plane.personalize.create_dataset_import_job(
+            jobName=f"replaced-{kind}-{mode}-{len(csv)}", datasetArn=arns[kind], roleArn=ROLE, importMode=mode,
+            dataSource={"dataLocation": plane.upload(f"replaced/{kind}-{mode}-{len(csv)}.csv", csv)},
+        )["datasetImportJobArn"]
+        described = plane.wait("DatasetImportJob", job)
+        assert described["status"] == "ACTIVE", described.get("failureReason")
+
+    rows = "".join(f"u{n},i{n % 5},View,{1_700_200_000 + n}\n" for n in range(30))
+    run("Interactions", "FULL", "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n" + rows)
+    events = list(backend.iter_events())
+    assert len(events) == 31  # the 30 of the new file, and the one put by PutEvents
+    assert [e.user_id for e in events if not e.event_id.startswith("import-")] == ["live"]
+    more = "".join(f"v{n},i{n % 5},View,{1_700_300_000 + n}\n" for n in range(10))
+    run("Interactions", "INCREMENTAL", "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n" + more)
+    assert backend.engine.store.count_events() == 41
+
+    run("Items", "FULL", "ITEM_ID,PRICE,CATEGORY_L1\ni0,1.5,hats\ni1,2.5,shoes\n")
+    assert sorted(item.item_id for item in backend.iter_items()) == ["i-put", "i0", "i1"]
+    run("Items", "INCREMENTAL", "ITEM_ID,PRICE,CATEGORY_L1\ni2,3.5,hats\n")
+    assert sorted(item.item_id for item in backend.iter_items()) == ["i-put", "i0", "i1", "i2"]
