@@ -209,10 +209,13 @@ def _rankable(items: Iterable[Any]) -> tuple[list[Any], list[Any]]:
     objects that are neither."""
     objs: list[Any] = []
     refused: list[Any] = []
+    # An instance of another model (a category beside the products) is no
+    # item: its pk would be ranked as some product's id.
+    item_models = tuple(registry.items)
     for obj in items:
         if not isinstance(obj, models.Model) and hasattr(obj, "object"):
             obj = obj.object  # a search result: the instance it stands for
-        if isinstance(obj, models.Model) or (
+        if isinstance(obj, item_models) or (
             isinstance(obj, (str, int)) and not isinstance(obj, bool)
         ):
             objs.append(obj)

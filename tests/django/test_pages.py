@@ -241,6 +241,16 @@ def test_rank_takes_search_results_and_refuses_what_it_cannot_map(two_shelves):
     assert list(pages.rank([object()], user="u1", strict=False)) == []
 
 
+def test_rank_refuses_instances_of_a_model_that_is_not_the_item_model(two_shelves):
+    from tests.django.testapp.models import Category
+
+    product = two_shelves["Tools"][0]
+    category = Category.objects.first()
+    with pytest.raises(Exception, match="cannot rank Category objects"):
+        pages.rank([category, product], user="u1", strict=True)
+    assert [o.pk for o in pages.rank([category, product], user="u1", strict=False)] == [product.pk]
+
+
 def test_availability_can_depend_on_the_shopper(two_shelves, saved_registry):
     from django.contrib.auth.models import AnonymousUser
 
