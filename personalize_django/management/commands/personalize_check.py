@@ -69,9 +69,13 @@ class Command(BaseCommand):
         show = not options["no_progress"] and options["verbosity"] > 0 and not options["json"]
         progress = Progress(self, show)
         skipped = Skipped()
-        events = ShopEvents(
-            sources=tuple(options["sources"] or ("outbox", "backend", "models")), skipped=skipped
-        )
+        sources = tuple(options["sources"] or ("outbox", "backend", "models"))
+        # A backend the settings cannot build holds the outbox back: the check
+        # still reads the rest, says why, and fails.
+        unbuildable = _backend_error() if "backend" in sources else None
+        if unbuildable:
+            sources = tuple(s for s in sources if s != "backend")
+        events = ShopEvents(sources=sources, skipped=skipped)
         try:
             report = check_records(
                 events,
@@ -118,6 +122,11 @@ class Command(BaseCommand):
             )
         if options["html"]:
             self.stderr.write(f"HTML report written to {options['html']}")
+        if unbuildable:
+            raise CommandError(
+                f"the backend cannot be built from the settings: {unbuildable}. Fix "
+                "PERSONALIZE['BACKEND'] / PERSONALIZE['OPTIONS']; its stored events were not checked"
+            )
         if held and report.ok:
             raise CommandError(
                 f"{sum(n for _, n in held):,} outbox row(s) are held back by a configuration "
@@ -129,3 +138,14 @@ class Command(BaseCommand):
                 + ", ".join(f.code for f in report.errors),
                 returncode=report.exit_status,
             )
+
+
+def _backend_error() -> str | None:
+    """Why the backend cannot be built from the settings, or ``None``."""
+    from personalize_django.client import get_backend
+
+    try:
+        get_backend()
+    except ConfigurationError as err:
+        return str(err)
+    return None

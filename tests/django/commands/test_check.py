@@ -177,3 +177,19 @@ def test_rows_held_by_a_misconfigured_backend_show_and_fail_the_check(history, c
 def test_a_clean_outbox_reports_nothing_held(history, clean_registry):
     report, status, _ = check_json()
     assert report["summary"]["outbox"] == {"held_by_configuration": []} and status == 0
+
+
+def test_a_backend_the_settings_cannot_build_is_named_and_fails_the_check(
+    history, clean_registry, settings
+):
+    from personalize_django.models import OutboxEvent
+
+    settings.PERSONALIZE = {"BACKEND": "memory", "DELIVERY": "manual", "OPTIONS": {"no_such_option": 1}}
+    OutboxEvent.objects.filter(pk__in=OutboxEvent.objects.values("pk")[:2]).update(
+        last_error="ConfigurationError (ConfigurationError): no_such_option"
+    )
+    report, status, err = check_json()
+    assert status == 1 and "no_such_option" in err
+    assert "the backend cannot be built from the settings" in err
+    assert "outbox: 2 row(s) held back" in err  # what the broken backend holds back still shows
+    assert "backend" not in report["summary"]["sources"]["events_read"]
