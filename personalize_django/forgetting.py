@@ -277,11 +277,8 @@ def forget_locally(
         caching.identity_key(report.user_id, None),
         *(caching.identity_key(None, session) for session in report.sessions),
     )
-    folder = getattr(backend, "path", None)
     report.traces = scan_for(
-        [report.user_id, *report.sessions],
-        folder=folder if isinstance(folder, str) else None,
-        using=db,
+        [report.user_id, *report.sessions], folder=backend.data_folder, using=db
     )
     return report
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from personalize_sdk.backends import Backend
-from personalize_sdk.backends.local import LocalBackend
 
 from ..conf import personalize_settings
 
@@ -56,7 +55,7 @@ def engine_options() -> dict[str, Any]:
 
 def offline_metrics(backend: Backend) -> OfflineMetrics:
     """The metrics of :data:`MEASURED_USE_CASES` on ``backend``'s data."""
-    if not isinstance(backend, LocalBackend):
+    if not backend.is_local_engine:
         return OfflineMetrics(
             note=(
                 f"the {backend.display_name} backend is not measured here "

@@ -34,8 +34,8 @@ _lock = threading.Lock()
 
 
 def _history_path(backend: Backend) -> Path | None:
-    folder = getattr(backend, "path", None)
-    return Path(folder) / HISTORY_FILE if isinstance(folder, str) and folder else None
+    folder = backend.data_folder
+    return Path(folder) / HISTORY_FILE if folder else None
 
 
 def history(backend: Backend | None = None) -> list[dict[str, Any]]:

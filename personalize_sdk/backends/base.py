@@ -22,7 +22,13 @@ flag                       methods it promises
 ``evaluates_filters``      (none: :meth:`~Backend.recommend` and :meth:`~Backend.rank`
                            leave out every item a request's filter excludes)
 ``can_import_events``      :meth:`~Backend.import_events`
+``is_local_engine``        (none: its answers come from the embedded engine, so a
+                           throw-away engine trained on its data measures it offline)
 =========================  ====================================================
+
+A backend that keeps files on this machine names their folder in
+:attr:`~Backend.data_folder` (``None`` otherwise): a shop's own files beside
+them, and a check that a forgotten user left no trace, go there.
 
 Called on a backend whose flag is ``False``, the base implementations raise
 :class:`CapabilityError`, a :class:`ConfigurationError`: a backend that lacks
@@ -98,6 +104,16 @@ class Backend(ABC):
     #: whether the backend has a bulk path for a history of any length:
     #: :meth:`import_events`
     can_import_events: ClassVar[bool] = False
+    #: whether the backend's answers come from the embedded local engine, so
+    #: that offline metrics (a throw-away engine trained on a split of its
+    #: data) measure the model it serves
+    is_local_engine: ClassVar[bool] = False
+
+    @property
+    def data_folder(self) -> str | None:
+        """The folder on this machine holding the backend's data, or ``None``
+        (a remote service, or everything in memory)."""
+        return None
 
     def __init__(self, **options: Any) -> None:
         if options:

@@ -44,6 +44,7 @@ class LocalBackend(Backend):
     can_forget_users: ClassVar[bool] = True
     can_iterate_data: ClassVar[bool] = True
     can_import_events: ClassVar[bool] = True
+    is_local_engine: ClassVar[bool] = True
 
     def __init__(self, path: str | None = None, **options: Any) -> None:
         from ..engine import Engine, EngineConfig  # numpy/scipy: ImproperlyInstalled when missing
@@ -60,6 +61,10 @@ class LocalBackend(Backend):
         except ValueError as err:
             raise ConfigurationError(f"Bad option for the local backend: {err}") from err
         self.path = path
+
+    @property
+    def data_folder(self) -> str | None:
+        return self.path
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:

@@ -20,6 +20,7 @@ FLAGS = (
     "filters_by_arn",
     "has_personalize_jobs",
     "can_import_events",
+    "is_local_engine",
 )
 
 
@@ -41,7 +42,10 @@ class Minimal(Backend):
 @pytest.mark.parametrize(
     "cls, expected",
     [
-        (LocalBackend, {"can_train", "can_forget_users", "can_iterate_data", "can_import_events"}),
+        (
+            LocalBackend,
+            {"can_train", "can_forget_users", "can_iterate_data", "can_import_events", "is_local_engine"},
+        ),
         (MemoryBackend, {"can_forget_users", "can_iterate_data"}),
         (AwsBackend, {"filters_by_arn", "has_personalize_jobs"}),
         (HttpBackend, set()),
@@ -50,6 +54,13 @@ class Minimal(Backend):
 )
 def test_each_backend_announces_its_capabilities(cls, expected):
     assert {flag for flag in FLAGS if getattr(cls, flag)} == expected
+
+
+def test_only_a_backend_with_files_here_names_their_folder(tmp_path):
+    assert LocalBackend(str(tmp_path / "engine")).data_folder == str(tmp_path / "engine")
+    assert LocalBackend(tmp_path / "as-path").data_folder == str(tmp_path / "as-path")
+    assert LocalBackend().data_folder is None  # in memory
+    assert MemoryBackend().data_folder is None and Minimal().data_folder is None
 
 
 @pytest.mark.parametrize(
