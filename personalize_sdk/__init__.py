@@ -5,7 +5,11 @@ This package needs the standard library only; the AWS, HTTP and local
 backends import their optional dependencies when they are chosen.
 """
 
-from .client import Client
+# Set before the imports below: a module they load may read it while this
+# package is still being initialised.
+__version__ = "0.1.0.dev0"
+
+from .client import Client  # noqa: E402
 from .exceptions import (
     BackendError,
     ConfigurationError,
@@ -30,8 +34,6 @@ from .use_cases import (
     USE_CASES,
 )
 from .worker import QueueFullError
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "ALSO_VIEWED",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
+from .. import __version__
 from ..exceptions import ConfigurationError, ImproperlyInstalled, InvalidRequestError
 from ..filters.values import encode_filter_values
 from ..records import Event, Item, User
@@ -62,9 +63,6 @@ DEFAULT_CLIENT_CONFIG: dict[str, Any] = {
 
 
 def _version() -> str:
-    # Imported here: personalize_sdk/__init__ imports the client, which imports backends.
-    from .. import __version__
-
     return __version__
 
 
@@ -219,8 +217,11 @@ class AwsBackend(Backend):
                 "The aws backend needs a region: set its 'region_name' option, AWS_DEFAULT_REGION, "
                 "or a region in the AWS profile"
             ) from err
-        except ValueError as err:  # a malformed endpoint_url
-            raise ConfigurationError(f"The aws backend's 'endpoint_url' option: {err}") from err
+        except ValueError as err:
+            # botocore checks both here: a malformed endpoint_url, or a value
+            # of the wrong type in the Config (a timeout of "soon").
+            option = "endpoint_url" if endpoint_url and str(endpoint_url) in str(err) else "config"
+            raise ConfigurationError(f"The aws backend's {option!r} option: {err}") from err
 
     @classmethod
     def can_use_filter(cls, name: str, options: Mapping[str, Any]) -> bool:

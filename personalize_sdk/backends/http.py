@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any, ClassVar, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
+from .. import __version__
 from ..secrets import RedactedDict, Secret
 from ..exceptions import (
     BackendError,
@@ -55,9 +56,6 @@ NOT_READY_CODE = "not_ready"
 
 
 def _version() -> str:
-    # Imported here: personalize_sdk/__init__ imports the client, which imports backends.
-    from .. import __version__
-
     return __version__
 
 

@@ -648,6 +648,18 @@ def test_no_region_is_a_configuration_error():
         AwsBackend(tracking_id=TRACKING_ID)
 
 
+@pytest.mark.parametrize(
+    "options, option",
+    [
+        ({"endpoint_url": "not a url"}, "'endpoint_url'"),
+        ({"config": {"connect_timeout": "soon"}}, "'config'"),
+    ],
+)
+def test_a_bad_endpoint_or_config_value_names_its_own_option(options, option):
+    with pytest.raises(ConfigurationError, match=f"The aws backend's {option} option: "):
+        AwsBackend(region_name=REGION, tracking_id=TRACKING_ID, **options)
+
+
 def test_an_unknown_profile_is_a_configuration_error():
     with pytest.raises(ConfigurationError, match="profile_name"):
         AwsBackend(region_name=REGION, profile_name="no-such-profile")
