@@ -116,12 +116,17 @@ def recommendation_block(
     exclude: Any = (),
     distinct: bool = True,
     hide_fallback: bool = False,
+    block: str | None = None,
     **filter_values: Any,
 ) -> str:
     """Render ``personalize/blocks/<use_case>.html`` or ``personalize/block.html``
     (or ``template``) with the recommendations, carrying the data attributes
     personalize.js reads. Nothing is rendered for an empty list, nor, with
-    ``hide_fallback``, for a list that is all fallback (no item from the model)."""
+    ``hide_fallback``, for a list that is all fallback (no item from the model).
+
+    ``block`` names the placement, so that the console tells two blocks of one
+    use case apart (``data-personalize-block``, sent as the events' ``block``
+    property); by default, the name of the page's URL pattern."""
     recs = recommendations(
         context,
         use_case,
@@ -136,9 +141,19 @@ def recommendation_block(
     if hide_fallback and recs.is_fallback:
         return ""
     names = [template] if template else [name.format(use_case=use_case) for name in BLOCK_TEMPLATES]
+    request = context.get("request")
+    if block is None:
+        match = getattr(request, "resolver_match", None)
+        block = match.url_name if match is not None else None
     return select_template(names).render(
-        {"recommendations": recs, "use_case": use_case, "title": title, "item": item},
-        context.get("request"),
+        {
+            "recommendations": recs,
+            "use_case": use_case,
+            "title": title,
+            "item": item,
+            "block": block,
+        },
+        request,
     )
 
 

@@ -7,6 +7,7 @@
  *
  *   data-personalize-use-case="also_viewed"
  *   data-personalize-recommendation-id="RID-..."
+ *   data-personalize-block="product"   (optional: the placement, sent as the block property)
  *
  * with items inside carrying data-personalize-item-id="42", and records
  *   - one impression event per block, the first time at least half of it is
@@ -116,6 +117,8 @@
     };
     var rid = block.getAttribute("data-personalize-recommendation-id");
     if (rid) { event.recommendation_id = rid; }
+    var name = block.getAttribute("data-personalize-block");
+    if (name) { event.properties = {block: name}; }
     var ids = itemIds(block);
     if (ids.length) { event.impression = ids; }
     return event;

@@ -46,7 +46,9 @@ def test_impression_when_visible_then_click_with_the_recommendation_id(live_serv
     assert impression["event_type"] == "Impression"
     assert impression["recommendation_id"] == "RID-browser-1"
     assert impression["impression"] == scripted
-    assert impression["properties"] == {"useCase": "best_sellers"}
+    # the block is named by the page's URL pattern, so the console tells placements apart
+    assert block.get_attribute("data-personalize-block") == "browser-recommended"
+    assert impression["properties"] == {"useCase": "best_sellers", "block": "browser-recommended"}
     assert "user_id" not in impression and impression["session_id"]
 
     # Scrolling away and back records no second impression: the next post holds the click only.

@@ -34,6 +34,22 @@ def test_block_carries_the_data_attributes_of_the_contract(
     assert "<h2" in html and "Popular" in html
 
 
+def test_a_block_is_named_by_its_page_or_by_the_shop(catalogue, backend, make_request, render):
+    from django.urls import resolve
+
+    backend.set_recommendations("best_sellers", [pid(catalogue["cap"])])
+    request = make_request()
+    assert "data-personalize-block" not in render(  # no resolved URL: no name
+        '{% recommendation_block "best_sellers" %}', request
+    )
+    request.resolver_match = resolve("/checkout/")
+    html = render('{% recommendation_block "best_sellers" distinct=False %}', request)
+    assert 'data-personalize-block="checkout"' in html
+    tag = '{% recommendation_block "best_sellers" block="sidebar" distinct=False %}'
+    html = render(tag, request)
+    assert 'data-personalize-block="sidebar"' in html
+
+
 @pytest.mark.django_db
 def test_an_empty_block_renders_nothing(backend, make_request, render):
     # No products at all: nothing to show, not even the fallback.

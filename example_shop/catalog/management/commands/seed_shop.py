@@ -46,6 +46,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from personalize_django.conf import personalize_settings
+from personalize_django.console.performance import BLOCK_PROPERTY
 from personalize_sdk.backends import backend_class
 from personalize_sdk.backends.local import LocalBackend
 
@@ -58,12 +59,16 @@ DEMO_PASSWORD = "demo"
 #: the staff user of the admin and its console (a demo's, never a real shop's)
 STAFF_USERNAME = "admin"
 STAFF_PASSWORD = "admin"
-#: (use case, share of views that follow an impression of it, click-through of its block)
+#: (use case, the page it is on, share of views that follow an impression of
+#: it, click-through of the block): a block is named by its page's URL name,
+#: as {% recommendation_block %} names it
 BLOCKS = (
-    ("recommended_for_you", 0.10, 0.30),
-    ("also_viewed", 0.12, 0.22),
-    ("bought_together", 0.05, 0.15),
-    ("best_sellers", 0.08, 0.10),
+    ("recommended_for_you", "home", 0.07, 0.30),
+    ("recommended_for_you", "product", 0.03, 0.20),
+    ("also_viewed", "product", 0.12, 0.22),
+    ("bought_together", "product", 0.03, 0.15),
+    ("bought_together", "cart", 0.02, 0.25),
+    ("best_sellers", "home", 0.08, 0.10),
 )
 #: items a seeded block shows
 BLOCK_SIZE = 6
@@ -417,7 +422,7 @@ class Command(BaseCommand):
         events = []
         for number, view in enumerate(views):
             pick = rng.random()
-            for use_case, share, click_through in BLOCKS:
+            for use_case, page, share, click_through in BLOCKS:
                 if pick >= share:
                     pick -= share
                     continue
@@ -431,7 +436,7 @@ class Command(BaseCommand):
                     user_id=view.user_id,
                     recommendation_id=f"seed-rec-{number:07d}",
                     impression=ids,
-                    properties={key: use_case},
+                    properties={key: use_case, BLOCK_PROPERTY: page},
                 )
                 events.append(
                     Event(

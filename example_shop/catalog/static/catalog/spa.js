@@ -37,6 +37,7 @@
       "class": className,
       "data-personalize-use-case": data.use_case,
       "data-personalize-recommendation-id": data.recommendation_id || "",
+      "data-personalize-block": "app",
       "data-testid": "spa-" + data.use_case
     });
   }
