@@ -32,8 +32,13 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from ..records import Event, Item, User
 
 DB_FILENAME = "engine.sqlite3"
-#: events per transaction of :meth:`Store.import_events`
+#: events per write (one ``executemany``) of :meth:`Store.import_events`
 IMPORT_CHUNK = 50_000
+#: events per transaction of :meth:`Store.import_events`: a commit writes every
+#: index page the transaction touched, and random event ids touch most of them,
+#: so at 4M stored events committing every 500,000 rather than every 50,000
+#: nearly halves the time of an import
+IMPORT_COMMIT = 500_000
 #: each connection's page cache, in KiB (allocated as pages are read)
 CACHE_KIB = 64 * 1024
 #: the import's page cache, in KiB: the indexes' pages a chunk touches
@@ -236,15 +241,17 @@ class Store:
         ``event_id`` already stored is skipped, and of two with one id the
         first wins); return how many were new.
 
-        Each chunk of ``chunk_size`` events is one transaction, committed by
-        a thread of its own while the next chunk is read (SQLite works
-        without the GIL while Python builds events), its rows ordered by
-        user (a stable sort: the user indexes are written in runs rather than
-        at random), with a page cache large enough for the indexes while the
-        import runs, given back at the end. A failure keeps the chunks
-        committed before it. ``progress(read, added)`` is called in the
-        caller's thread as chunks commit, with the running counts of events
-        committed and of events new among them, and once at the end."""
+        Each chunk of ``chunk_size`` events is written by a thread of its own
+        while the next chunk is read (SQLite works without the GIL while
+        Python builds events), its rows ordered by user (a stable sort: the
+        user indexes are written in runs rather than at random), in
+        transactions of about ``IMPORT_COMMIT`` events, with a page cache large
+        enough for the indexes while the import runs, given back at the end.
+        A failure of ``events`` keeps what was written before it; a failure to
+        write keeps the transactions committed before it. ``progress(read,
+        added)`` is called in the caller's thread as chunks are written, with
+        the running counts of events written and of events new among them, and
+        once at the end."""
         if chunk_size is None:
             chunk_size = IMPORT_CHUNK
         if chunk_size < 1:
@@ -253,7 +260,7 @@ class Store:
         with self._lock, self._read() as conn:
             conn.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
             try:
-                with _ChunkWriter(conn, self._transaction, progress) as writer:
+                with _ChunkWriter(conn, progress) as writer:
                     while True:
                         unique: dict[str, tuple] = {}
                         count = 0
@@ -566,14 +573,17 @@ def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> int:
 
 
 class _ChunkWriter:
-    """Commits chunks of rows in a thread of its own, one chunk behind the
-    caller; the caller sees its errors at the next ``put`` or at the end."""
+    """Writes chunks of rows in a thread of its own, one chunk behind the
+    caller, in transactions of about ``IMPORT_COMMIT`` events (the last one
+    committed at the end, whatever stopped the caller); the caller sees the
+    writer's errors at the next ``put`` or at the end."""
 
-    def __init__(self, conn: sqlite3.Connection, transaction: Callable, progress: Callable | None) -> None:
-        self._conn, self._transaction, self._progress = conn, transaction, progress
+    def __init__(self, conn: sqlite3.Connection, progress: Callable | None) -> None:
+        self._conn, self._progress = conn, progress
         self._queue: "queue.Queue[tuple[list[tuple], int] | None]" = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self.read = self.added = 0
+        self._committed = (0, 0)
         self._reported = 0
         self._thread = threading.Thread(target=self._run, name="personalize-import", daemon=True)
 
@@ -587,17 +597,34 @@ class _ChunkWriter:
         self._queue.put((rows, read))
 
     def _run(self) -> None:
+        conn = self._conn
         while (chunk := self._queue.get()) is not None:
             rows, read = chunk
             if self._error is not None:
                 continue  # drain: the caller stops at its next put
             try:
-                with self._transaction(self._conn):
-                    added = _insert_events(self._conn, rows)
+                if not conn.in_transaction:
+                    # IMMEDIATE: the write lock up front (see Store._transaction)
+                    conn.execute("BEGIN IMMEDIATE")
+                added = _insert_events(conn, rows)
+                read_now, added_now = self.read + read, self.added + added
+                if read_now - self._committed[0] >= IMPORT_COMMIT:
+                    conn.execute("COMMIT")
+                    self._committed = (read_now, added_now)
             except BaseException as err:  # handed to the caller's thread
                 self._error = err
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                self.read, self.added = self._committed
             else:
-                self.read, self.added = self.read + read, self.added + added
+                self.read, self.added = read_now, added_now
+        if self._error is None and conn.in_transaction:
+            try:
+                conn.execute("COMMIT")
+            except BaseException as err:
+                self._error = err
+                conn.execute("ROLLBACK")
+                self.read, self.added = self._committed
 
     def _raise_and_report(self, final: bool = False) -> None:
         if self._error is not None:

@@ -7,11 +7,11 @@ against its Avro type, nullability and Personalize's length limits, and
 the distinct event types with the optional fields against the quota of 10),
 so a bad file imports nothing and the job's failureReason names the first
 rows at fault; then the rows go into the dataset group's engine in large batches:
-interactions through the engine's bulk path (``Engine.import_events``: one
-SQLite transaction per 50,000 events, stored by a second thread while the
-next are built, each chunk ordered by user so that the store's user indexes
-are written in runs), items and users in batches of ``BATCH_ROWS`` in the
-same way.
+interactions through the engine's bulk path (``Engine.import_events``:
+chunks of 50,000 events in transactions of about 500,000, stored by a second
+thread while the next are built, each chunk ordered by user so that the
+store's user indexes are written in runs), items and users in batches of
+``BATCH_ROWS`` in the same way.
 
 Interactions carry no session id in Personalize's bulk format: a
 ``SESSION_ID`` column is used when present, else the user id, so a user's

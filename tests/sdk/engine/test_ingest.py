@@ -126,6 +126,34 @@ def test_a_failing_chunk_keeps_the_chunks_before_it(folder):
         store.close()
 
 
+def test_a_failed_write_keeps_the_transactions_committed_before_it(folder, monkeypatch):
+    """Chunks are written in transactions of about IMPORT_COMMIT events: a
+    write that fails rolls back its own transaction only."""
+    import sqlite3
+
+    from personalize_sdk.engine import store as store_module
+
+    monkeypatch.setattr(store_module, "IMPORT_COMMIT", 10, raising=False)
+    real, calls = store_module._insert_events, []
+
+    def insert(conn, rows):
+        calls.append(len(rows))
+        if len(calls) == 5:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(conn, rows)
+
+    monkeypatch.setattr(store_module, "_insert_events", insert)
+    store = Store(folder)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+            store.import_events(_events(30), chunk_size=4)
+        # chunks 1-3 (12 events) were committed; chunk 4 was in the transaction chunk 5 broke
+        assert store.count_events() == 12
+        assert store.import_events(_events(30), chunk_size=4) == 18  # the rest, once writes work
+    finally:
+        store.close()
+
+
 def test_the_chunk_size_must_be_positive():
     store = Store(None)
     try:
