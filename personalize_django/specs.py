@@ -15,7 +15,7 @@ import decimal
 import functools
 import inspect
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from django.db import models
 
@@ -50,6 +50,37 @@ def resolve(instance: Any, spec: Any) -> Any:
     ):
         value = value()  # a bound method at the end of the path
     return value
+
+
+def related_paths(model: type[models.Model], specs: Iterable[Any]) -> list[str]:
+    """``select_related`` paths for the attribute paths among ``specs`` (a
+    walk along forward foreign keys and one-to-ones), so that
+    ``"order.customer"`` costs a join rather than a query per row."""
+    paths = set()
+    for spec in specs:
+        if not isinstance(spec, str):
+            continue
+        current, walked = model, []
+        for part in re.split(r"__|\.", spec):
+            try:
+                field_ = current._meta.get_field(part)
+            except Exception:  # not a field (a property, a method): stop the walk here
+                break
+            if not (field_.is_relation and (field_.many_to_one or field_.one_to_one)):
+                break
+            if field_.one_to_one and not field_.concrete:
+                break  # a reverse one-to-one cannot always be joined; leave it lazy
+            walked.append(part)
+            current = field_.related_model
+        if walked:
+            paths.add("__".join(walked))
+    return sorted(paths)
+
+
+def with_related(queryset: Any, paths: list[str]) -> Any:
+    """``queryset`` joined along ``paths`` (as is when there are none: a bare
+    ``select_related()`` would follow every foreign key)."""
+    return queryset.select_related(*paths) if paths else queryset
 
 
 def property_key(column: str) -> str:

@@ -29,7 +29,6 @@ long the history.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from ..conf import personalize_settings
 from ..models import OutboxEvent
 from ..outbox import outbox_db
 from ..registry import EventRegistration, properties_of, registry, resolve
+from ..specs import related_paths, with_related
 from .skipped import Skipped
 
 #: the event sources, in the order they are read (and win over later ones)
@@ -60,30 +60,6 @@ DEFAULT_CHUNK_SIZE = 2000
 
 
 # -- items and users ------------------------------------------------------------------
-def _relations(model: type[models.Model], specs: Iterable[Any]) -> list[str]:
-    """``select_related`` paths for the attribute paths among ``specs``, so
-    that ``"order.customer"`` costs a join rather than a query per row."""
-    paths = set()
-    for spec in specs:
-        if not isinstance(spec, str):
-            continue
-        current, walked = model, []
-        for part in re.split(r"__|\.", spec):
-            try:
-                field_ = current._meta.get_field(part)
-            except Exception:  # not a field (a property, a method): stop the walk here
-                break
-            if not (field_.is_relation and (field_.many_to_one or field_.one_to_one)):
-                break
-            if field_.one_to_one and not field_.concrete:
-                break  # a reverse one-to-one cannot always be joined; leave it lazy
-            walked.append(part)
-            current = field_.related_model
-        if walked:
-            paths.add("__".join(walked))
-    return sorted(paths)
-
-
 def _property_specs(spec: Any) -> list[Any]:
     return list(spec.values()) if isinstance(spec, Mapping) else []
 
@@ -126,7 +102,7 @@ def _rows(
     skipped: Skipped | None,
 ) -> Iterator[Any]:
     """The rows of ``reg``'s model, converted; refused ones counted under ``reason``."""
-    queryset = reg.model._default_manager.select_related(*_relations(reg.model, specs))
+    queryset = with_related(reg.model._default_manager.all(), related_paths(reg.model, specs))
     for obj in queryset.order_by("pk").iterator(chunk_size=chunk_size):
         try:
             yield convert(obj)
@@ -204,7 +180,8 @@ def _model_events(
     specs += [s for s in stamps.values() if s is not None]
     for reg in creating:
         specs += _property_specs(reg.properties)
-    queryset = model._default_manager.select_related(*_relations(model, specs)).order_by("pk")
+    queryset = with_related(model._default_manager.all(), related_paths(model, specs))
+    queryset = queryset.order_by("pk")
     for instance in queryset.iterator(chunk_size=chunk_size):
         for reg in creating:
             if reg.when is not None and not reg.when(instance, True):

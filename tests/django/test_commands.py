@@ -6,6 +6,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from personalize_django.outbox import deliver_pending
 from personalize_django.models import OutboxEvent
@@ -40,6 +42,24 @@ def test_sync_queues_what_bypassed_the_signals(backend):
     assert "products: " in err  # the progress bar (tqdm) writes to stderr
     assert len(backend.items) == 25
     assert {item.properties["available"] for item in backend.items.values()} == {"True"}
+
+
+def test_sync_reads_properties_through_foreign_keys_in_the_rows_query(backend):
+    """CATEGORY_L1 is "category.name": joined, not one query per product."""
+
+    def sync_queries(products: int) -> int:
+        Product.objects.all().delete()
+        Product.objects.bulk_create(
+            [
+                Product(category=Category.objects.create(name=f"C{n}"), name=f"p{n}", price=1)
+                for n in range(products)
+            ]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            run("personalize_sync", "--items", "--no-progress")
+        return len(queries)
+
+    assert sync_queries(3) == sync_queries(12)
 
 
 def test_sync_users_and_items_together(backend, django_user_model):

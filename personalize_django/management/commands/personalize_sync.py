@@ -4,7 +4,7 @@ imports: changes that bypassed the model signals)."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -66,6 +66,7 @@ class Command(BaseCommand):
         from personalize_django.outbox import outbox_db
         from personalize_django.recording import queue_items, queue_users
         from personalize_django.registry import registry
+        from personalize_django.specs import related_paths, with_related
 
         both = not (options["items"] or options["users"])
         jobs: list[tuple[Any, str]] = []
@@ -84,7 +85,9 @@ class Command(BaseCommand):
             name = reg.model._meta.verbose_name_plural
             # Items: the registration's rows (its queryset, with what it prefetches).
             rows = reg.get_queryset() if kind == "item" else reg.model._default_manager.all()
-            queryset = rows.order_by("pk")
+            # Properties read through foreign keys ("category.name") come joined,
+            # not one query per row.
+            queryset = with_related(rows, related_paths(reg.model, _specs(reg))).order_by("pk")
             # the raw stream under the command's stderr (OutputWrapper would add newlines)
             bar = _progress(
                 queryset.count(), str(name), show, getattr(self.stderr, "_out", sys.stderr)
@@ -118,3 +121,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Delivered {report.delivered}, deferred {report.deferred}, dead {report.dead}."
             )
+
+
+def _specs(reg: Any) -> list[Any]:
+    """The specs a registration reads a row by (its id, availability, properties)."""
+    properties = reg.properties if isinstance(reg.properties, Mapping) else {}
+    return [getattr(reg, "id_field", None), getattr(reg, "available", None), *properties.values()]
