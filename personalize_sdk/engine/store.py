@@ -312,6 +312,29 @@ class Store:
             conn.execute("DELETE FROM imported WHERE kind = ?", (kind,))
         return deleted
 
+    def delete_events_by_seq(self, seqs: Sequence[int]) -> int:
+        """Delete the events stored at ``seqs`` (positions from
+        :meth:`iter_event_rows`); return how many were deleted."""
+        deleted = 0
+        with self._write() as conn:
+            for lo in range(0, len(seqs), 500):  # SQLite's limit on bound parameters
+                part = list(seqs[lo:lo + 500])
+                deleted += conn.execute(
+                    f"DELETE FROM events WHERE seq IN ({','.join('?' * len(part))})", part
+                ).rowcount
+        return deleted
+
+    def snapshot(self, folder: str) -> None:
+        """A consistent copy of everything stored, as the store of ``folder``
+        (SQLite's online backup: writers may go on meanwhile)."""
+        os.makedirs(folder, exist_ok=True)
+        target = sqlite3.connect(os.path.join(folder, DB_FILENAME))
+        try:
+            with self._read() as conn:
+                conn.backup(target)
+        finally:
+            target.close()
+
     def delete_events_by_id_prefix(self, prefix: str) -> int:
         """Delete the events whose id starts with ``prefix`` (a bulk import's
         events, by the ids it gave them); return how many were deleted."""

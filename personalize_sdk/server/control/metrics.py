@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import tempfile
 from typing import Any, Iterable, Mapping
 
 from ...backends.local import LocalBackend
@@ -27,7 +28,6 @@ from ..config import RANKING
 #: users sampled for the figures
 SAMPLE_USERS = 500
 CUTOFFS = (5, 10, 25)
-BATCH = 20_000
 
 
 def ranking_metrics(ranked: Iterable[list[str]], held_out: Iterable[str], catalogue: int) -> dict[str, float]:
@@ -66,49 +66,49 @@ def evaluate_many(
     backend: LocalBackend, use_cases: Iterable[str], options: Mapping[str, Any]
 ) -> dict[str, dict[str, float]]:
     """The metrics of each of ``use_cases``, from ONE throw-away training (the
-    split and the engine do not depend on the use case)."""
-    last: dict[str, tuple[str, str | None]] = {}  # user -> (held-out event id, previous item)
-    latest: dict[str, tuple[str, str]] = {}  # user -> (event id, item) of the latest event
-    for event in backend.iter_events():  # oldest first
-        if event.user_id is None or event.item_id is None:
-            continue
-        previous = latest.get(event.user_id)
-        latest[event.user_id] = (event.event_id, event.item_id)
-        if previous is not None:
-            last[event.user_id] = (event.event_id, previous[1])
+    split and the engine do not depend on the use case).
+
+    The throw-away engine starts from a copy of ``backend``'s store (items,
+    users and served lists included), from which the held-out events are
+    deleted: nothing is read back as records and stored again."""
+    with tempfile.TemporaryDirectory(prefix="personalize-metrics-") as folder:
+        backend.engine.store.snapshot(folder)
+        trial = LocalBackend(folder, **{**dict(options), "auto_train": False})
+        try:
+            return _measure(trial, use_cases)
+        finally:
+            trial.close()
+
+
+def _measure(trial: LocalBackend, use_cases: Iterable[str]) -> dict[str, dict[str, float]]:
+    store = trial.engine.store
+    last: dict[str, tuple[int, str | None]] = {}  # user -> (held-out seq, previous item)
+    latest: dict[str, tuple[int, str]] = {}  # user -> (seq, item) of the latest event
+    for rows in store.iter_event_rows(item_events_only=True):  # oldest first
+        for seq, _type, _session, user_id, item_id, *_ in rows:
+            if user_id is None:
+                continue
+            previous = latest.get(user_id)
+            latest[user_id] = (seq, item_id)
+            if previous is not None:
+                last[user_id] = (seq, previous[1])
     users = sorted(last, key=_sampled)[:SAMPLE_USERS]
-    held = {last[u][0] for u in users}
     targets = {u: latest[u][1] for u in users}
-    trial = LocalBackend(None, **{**dict(options), "auto_train": False})
-    try:
-        batch = []
-        for event in backend.iter_events():
-            if event.event_id not in held:
-                batch.append(event)
-            if len(batch) >= BATCH:
-                trial.engine.put_events(batch)
-                batch = []
-        if batch:
-            trial.engine.put_events(batch)
-        items = list(backend.iter_items())
-        if items:
-            trial.engine.put_items(items)
-        report = trial.train()
-        catalogue = max(report.items, len({t for t in targets.values()}))
-        results = {}
-        for use_case in use_cases:
-            served = RECOMMENDED_FOR_YOU_IF_RANKING.get(use_case, use_case)
-            ranked = []
-            for user in users:
-                item_id = last[user][1] if served in (ALSO_VIEWED, BOUGHT_TOGETHER) else None
-                request = RecommendationRequest(
-                    use_case=served, user_id=None if item_id else user, item_id=item_id, num_results=25
-                )
-                ranked.append([r.item_id for r in trial.recommend(request).items])
-            results[use_case] = ranking_metrics(ranked, [targets[u] for u in users], catalogue)
-        return results
-    finally:
-        trial.close()
+    store.delete_events_by_seq([last[u][0] for u in users])
+    report = trial.train()
+    catalogue = max(report.items, len(set(targets.values())))
+    results = {}
+    for use_case in use_cases:
+        served = RECOMMENDED_FOR_YOU_IF_RANKING.get(use_case, use_case)
+        ranked = []
+        for user in users:
+            item_id = last[user][1] if served in (ALSO_VIEWED, BOUGHT_TOGETHER) else None
+            request = RecommendationRequest(
+                use_case=served, user_id=None if item_id else user, item_id=item_id, num_results=25
+            )
+            ranked.append([r.item_id for r in trial.recommend(request).items])
+        results[use_case] = ranking_metrics(ranked, [targets[u] for u in users], catalogue)
+    return results
 
 
 #: personalized ranking is scored as the personalization it reorders by

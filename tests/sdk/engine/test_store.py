@@ -151,3 +151,23 @@ def test_deleting_imported_records_keeps_those_put_one_by_one(backend):
     assert [i.item_id for i in backend.iter_items()] == ["i2", "i3"]
     assert [u.user_id for u in backend.iter_users()] == ["u3"]
     assert engine.delete_imported("items") == 0
+
+
+def test_a_snapshot_holds_everything_stored_and_is_a_store_of_its_own(backend, tmp_path):
+    from personalize_sdk.engine.store import Store
+
+    backend.put_events([_event(n) for n in range(4)])
+    backend.put_items([Item("i1", {"categoryL1": "shoes"})])
+    backend.put_users([User("u1")])
+    backend.engine.store.snapshot(str(tmp_path / "copy"))
+    copy = Store(str(tmp_path / "copy"))
+    try:
+        seqs = [row[0] for rows in copy.iter_event_rows() for row in rows]
+        assert copy.delete_events_by_seq(seqs[:2]) == 2
+        assert [e.event_id for e in copy.iter_events()] == ["e2", "e3"]
+        assert [i.item_id for i in copy.iter_items()] == ["i1"]
+        assert [u.user_id for u in copy.iter_users()] == ["u1"]
+    finally:
+        copy.close()
+    # the original is untouched
+    assert [e.event_id for e in backend.iter_events()] == ["e0", "e1", "e2", "e3"]
