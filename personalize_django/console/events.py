@@ -84,11 +84,10 @@ def window_from(query: Any, name: str = "days") -> Window:
 @dataclass
 class _EventsSince(ShopEvents):
     """:class:`ShopEvents` that leaves out, before de-duplicating, the events
-    sent before ``since`` and those ``keep`` refuses: the de-duplication (a
-    table of the ids seen) then holds the window's events, not the whole
-    history's."""
+    sent before ``since`` (the backend's store skips them itself) and those
+    ``keep`` refuses: the de-duplication (a table of the ids seen) then holds
+    the window's events, not the whole history's."""
 
-    since: datetime | None = None
     keep: Callable[[Event], bool] | None = None
 
     def _recorded(self) -> Iterator[Event]:
@@ -104,10 +103,8 @@ def recorded_events(
     window: Window, keep: Callable[[Event], bool] | None = None
 ) -> Iterator[Event]:
     """The events sent within ``window`` (and that ``keep`` keeps), each once
-    (oldest first per source).
-
-    The backend's store is still read from its first event: the backend
-    contract has no way to ask for the events since a time."""
+    (oldest first per source); the backend gives only the window's events
+    (``iter_events(since=)``)."""
     yield from _EventsSince(sources=EVENT_SOURCES, since=window.since, keep=keep)
 
 

@@ -310,6 +310,9 @@ class ShopEvents:
     #: events read per source (before de-duplication)
     read: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
+    #: only the events sent at or after this time, from the backend's store
+    #: (which skips the others itself); the outbox and the models give all
+    since: datetime | None = None
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.sources if s not in SOURCES]
@@ -334,7 +337,8 @@ class ShopEvents:
                 "outbox", _outbox_events(states, self.chunk_size, self.skipped)
             )
         if backend is not None:
-            yield from self._counted("backend", backend.iter_events())
+            events = backend.iter_events(since=self.since) if self.since else backend.iter_events()
+            yield from self._counted("backend", events)
 
     def _derived(self) -> Iterator[Event]:
         """The events the registered models' rows stand for."""

@@ -39,6 +39,7 @@ a capability is a choice a person made, which only configuration can change
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
 from ..exceptions import ConfigurationError
@@ -188,8 +189,9 @@ class Backend(ABC):
         keeps what it learnt until the next :meth:`train`."""
         raise self._unsupported("can_forget_users", "forget a user")
 
-    def iter_events(self) -> Iterator[Event]:
-        """Every stored event, oldest first.
+    def iter_events(self, *, since: datetime | None = None) -> Iterator[Event]:
+        """Every stored event, oldest first; with ``since``, only the events
+        sent at or after it.
 
         Backends with :attr:`can_iterate_data` must implement it (and
         :meth:`iter_items`, :meth:`iter_users`), streaming rather than loading

@@ -20,6 +20,7 @@ numpy and scipy are needed (``pip install "personalize-django[local]"``).
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
 from ..exceptions import BackendError, ConfigurationError, InvalidRequestError
@@ -148,9 +149,9 @@ class LocalBackend(Backend):
             raise InvalidRequestError("user_id", "forget_user needs a non-empty string")
         return self._call(self.engine.forget_user, user_id)
 
-    def iter_events(self) -> Iterator[Event]:
-        """Every stored event, oldest first."""
-        return self.engine.iter_events()
+    def iter_events(self, *, since: datetime | None = None) -> Iterator[Event]:
+        """Every stored event, oldest first (sent at or after ``since`` if given)."""
+        return self.engine.iter_events(since=None if since is None else since.timestamp())
 
     def iter_items(self) -> Iterator[Item]:
         """Every stored item."""

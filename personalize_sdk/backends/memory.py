@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import datetime
 from typing import Any, ClassVar, Iterable, Iterator, Sequence
 
 from ..exceptions import InvalidRequestError, PersonalizeError
@@ -185,10 +186,13 @@ class MemoryBackend(Backend):
             users = 1 if self.users.pop(user_id, None) is not None else 0
         return {"events": own, "guest_events": guest, "users": users}
 
-    def iter_events(self) -> Iterator[Event]:
-        """Every event received, in the order received."""
+    def iter_events(self, *, since: datetime | None = None) -> Iterator[Event]:
+        """Every event received, in the order received (sent at or after
+        ``since`` if given)."""
         with self._lock:
             events = list(self.events)
+        if since is not None:
+            events = [e for e in events if e.sent_at is not None and e.sent_at >= since]
         return iter(events)
 
     def iter_items(self) -> Iterator[Item]:

@@ -113,8 +113,8 @@ class Engine:
         self.stored_counts.reset()
         return deleted
 
-    def iter_events(self) -> Iterator[Event]:
-        return self.store.iter_events()
+    def iter_events(self, *, since: float | None = None) -> Iterator[Event]:
+        return self.store.iter_events(since=since)
 
     def iter_items(self) -> Iterator[Item]:
         return self.store.iter_items()

@@ -453,15 +453,18 @@ class Store:
         with self._read() as conn:
             return conn.execute("SELECT 1 FROM events WHERE event_id = ?", (event_id,)).fetchone() is not None
 
-    def _chunks(self, sql: str, key_index: int, chunk: int = 50_000) -> Iterator[list[tuple]]:
+    def _chunks(
+        self, sql: str, key_index: int, chunk: int = 50_000, *, condition: str = "", params: tuple = ()
+    ) -> Iterator[list[tuple]]:
         # Keyset pagination keeps the lock (in memory mode) short and memory flat.
+        # ``condition`` (with ``params``) narrows the rows, beside the keyset's own.
         last: Any = None
         while True:
+            conditions = [c for c in (condition, last is not None and f"{_KEYS[key_index]} > ?") if c]
+            where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+            values = (*params, *(() if last is None else (last,)), chunk)
             with self._read() as conn:
-                if last is None:
-                    rows = conn.execute(sql.format(where=""), (chunk,)).fetchall()
-                else:
-                    rows = conn.execute(sql.format(where=f"WHERE {_KEYS[key_index]} > ?"), (last, chunk)).fetchall()
+                rows = conn.execute(sql.format(where=where), values).fetchall()
             if not rows:
                 return
             yield rows
@@ -509,13 +512,17 @@ class Store:
             ).fetchall()
         return last, rows
 
-    def iter_events(self) -> Iterator[Event]:
-        """Every stored event, oldest first (for export)."""
+    def iter_events(self, *, since: float | None = None) -> Iterator[Event]:
+        """Every stored event, oldest first (for export); with ``since`` (epoch
+        seconds), only those sent at or after it. SQLite skips the others
+        (a scan without an index on the time: no other write pays for it),
+        so a recent window costs what its own events cost."""
         sql = (
             "SELECT seq, event_id, event_type, session_id, user_id, item_id, ts, event_value,"
             " recommendation_id, impression, properties FROM events {where} ORDER BY seq LIMIT ?"
         )
-        for rows in self._chunks(sql, 0):
+        narrowed = {} if since is None else {"condition": "ts >= ?", "params": (float(since),)}
+        for rows in self._chunks(sql, 0, **narrowed):
             for r in rows:
                 # Validated when stored: read back without checking every field again.
                 yield Event.restored(r[1], r[2], r[3], r[5], r[4], r[6], r[7], r[8],

@@ -138,6 +138,15 @@ def test_the_memory_backend_gives_back_what_it_keeps():
     assert [u.user_id for u in backend.iter_users()] == ["u1"]
 
 
+def test_the_memory_backend_gives_the_events_since_a_time():
+    from datetime import datetime, timezone
+
+    backend = MemoryBackend()
+    backend.put_events([Event("View", "s1", f"i{n}", "u1", sent_at=1_700_000_000 + n) for n in range(4)])
+    since = datetime.fromtimestamp(1_700_000_002, timezone.utc)
+    assert [e.item_id for e in backend.iter_events(since=since)] == ["i2", "i3"]
+
+
 def test_the_memory_backend_forgets_a_user_and_their_guest_sessions_only():
     backend = MemoryBackend()
     backend.put_events([Event("View", "guest", "i1")])

@@ -171,3 +171,24 @@ def test_a_snapshot_holds_everything_stored_and_is_a_store_of_its_own(backend, t
         copy.close()
     # the original is untouched
     assert [e.event_id for e in backend.iter_events()] == ["e0", "e1", "e2", "e3"]
+
+
+def test_events_since_a_time_are_the_ones_sent_at_or_after_it(backend):
+    from datetime import datetime, timezone
+
+    backend.put_events([_event(n) for n in range(6)])  # sent at 1_700_000_000 + n
+    since = datetime.fromtimestamp(1_700_000_003, timezone.utc)
+    assert [e.event_id for e in backend.iter_events(since=since)] == ["e3", "e4", "e5"]
+    assert len(list(backend.iter_events())) == 6
+
+
+def test_events_since_a_time_span_chunks(backend, monkeypatch):
+    from datetime import datetime, timezone
+
+    from personalize_sdk.engine.store import Store
+
+    real = Store._chunks
+    monkeypatch.setattr(Store, "_chunks", lambda self, sql, key, chunk=2, **kw: real(self, sql, key, 2, **kw))
+    backend.put_events([_event(n) for n in range(9)])
+    since = datetime.fromtimestamp(1_700_000_002, timezone.utc)
+    assert [e.event_id for e in backend.iter_events(since=since)] == [f"e{n}" for n in range(2, 9)]
