@@ -51,6 +51,7 @@ from .specs import (  # noqa: F401  (re-exported: registry.* names of old)
     check_spec,
     properties_of,
     property_key,
+    property_specs,
     property_value,
     resolve,
     session_from,
@@ -85,6 +86,10 @@ class ItemRegistration:
 
     def item_id(self, instance: Any) -> str:
         return str(resolve(instance, self.id_field))
+
+    def specs(self) -> list[Any]:
+        """The specs a row is read by (its id, availability, currency, properties)."""
+        return [self.id_field, self.available, self.currency, *property_specs(self.properties)]
 
     def is_available(self, instance: Any, request: Any = None) -> bool:
         """Whether ``instance`` may be recommended (to the shopper of
@@ -153,6 +158,10 @@ class UserRegistration:
 
     def user_id(self, instance: Any) -> str:
         return str(resolve(instance, self.id_field))
+
+    def specs(self) -> list[Any]:
+        """The specs a row is read by (its id and properties)."""
+        return [self.id_field, *property_specs(self.properties)]
 
     def to_user(self, instance: Any) -> User:
         return User(self.user_id(instance), properties_of(instance, self.properties) or None)

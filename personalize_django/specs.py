@@ -15,7 +15,7 @@ import decimal
 import functools
 import inspect
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from django.db import models
 
@@ -75,6 +75,11 @@ def related_paths(model: type[models.Model], specs: Iterable[Any]) -> list[str]:
         if walked:
             paths.add("__".join(walked))
     return sorted(paths)
+
+
+def property_specs(spec: Any) -> list[Any]:
+    """The specs of a ``properties`` mapping (none for a callable)."""
+    return list(spec.values()) if isinstance(spec, Mapping) else []
 
 
 def with_related(queryset: Any, paths: list[str]) -> Any:

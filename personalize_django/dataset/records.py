@@ -33,7 +33,7 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from django.db import models
 
@@ -45,7 +45,7 @@ from ..conf import personalize_settings
 from ..models import OutboxEvent
 from ..outbox import outbox_db
 from ..registry import EventRegistration, properties_of, registry, resolve
-from ..specs import related_paths, with_related
+from ..specs import property_specs, related_paths, with_related
 from .skipped import Skipped
 
 #: the event sources, in the order they are read (and win over later ones)
@@ -60,10 +60,6 @@ DEFAULT_CHUNK_SIZE = 2000
 
 
 # -- items and users ------------------------------------------------------------------
-def _property_specs(spec: Any) -> list[Any]:
-    return list(spec.values()) if isinstance(spec, Mapping) else []
-
-
 def iter_items(
     *, chunk_size: int = DEFAULT_CHUNK_SIZE, skipped: Skipped | None = None
 ) -> Iterator[Item]:
@@ -72,8 +68,7 @@ def iter_items(
     reg = registry.item_registration()
     if reg is None:
         return _stored(lambda backend: backend.iter_items())
-    specs = [reg.id_field, reg.available, *_property_specs(reg.properties)]
-    return _rows(reg, reg.to_item, specs, "invalid_item", chunk_size, skipped)
+    return _rows(reg, reg.to_item, "invalid_item", chunk_size, skipped)
 
 
 def iter_users(
@@ -83,8 +78,7 @@ def iter_users(
     reg = registry.user_registration()
     if reg is None:
         return _stored(lambda backend: backend.iter_users())
-    specs = [reg.id_field, *_property_specs(reg.properties)]
-    return _rows(reg, reg.to_user, specs, "invalid_user", chunk_size, skipped)
+    return _rows(reg, reg.to_user, "invalid_user", chunk_size, skipped)
 
 
 def _stored(records: Callable[[Backend], Iterator[Any]]) -> Iterator[Any]:
@@ -96,13 +90,12 @@ def _stored(records: Callable[[Backend], Iterator[Any]]) -> Iterator[Any]:
 def _rows(
     reg: Any,
     convert: Callable[[models.Model], Any],
-    specs: list[Any],
     reason: str,
     chunk_size: int,
     skipped: Skipped | None,
 ) -> Iterator[Any]:
     """The rows of ``reg``'s model, converted; refused ones counted under ``reason``."""
-    queryset = with_related(reg.model._default_manager.all(), related_paths(reg.model, specs))
+    queryset = with_related(reg.model._default_manager.all(), related_paths(reg.model, reg.specs()))
     for obj in queryset.order_by("pk").iterator(chunk_size=chunk_size):
         try:
             yield convert(obj)
@@ -179,7 +172,7 @@ def _model_events(
     specs = [s for reg in creating for s in (reg.item, reg.user, reg.session, reg.value)]
     specs += [s for s in stamps.values() if s is not None]
     for reg in creating:
-        specs += _property_specs(reg.properties)
+        specs += property_specs(reg.properties)
     queryset = with_related(model._default_manager.all(), related_paths(model, specs))
     queryset = queryset.order_by("pk")
     for instance in queryset.iterator(chunk_size=chunk_size):

@@ -62,10 +62,6 @@ DEFAULT_CLIENT_CONFIG: dict[str, Any] = {
 }
 
 
-def _version() -> str:
-    return __version__
-
-
 #: ids each ECOMMERCE recommender requires (reference 3.3); campaigns follow their recipe instead
 RECOMMENDER_REQUIRED_IDS: dict[str, frozenset[str]] = {
     "recommended_for_you": frozenset({"user_id"}),
@@ -193,7 +189,7 @@ class AwsBackend(Backend):
 
     @staticmethod
     def _client_config(config: Any) -> Any:
-        base = Config(user_agent_extra=f"personalize-sdk/{_version()}", **DEFAULT_CLIENT_CONFIG)
+        base = Config(user_agent_extra=f"personalize-sdk/{__version__}", **DEFAULT_CLIENT_CONFIG)
         if config is None:
             return base
         if isinstance(config, Mapping):

@@ -55,10 +55,6 @@ RETRYABLE_STATUSES = frozenset({408})
 NOT_READY_CODE = "not_ready"
 
 
-def _version() -> str:
-    return __version__
-
-
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delay-seconds or an
     HTTP date), or ``None`` when absent or unreadable."""
@@ -156,7 +152,7 @@ class HttpBackend(Backend):
         self.verify = verify
         #: sent with every request; its repr masks the Authorization value
         self.headers = RedactedDict({
-            "User-Agent": f"personalize-sdk/{_version()} ({self.name})",
+            "User-Agent": f"personalize-sdk/{__version__} ({self.name})",
             "Accept": "application/json",
         })
         if token is not None:

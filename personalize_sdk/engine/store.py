@@ -317,8 +317,7 @@ class Store:
         :meth:`iter_event_rows`); return how many were deleted."""
         deleted = 0
         with self._write() as conn:
-            for lo in range(0, len(seqs), 500):  # SQLite's limit on bound parameters
-                part = list(seqs[lo:lo + 500])
+            for part in _parts(list(seqs)):
                 deleted += conn.execute(
                     f"DELETE FROM events WHERE seq IN ({','.join('?' * len(part))})", part
                 ).rowcount
@@ -627,34 +626,32 @@ class _ChunkWriter:
         self._queue.put((rows, read))
 
     def _run(self) -> None:
-        conn = self._conn
         while (chunk := self._queue.get()) is not None:
-            rows, read = chunk
-            if self._error is not None:
-                continue  # drain: the caller stops at its next put
-            try:
-                if not conn.in_transaction:
-                    # IMMEDIATE: the write lock up front (see Store._transaction)
-                    conn.execute("BEGIN IMMEDIATE")
-                added = _insert_events(conn, rows)
-                read_now, added_now = self.read + read, self.added + added
-                if read_now - self._committed[0] >= IMPORT_COMMIT:
-                    conn.execute("COMMIT")
-                    self._committed = (read_now, added_now)
-            except BaseException as err:  # handed to the caller's thread
-                self._error = err
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                self.read, self.added = self._committed
-            else:
-                self.read, self.added = read_now, added_now
-        if self._error is None and conn.in_transaction:
-            try:
-                conn.execute("COMMIT")
-            except BaseException as err:
-                self._error = err
-                conn.execute("ROLLBACK")
-                self.read, self.added = self._committed
+            if self._error is None:  # else drain: the caller stops at its next put
+                self._guarded(self._write, *chunk)
+        if self._error is None and self._conn.in_transaction:
+            self._guarded(self._commit)
+
+    def _guarded(self, step: Callable[..., None], *args: Any) -> None:
+        try:
+            step(*args)
+        except BaseException as err:  # handed to the caller's thread
+            self._error = err
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            self.read, self.added = self._committed
+
+    def _write(self, rows: list[tuple], read: int) -> None:
+        if not self._conn.in_transaction:
+            self._conn.execute("BEGIN IMMEDIATE")  # the write lock up front (see Store._transaction)
+        self.added += _insert_events(self._conn, rows)
+        self.read += read
+        if self.read - self._committed[0] >= IMPORT_COMMIT:
+            self._commit()
+
+    def _commit(self) -> None:
+        self._conn.execute("COMMIT")
+        self._committed = (self.read, self.added)
 
     def _raise_and_report(self, final: bool = False) -> None:
         if self._error is not None:

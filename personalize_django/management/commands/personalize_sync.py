@@ -4,7 +4,7 @@ imports: changes that bypassed the model signals)."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -87,7 +87,7 @@ class Command(BaseCommand):
             rows = reg.get_queryset() if kind == "item" else reg.model._default_manager.all()
             # Properties read through foreign keys ("category.name") come joined,
             # not one query per row.
-            queryset = with_related(rows, related_paths(reg.model, _specs(reg))).order_by("pk")
+            queryset = with_related(rows, related_paths(reg.model, reg.specs())).order_by("pk")
             # the raw stream under the command's stderr (OutputWrapper would add newlines)
             bar = _progress(
                 queryset.count(), str(name), show, getattr(self.stderr, "_out", sys.stderr)
@@ -121,9 +121,3 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Delivered {report.delivered}, deferred {report.deferred}, dead {report.dead}."
             )
-
-
-def _specs(reg: Any) -> list[Any]:
-    """The specs a registration reads a row by (its id, availability, properties)."""
-    properties = reg.properties if isinstance(reg.properties, Mapping) else {}
-    return [getattr(reg, "id_field", None), getattr(reg, "available", None), *properties.values()]
